@@ -1,0 +1,3 @@
+from funnel_audit.cli import main
+
+raise SystemExit(main())

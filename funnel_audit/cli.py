@@ -1,0 +1,220 @@
+"""The `funnel-audit` command: parse flags, call the library, turn errors into one clear line.
+
+No business logic lives here; every verb is a thin shell over a library function that tests and
+other programs can call directly.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from funnel_audit import __version__
+from funnel_audit.errors import FunnelAuditError, InputError
+
+EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70
+_state = {"traceback": False}
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"bad date {value!r}: use YYYY-MM-DD") from None
+
+
+def _accent(value: str) -> str:
+    import re
+
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}", value):
+        raise InputError(f"bad --accent {value!r}: use a hex colour such as #1f4e79")
+    return value
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="funnel-audit")
+@click.option("--traceback", "show_traceback", is_flag=True,
+              help="Show the full Python traceback when something fails.")
+def cli(show_traceback: bool) -> None:
+    """Audit a website's content against the buyer's funnel.
+
+    Crawl a site (or read a static-site folder), label every page awareness / consideration /
+    decision / conversion (or excluded), find the thin stages and plan content to fill them.
+    """
+    _state["traceback"] = show_traceback
+
+
+@cli.command()
+@click.argument("target")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="Output folder [default: ./funnel-audit-report/<site>-<date>/].")
+@click.option("--max-pages", type=click.IntRange(1), default=500, show_default=True,
+              help="Stop after this many pages.")
+@click.option("--max-depth", type=click.IntRange(0), default=10, show_default=True,
+              help="Follow links at most this many clicks from the start page.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Parallel requests.")
+@click.option("--delay", type=click.FloatRange(0), default=0.0, show_default=True,
+              help="Seconds between requests to one host (robots.txt Crawl-delay wins if larger).")
+@click.option("--timeout", type=click.FloatRange(0.1), default=20.0, show_default=True,
+              help="Total seconds allowed per request.")
+@click.option("--user-agent", default=None, help="User-Agent header to send.")
+@click.option("--include-subdomains", is_flag=True, help="Also crawl subdomains of the host.")
+@click.option("--include", multiple=True, help="Only follow URLs matching this regex (repeatable).")
+@click.option("--exclude", multiple=True, help="Never follow URLs matching this regex (repeatable).")
+@click.option("--allow-private", is_flag=True,
+              help="Allow redirects to private/loopback addresses (implied for a local target).")
+@click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (only for your own site).")
+@click.option("--target", "target_mix", default="",
+              help="Target stage mix, e.g. awareness=0.4,consideration=0.3,decision=0.2,"
+                   "conversion=0.1.")
+@click.option("--weeks", type=click.IntRange(0, 104), default=12, show_default=True,
+              help="Weeks the content calendar covers.")
+@click.option("--per-week", type=click.IntRange(1, 14), default=2, show_default=True,
+              help="Calendar entries per week.")
+@click.option("--start", "start_date", default=None,
+              help="First calendar date, YYYY-MM-DD [default: next Monday].")
+@click.option("--labels", type=click.Path(path_type=Path),
+              help="CSV of url,stage with manual labels that override the model.")
+@click.option("--client-name", default="", help="Client name shown in the report.")
+@click.option("--agency-name", default="", help="Agency name shown in the report.")
+@click.option("--logo", type=click.Path(path_type=Path), help="Logo image embedded in the report.")
+@click.option("--accent", default="#1f4e79", show_default=True, help="Report accent colour.")
+@click.option("--templates", "template_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder of templates that override the shipped report templates.")
+@click.option("--db", "db_path", type=click.Path(path_type=Path),
+              help="History database [default: $FUNNEL_AUDIT_DB or "
+                   "~/.local/share/funnel-audit/history.sqlite3].")
+@click.option("--no-history", is_flag=True, help="Do not record this audit in the history database.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output; only the summary.")
+def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, concurrency: int,
+          delay: float, timeout: float, user_agent: str | None, include_subdomains: bool,
+          include: Sequence[str], exclude: Sequence[str], allow_private: bool,
+          ignore_robots: bool, target_mix: str, weeks: int, per_week: int,
+          start_date: str | None, labels: Path | None, client_name: str, agency_name: str,
+          logo: Path | None, accent: str, template_dir: Path | None, db_path: Path | None,
+          no_history: bool, quiet: bool) -> None:
+    """Crawl TARGET (an http(s) URL or a static-site folder) and write the audit to --out."""
+    from funnel_audit.audit import AuditOptions, run_audit
+    from funnel_audit.crawl import DEFAULT_USER_AGENT, CrawlSettings
+    from funnel_audit.gaps import DEFAULT_TARGET, parse_target
+    from funnel_audit.history import HistoryStore, default_db_path
+    from funnel_audit.model_store import default_model
+    from funnel_audit.report import Branding, logo_data_uri
+
+    crawl = CrawlSettings(max_pages=max_pages, max_depth=max_depth, concurrency=concurrency,
+                          delay=delay, timeout=timeout, user_agent=user_agent or DEFAULT_USER_AGENT,
+                          allow_private=allow_private, include_subdomains=include_subdomains,
+                          include=tuple(include), exclude=tuple(exclude),
+                          respect_robots=not ignore_robots)
+    branding = Branding(client_name=client_name, agency_name=agency_name, accent=_accent(accent),
+                        logo_data_uri=logo_data_uri(logo))
+    opts = AuditOptions(target=target, out_dir=out_dir, crawl=crawl,
+                        target_mix=parse_target(target_mix) if target_mix else dict(DEFAULT_TARGET),
+                        weeks=weeks, per_week=per_week, start=_parse_date(start_date),
+                        labels=labels, branding=branding, template_dir=template_dir)
+    echo = _err_echo(quiet)
+    echo("Loading the classifier ...")
+    model = default_model()
+    store = None if no_history else HistoryStore(db_path or default_db_path())
+    progress, close = _progress(quiet)
+    try:
+        outcome = run_audit(opts, model=model, store=store, progress=progress)
+    finally:
+        close()
+        if store is not None:
+            store.close()
+    _print_summary(outcome)
+
+
+def _err_echo(quiet: bool) -> Callable[[str], None]:
+    def echo(message: str) -> None:
+        if not quiet:
+            click.echo(message, err=True)
+    return echo
+
+
+def _progress(quiet: bool) -> tuple[Callable[[Any], None] | None, Callable[[], None]]:
+    """A progress bar on a terminal, a log line every 50 pages otherwise, nothing when quiet."""
+    if quiet:
+        return None, lambda: None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(unit="page", file=sys.stderr, dynamic_ncols=True, leave=False)
+
+        def update(p: Any) -> None:
+            bar.total = p.done + p.queued
+            bar.n = p.done
+            bar.set_postfix(queued=p.queued, errors=p.errors, rate=f"{p.rate:.0f}/s",
+                            refresh=False)
+            bar.refresh()
+
+        return update, bar.close
+
+    def log(p: Any) -> None:
+        if p.done % 50 == 0:
+            click.echo(f"crawled {p.done} pages ({p.queued} queued, {p.errors} errors, "
+                       f"{p.rate:.0f} pages/s)", err=True)
+
+    return log, lambda: None
+
+
+def _print_summary(outcome: Any) -> None:
+    result = outcome.result
+    click.echo(f"Audit of {result.target}: {len(result.pages)} pages")
+    click.echo(f"{'stage':<15}{'pages':>7}{'share':>8}{'target':>8}  status")
+    for s in result.mix:
+        click.echo(f"{s.stage.value:<15}{s.pages:>7}{s.share:>8.0%}{s.target:>8.0%}  "
+                   f"{'THIN' if s.thin else 'ok'}")
+    excluded = sum(1 for p in result.pages if p.stage is not None and p.stage.value == "excluded")
+    failed = sum(1 for p in result.pages if p.stage is None)
+    click.echo(f"{'excluded':<15}{excluded:>7}")
+    if failed:
+        click.echo(f"{'not readable':<15}{failed:>7}")
+    thin = [s.stage.value for s in result.mix if s.thin]
+    click.echo(f"Thin stages: {', '.join(thin) if thin else 'none'}")
+    for note in result.notes:
+        click.echo(f"Note: {note}")
+    click.echo(f"Report: {outcome.files.get('report.html', outcome.out_dir)}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: exit codes are stable (see errors.py); tracebacks only with --traceback."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    _state["traceback"] = "--traceback" in args
+    try:
+        cli.main(args=args, prog_name="funnel-audit", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("funnel-audit: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except FunnelAuditError as exc:
+        if _state["traceback"]:
+            traceback.print_exc()
+        click.echo(f"funnel-audit: error: {exc}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("funnel-audit: interrupted; pages fetched so far are kept in the history "
+                   "database", err=True)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the last line of defence must catch everything
+        if _state["traceback"]:
+            traceback.print_exc()
+        click.echo(f"funnel-audit: internal error: {type(exc).__name__}: {exc} "
+                   "(run with --traceback for details)", err=True)
+        return EXIT_INTERNAL
+    return 0

@@ -1,0 +1,331 @@
+"""The polite, concurrent crawler, and the reader for a local folder holding a static site.
+
+Fetching runs in `concurrency` worker threads with per-host spacing; only the calling thread
+touches the frontier and calls `on_page`, so the caller's code never runs concurrently. A failure
+on one page is data (`FetchedPage.error`); only what stops the whole crawl raises `CrawlError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
+from threading import Event
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from funnel_audit import __version__
+from funnel_audit.errors import CrawlError, InputError, TargetError
+from funnel_audit.fetch import HostThrottle, Transport, make_session
+from funnel_audit.folder import read_folder
+from funnel_audit.links import extract_hrefs, find_base_href
+from funnel_audit.models import FetchedPage
+from funnel_audit.pagefetch import BLOCKED, PageFetcher, Scope
+from funnel_audit.robots import ROBOTS_MAX_BYTES, RobotsCache, RobotsRules
+from funnel_audit.sitemaps import MAX_SITEMAP_BYTES, collect_sitemap_urls
+from funnel_audit.urls import (
+    InvalidURLError,
+    dedup_key,
+    host_is_public,
+    looks_like_trap,
+    normalize_url,
+    path_pattern,
+    resolve_link,
+)
+
+__all__ = ["DEFAULT_USER_AGENT", "CrawlError", "CrawlProgress", "CrawlSettings", "Crawler",
+           "read_folder"]  # fmt: skip
+
+DEFAULT_USER_AGENT = f"funnel-audit/{__version__} (+https://github.com/funnel-audit/funnel-audit)"
+
+OnPage = Callable[[FetchedPage], Iterable[str]]
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    max_pages: int = 500
+    max_depth: int = 10
+    concurrency: int = 8
+    delay: float = 0.0  # per-host seconds between requests (max'd with robots Crawl-delay)
+    timeout: float = 20.0  # TOTAL deadline per request (not per read)
+    user_agent: str = DEFAULT_USER_AGENT
+    allow_private: bool = False  # implied True when the start URL itself is loopback/private
+    include_subdomains: bool = False
+    include: tuple[str, ...] = ()  # regexes a URL must match (any) to be followed
+    exclude: tuple[str, ...] = ()  # regexes that drop a URL
+    max_bytes: int = 5_000_000  # decoded body cap
+    max_redirects: int = 10
+    max_url_length: int = 2000
+    max_links_per_page: int = 2000
+    retries: int = 2
+    respect_robots: bool = True
+    use_sitemaps: bool = True
+    trap_budget: int = 0  # pages per URL pattern (digits -> #); 0 = auto: max(50, max_pages // 4)
+
+    def __post_init__(self) -> None:
+        for name in ("max_pages", "concurrency", "max_bytes", "max_url_length"):
+            if getattr(self, name) < 1:
+                raise InputError(f"crawl setting {name} must be at least 1")
+        for name in ("max_depth", "max_redirects", "max_links_per_page", "retries",
+                     "trap_budget"):  # fmt: skip
+            if getattr(self, name) < 0:
+                raise InputError(f"crawl setting {name} must not be negative")
+        if self.timeout <= 0 or self.delay < 0:
+            raise InputError("crawl settings need timeout > 0 and delay >= 0")
+
+    @property
+    def pages_per_pattern(self) -> int:
+        return self.trap_budget or max(50, self.max_pages // 4)
+
+
+@dataclass(frozen=True)
+class CrawlProgress:
+    done: int  # pages yielded so far (successes and failures)
+    queued: int  # URLs waiting or in flight
+    errors: int  # yielded pages with an error
+    rate: float  # pages per second since the crawl started
+
+
+def _compile(patterns: tuple[str, ...], flag: str) -> tuple[re.Pattern[str], ...]:
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as exc:
+            raise InputError(f"invalid {flag} pattern {pattern!r}: {exc} "
+                             "(use a Python regular expression)") from exc  # fmt: skip
+    return tuple(compiled)
+
+
+class Crawler:
+    """Crawl one site breadth-first. `notes` collects human-readable remarks about the run."""
+
+    def __init__(self, settings: CrawlSettings, session: requests.Session | None = None,
+                 progress: Callable[[CrawlProgress], None] | None = None) -> None:
+        self.settings = settings
+        self.session = session
+        self.progress = progress
+        self.notes: list[str] = []
+        self._include = _compile(settings.include, "--include")
+        self._exclude = _compile(settings.exclude, "--exclude")
+
+    # -- public ------------------------------------------------------------------------------
+    def crawl(self, start_url: str, on_page: OnPage | None = None) -> Iterator[FetchedPage]:
+        """Yield every fetched page (failures included), start page first."""
+        try:
+            start = normalize_url(start_url)
+        except InvalidURLError as exc:
+            raise TargetError(f"invalid start URL {start_url[:200]!r}: {exc} "
+                              "(give a full http:// or https:// address)") from exc  # fmt: skip
+        return self._crawl(start, on_page)
+
+    # -- setup -------------------------------------------------------------------------------
+    def _setup(self, start: str) -> None:
+        settings = self.settings
+        self.notes = []
+        self._stop = Event()
+        own = self.session is None
+        session = self.session or make_session(settings.concurrency + 2)
+        self._owned_session = session if own else None
+        self._throttle = HostThrottle(self._stop, settings.delay)
+        self._transport = Transport(session, self._throttle, user_agent=settings.user_agent,
+                                    timeout=settings.timeout, retries=settings.retries,
+                                    stop=self._stop)  # fmt: skip
+        host = urlsplit(start).hostname or ""
+        allow_private = settings.allow_private or host_is_public(host) is False
+        self._scope = Scope(start, settings.include_subdomains)
+        robots = None
+        if settings.respect_robots:
+            robots = RobotsCache(self._get_robots, settings.user_agent,
+                                 on_loaded=self._robots_loaded)  # fmt: skip
+        self._robots = robots
+        self._fetcher = PageFetcher(self._transport, robots, self._scope,
+                                    allow_private=allow_private,
+                                    max_redirects=settings.max_redirects,
+                                    max_bytes=settings.max_bytes)  # fmt: skip
+        if robots is not None:
+            robots._check = self._fetcher.address_refusal
+        self._seen: set[str] = set()
+        self._yielded: set[str] = set()
+        self._frontier: deque[tuple[str, int]] = deque()
+        self._patterns: Counter[str] = Counter()
+        self._trapped: Counter[str] = Counter()
+        self._skipped: Counter[str] = Counter()
+        self._lastmods: dict[str, str | None] = {}
+        self._done = self._errors = 0
+        self._started = time.monotonic()
+
+    def _get_robots(self, url: str):  # type: ignore[no-untyped-def]
+        return self._transport.get(url, max_bytes=ROBOTS_MAX_BYTES, truncate=True,
+                                   accept_header="text/plain,*/*;q=0.5")  # fmt: skip
+
+    def _robots_loaded(self, origin: str, rules: RobotsRules) -> None:
+        self.notes.extend(rules.notes)
+        if rules.crawl_delay:
+            self._throttle.set_interval(urlsplit(origin).netloc, rules.crawl_delay)
+
+    # -- the crawl ---------------------------------------------------------------------------
+    def _crawl(self, start: str, on_page: OnPage | None) -> Iterator[FetchedPage]:
+        self._setup(start)
+        pool = ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="funnel-crawl")
+        try:
+            first = self._fetch_start(start)
+            sitemap_urls = self._load_sitemaps() if self.settings.use_sitemaps else {}
+            first = replace(first, lastmod=self._lastmods.get(dedup_key(first.final_url)))
+            yield self._deliver(first, on_page)
+            del first
+            for url in sitemap_urls:
+                self._consider(url, 1)
+            yield from self._run(pool, on_page)
+            self._finish_notes()
+        finally:
+            self._stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            if self._owned_session is not None:
+                self._owned_session.close()
+
+    def _fetch_start(self, start: str) -> FetchedPage:
+        page = self._fetcher.fetch_page(start, 0, rebase_scope=True)
+        if page.ok:
+            if self._scope.start != start:
+                self.notes.append(f"start URL redirected to {page.final_url}; "
+                                  f"crawling {self._scope.host}")  # fmt: skip
+            self._seen.update({dedup_key(start), dedup_key(page.final_url)})
+            return page
+        error = page.error or "no content"
+        if error == BLOCKED and self._robots is not None:
+            unreachable = self._robots.rules(page.final_url).unreachable
+            if unreachable:
+                raise CrawlError(f"cannot reach {start}: {unreachable} "
+                                 "(check the URL or your network)")  # fmt: skip
+            extra = "; ".join(self.notes)
+            hint = f" ({extra})" if extra else " (robots.txt disallows it; you may turn robots off)"
+            raise CrawlError(f"cannot crawl {start}: blocked by robots.txt{hint}")
+        if error.startswith("non-HTML content"):
+            raise CrawlError(f"{start} is not an HTML page ({error}); give the URL of a web page")
+        if page.status is None:
+            raise CrawlError(f"cannot reach {start}: {error} (check the URL or your network)")
+        raise CrawlError(f"cannot crawl {start}: {error} (check the URL)")
+
+    def _load_sitemaps(self) -> dict[str, str | None]:
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(self._scope.start))
+        seeds: list[tuple[str, bool]] = []
+        if self._robots is not None:
+            seeds += [(url, True) for url in self._robots.rules(self._scope.start).sitemaps]
+        seeds.append((origin + "/sitemap.xml", False))
+        found = collect_sitemap_urls(
+            seeds,
+            lambda url: self._fetcher.fetch_document(url, MAX_SITEMAP_BYTES),
+            self._scope.contains,
+            self.notes,
+        )
+        self._lastmods = {dedup_key(url): lastmod for url, lastmod in found.items()}
+        return found
+
+    def _run(self, pool: ThreadPoolExecutor, on_page: OnPage | None) -> Iterator[FetchedPage]:
+        settings = self.settings
+        in_flight: dict[Future[FetchedPage], int] = {}
+        submitted, sequence = 1, 0  # the start page counts
+        while True:
+            while self._frontier and len(in_flight) < settings.concurrency \
+                    and submitted < settings.max_pages:  # fmt: skip
+                url, depth = self._frontier.popleft()
+                lastmod = self._lastmods.get(dedup_key(url))
+                future = pool.submit(self._fetcher.fetch_page, url, depth, lastmod)
+                in_flight[future] = sequence
+                sequence += 1
+                submitted += 1
+            if not in_flight:
+                break
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=in_flight.__getitem__):
+                del in_flight[future]
+                page = future.result()
+                if dedup_key(page.final_url) in self._yielded:
+                    submitted -= 1  # a redirect to a page already crawled
+                    self._skipped["duplicate"] += 1
+                    continue
+                yield self._deliver(page, on_page, queued=len(in_flight))
+        if self._frontier:
+            self.notes.append(f"stopped at max_pages={settings.max_pages}; "
+                              f"{len(self._frontier)} discovered URL(s) not crawled")  # fmt: skip
+
+    def _deliver(self, page: FetchedPage, on_page: OnPage | None, queued: int = 0) -> FetchedPage:
+        """Record a finished page, enqueue its links, report progress; returns it for yielding."""
+        self._yielded.update({dedup_key(page.url), dedup_key(page.final_url)})
+        self._seen.add(dedup_key(page.final_url))
+        self._done += 1
+        if page.error is not None:
+            self._errors += 1
+        if page.ok:
+            self._enqueue_links(page, on_page)
+        if self.progress is not None:
+            elapsed = max(time.monotonic() - self._started, 1e-6)
+            self.progress(CrawlProgress(self._done, len(self._frontier) + queued, self._errors,
+                                        round(self._done / elapsed, 2)))  # fmt: skip
+        return page
+
+    def _enqueue_links(self, page: FetchedPage, on_page: OnPage | None) -> None:
+        html = page.html or ""
+        limit = self.settings.max_links_per_page
+        hrefs = on_page(page) if on_page is not None else extract_hrefs(html, limit)
+        base = page.final_url
+        base_href = find_base_href(html)
+        if base_href:
+            with contextlib.suppress(InvalidURLError, ValueError):
+                base = normalize_url(urljoin(page.final_url, base_href))
+        for count, href in enumerate(hrefs or ()):
+            if count >= limit:
+                self._skipped["links over the per-page limit"] += 1
+                break
+            if not isinstance(href, str) or len(href) > self.settings.max_url_length * 2:
+                self._skipped["overlong or invalid links"] += 1
+                continue
+            try:
+                url = resolve_link(base, href)
+            except InvalidURLError:
+                continue  # javascript:, mailto:, broken hosts ... are not pages
+            self._consider(url, page.depth + 1)
+
+    def _consider(self, url: str, depth: int) -> None:
+        """Apply the crawl rules to a discovered URL and queue it if it passes."""
+        key = dedup_key(url)
+        if key in self._seen:
+            return
+        if depth > self.settings.max_depth:
+            self._skipped[f"links beyond max depth {self.settings.max_depth}"] += 1
+            return
+        if len(url) > self.settings.max_url_length:
+            self._skipped["overlong or invalid links"] += 1
+            return
+        if not self._scope.contains(url):
+            return
+        if self._include and not any(rx.search(url) for rx in self._include):
+            return
+        if any(rx.search(url) for rx in self._exclude):
+            return
+        if looks_like_trap(url):
+            self._skipped["URLs with looping paths"] += 1
+            self._seen.add(key)
+            return
+        pattern = path_pattern(url)
+        if self._patterns[pattern] >= self.settings.pages_per_pattern:
+            self._trapped[pattern] += 1
+            self._seen.add(key)
+            return
+        self._patterns[pattern] += 1
+        self._seen.add(key)
+        self._frontier.append((url, depth))
+
+    def _finish_notes(self) -> None:
+        for reason, count in sorted(self._skipped.items()):
+            if reason != "duplicate":
+                self.notes.append(f"{count} {reason} skipped")
+        for pattern, count in self._trapped.most_common(5):
+            self.notes.append(f"possible crawl trap {pattern}: {count} URL(s) skipped after "
+                              f"{self.settings.pages_per_pattern} pages")  # fmt: skip

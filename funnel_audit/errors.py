@@ -1,0 +1,48 @@
+"""Domain exceptions: only what stops a whole run is raised; per-page failures are data.
+
+Each class carries the process exit code the CLI maps it to. Messages are one line with a hint.
+"""
+
+from __future__ import annotations
+
+
+class FunnelAuditError(Exception):
+    """Base of every error funnel-audit raises on purpose."""
+
+    exit_code = 1
+
+
+class TargetError(FunnelAuditError):
+    """The audit target is unusable: an invalid URL or a missing folder."""
+
+    exit_code = 2
+
+
+class CrawlError(FunnelAuditError):
+    """The crawl cannot go on: start unreachable, start not HTML, nothing crawled."""
+
+    exit_code = 3
+
+
+class OutputError(FunnelAuditError):
+    """The output directory cannot be written."""
+
+    exit_code = 4
+
+
+class ModelError(FunnelAuditError):
+    """The classifier cannot be built, loaded or used."""
+
+    exit_code = 5
+
+
+class InputError(FunnelAuditError):
+    """A file or option the user gave is malformed (labels CSV, target mix, config)."""
+
+    exit_code = 6
+
+
+class StoreError(FunnelAuditError):
+    """The audit history database cannot be opened or written."""
+
+    exit_code = 7

@@ -1,0 +1,148 @@
+"""Where the funnel is thin: stage mix against a target, topic holes and stranded link paths.
+
+Default target mix (awareness 40%, consideration 30%, decision 20%, conversion 10%): most visitors
+arrive early with a question, so an educational base feeds everything below it; consideration pages
+turn readers into evaluators; decision pages (pricing, proof) are what a shortlist is settled on;
+conversion pages are few by nature but every path needs one. A stage is *thin* when its share of
+funnel pages falls short of its target by more than THIN_MARGIN of that target (40% vs a 20% target
+is fine, 12% is thin), or when it has fewer than MIN_PAGES pages.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+from funnel_audit.errors import InputError
+from funnel_audit.models import Gap, PageResult, Stage, StageShare
+
+DEFAULT_TARGET: dict[Stage, float] = {
+    Stage.AWARENESS: 0.40,
+    Stage.CONSIDERATION: 0.30,
+    Stage.DECISION: 0.20,
+    Stage.CONVERSION: 0.10,
+}
+THIN_MARGIN = 0.35
+MIN_PAGES = 3
+THIN_CONTENT_WORDS = 150
+SUBSTANCE_WORDS = 600
+MAX_EVIDENCE = 10
+
+
+def parse_target(text: str) -> dict[Stage, float]:
+    """`awareness=0.4,consideration=0.3,...`: stages left out keep their default share, then the
+    mix is rescaled to sum to 1 so a partial override stays a valid mix."""
+    mix = dict(DEFAULT_TARGET)
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        name, sep, value = part.partition("=")
+        try:
+            stage = Stage(name.strip().lower())
+            share = float(value)
+        except ValueError:
+            raise InputError(f"bad --target entry {part!r}: use stage=share, e.g. "
+                             "awareness=0.4,decision=0.2") from None
+        if not sep or stage is Stage.EXCLUDED or not 0 <= share <= 1 or math.isnan(share):
+            raise InputError(f"bad --target entry {part!r}: stage must be a funnel stage and "
+                             "share between 0 and 1")
+        mix[stage] = share
+    total = sum(mix.values())
+    if total <= 0:
+        raise InputError("--target shares must not all be zero")
+    return {s: mix[s] / total for s in Stage.funnel()}
+
+
+def substance(word_count: int) -> float:
+    """A page's weight in the mix: a 2,000-word guide counts more than a 150-word stub."""
+    return min(2.0, max(0.25, word_count / SUBSTANCE_WORDS))
+
+
+def funnel_pages(pages: Sequence[PageResult]) -> list[PageResult]:
+    return [p for p in pages if p.stage is not None and p.stage is not Stage.EXCLUDED]
+
+
+def stage_mix(pages: Sequence[PageResult], target: Mapping[Stage, float],
+              margin: float = THIN_MARGIN, min_pages: int = MIN_PAGES) -> tuple[StageShare, ...]:
+    inside = funnel_pages(pages)
+    counts = {s: 0 for s in Stage.funnel()}
+    weights = {s: 0.0 for s in Stage.funnel()}
+    for page in inside:
+        counts[page.stage] += 1  # type: ignore[index]
+        weights[page.stage] += substance(page.word_count)  # type: ignore[index]
+    total = len(inside)
+    total_weight = sum(weights.values())
+    out = []
+    for stage in Stage.funnel():
+        share = counts[stage] / total if total else 0.0
+        weighted = weights[stage] / total_weight if total_weight else 0.0
+        goal = target.get(stage, 0.0)
+        thin = goal > 0 and (share < goal * (1 - margin) or counts[stage] < min_pages)
+        out.append(StageShare(stage, counts[stage], round(share, 4), round(goal, 4),
+                              round(weighted, 4), thin))
+    return tuple(out)
+
+
+def _severity(share: StageShare) -> int:
+    if share.pages == 0 or share.share < share.target * 0.35:
+        return 3
+    if share.share < share.target * (1 - THIN_MARGIN) or share.pages < MIN_PAGES:
+        return 2
+    return 1
+
+
+def mix_gaps(mix: Sequence[StageShare], pages: Sequence[PageResult]) -> list[Gap]:
+    gaps: list[Gap] = []
+    by_stage: dict[Stage, list[PageResult]] = defaultdict(list)
+    for page in funnel_pages(pages):
+        by_stage[page.stage].append(page)  # type: ignore[index]
+    for share in mix:
+        if not share.thin:
+            continue
+        message = (f"{share.stage.value.capitalize()} is thin: {share.pages} page"
+                   f"{'s' if share.pages != 1 else ''} ({share.share:.0%} of funnel pages) "
+                   f"against a {share.target:.0%} target.")
+        if not share.pages:
+            message += " Visitors at this stage find nothing written for them."
+        gaps.append(Gap(share.stage, "", "thin-stage", _severity(share), message,
+                        tuple(p.url for p in by_stage[share.stage][:MAX_EVIDENCE])))
+    for stage in Stage.funnel():
+        stubs = [p for p in by_stage[stage] if p.word_count < THIN_CONTENT_WORDS
+                 and stage is not Stage.CONVERSION]
+        if len(stubs) >= 2 and len(stubs) >= 0.3 * len(by_stage[stage]):
+            gaps.append(Gap(stage, "", "thin-content", 1,
+                            f"{len(stubs)} {stage.value} pages have under {THIN_CONTENT_WORDS} "
+                            "words of their own; they add little substance.",
+                            tuple(p.url for p in stubs[:MAX_EVIDENCE])))
+    return gaps
+
+
+def topic_gaps(pages: Sequence[PageResult]) -> list[Gap]:
+    """Topics with early-stage content but nowhere to decide or act, and the reverse."""
+    by_topic: dict[str, dict[Stage, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for page in funnel_pages(pages):
+        if page.topic:
+            by_topic[page.topic][page.stage].append(page.url)  # type: ignore[index]
+    gaps: list[Gap] = []
+    for topic, stages in sorted(by_topic.items()):
+        early = stages[Stage.AWARENESS] + stages[Stage.CONSIDERATION]
+        late = stages[Stage.DECISION] + stages[Stage.CONVERSION]
+        if len(early) >= 2 and not stages[Stage.DECISION]:
+            gaps.append(Gap(Stage.DECISION, topic, "topic-no-decision", 2,
+                            f"Topic \u201c{topic}\u201d has {len(early)} early-stage pages but no "
+                            "decision page (pricing, proof or case study) to choose on.",
+                            tuple(early[:MAX_EVIDENCE])))
+        if len(late) >= 2 and not stages[Stage.AWARENESS]:
+            gaps.append(Gap(Stage.AWARENESS, topic, "topic-no-awareness", 2,
+                            f"Topic \u201c{topic}\u201d has {len(late)} decision/conversion pages "
+                            "but nothing educational to attract new visitors to it.",
+                            tuple(late[:MAX_EVIDENCE])))
+    return gaps
+
+
+def find_gaps(pages: Sequence[PageResult], mix: Sequence[StageShare],
+              link_findings: Sequence[Gap] = ()) -> tuple[Gap, ...]:
+    """All findings, most severe first; ties keep funnel order so the report reads top-down."""
+    gaps = mix_gaps(mix, pages) + topic_gaps(pages) + list(link_findings)
+    order = {s: i for i, s in enumerate(Stage)}
+    return tuple(sorted(gaps, key=lambda g: (-g.severity,
+                                             order.get(g.stage, 9) if g.stage else 9, g.kind)))

@@ -1,0 +1,177 @@
+"""The audit history: every audit and its pages in one SQLite file.
+
+Numbered migrations are recorded in `schema_migrations`, so an old database upgrades itself.
+WAL mode, a busy timeout and short transactions let several audits write at once. An audit row is
+written as `running` before the first page and pages are committed in small batches, so an
+interrupted run keeps what it fetched and is never shown as complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from funnel_audit.errors import StoreError
+from funnel_audit.models import PageResult
+
+BUSY_TIMEOUT_MS = 30_000
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE audits (
+        id INTEGER PRIMARY KEY,
+        site TEXT NOT NULL,
+        target TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed', 'interrupted')),
+        settings TEXT NOT NULL,
+        model_version TEXT NOT NULL,
+        summary TEXT,
+        error TEXT
+    );
+    CREATE INDEX audits_site ON audits (site, started_at);
+    CREATE TABLE pages (
+        audit_id INTEGER NOT NULL REFERENCES audits (id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        status INTEGER,
+        error TEXT,
+        title TEXT,
+        word_count INTEGER,
+        stage TEXT,
+        confidence REAL,
+        reasons TEXT,
+        label_source TEXT,
+        content_hash TEXT,
+        topic TEXT,
+        PRIMARY KEY (audit_id, url)
+    );
+    """,
+)
+
+
+def default_db_path() -> Path:
+    """`$FUNNEL_AUDIT_DB`, else `$XDG_DATA_HOME/funnel-audit/history.sqlite3`."""
+    env = os.environ.get("FUNNEL_AUDIT_DB")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "funnel-audit" / "history.sqlite3"
+
+
+class HistoryStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000,
+                                        isolation_level=None, check_same_thread=False)
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open history database {path}: {exc}") from exc
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._tx() as c:
+            c.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                      "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+            done = {row[0] for row in c.execute("SELECT version FROM schema_migrations")}
+            for number, sql in enumerate(MIGRATIONS, start=1):
+                if number in done:
+                    continue
+                for statement in (s for s in sql.split(";") if s.strip()):
+                    c.execute(statement)
+                c.execute("INSERT INTO schema_migrations VALUES (?, ?)",
+                          (number, datetime.now().isoformat()))
+
+    def schema_version(self) -> int:
+        row = self.conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+        return int(row[0] or 0)
+
+    def start_audit(self, site: str, target: str, started_at: datetime,
+                    settings: dict[str, Any], model_version: str) -> int:
+        with self._tx() as c:
+            cur = c.execute(
+                "INSERT INTO audits (site, target, started_at, status, settings, model_version) "
+                "VALUES (?, ?, ?, 'running', ?, ?)",
+                (site, target, started_at.isoformat(), json.dumps(settings, default=str),
+                 model_version))
+            return int(cur.lastrowid or 0)
+
+    def add_pages(self, audit_id: int, pages: Iterable[PageResult]) -> None:
+        rows = [(audit_id, p.url, p.status, p.error, p.title, p.word_count,
+                 p.stage.value if p.stage else None, p.confidence, json.dumps(list(p.reasons)),
+                 p.label_source, p.content_hash, p.topic) for p in pages]
+        if not rows:
+            return
+        with self._tx() as c:
+            c.executemany("INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+    def set_topics(self, audit_id: int, topics: dict[str, str]) -> None:
+        with self._tx() as c:
+            c.executemany("UPDATE pages SET topic = ? WHERE audit_id = ? AND url = ?",
+                          [(t, audit_id, u) for u, t in topics.items()])
+
+    def finish_audit(self, audit_id: int, finished_at: datetime, status: str,
+                     summary: dict[str, Any] | None = None, error: str | None = None) -> None:
+        with self._tx() as c:
+            c.execute("UPDATE audits SET finished_at = ?, status = ?, summary = ?, error = ? "
+                      "WHERE id = ?",
+                      (finished_at.isoformat(), status,
+                       json.dumps(summary, default=str) if summary is not None else None,
+                       error, audit_id))
+
+    def audits(self, site: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT id, site, target, started_at, finished_at, status, model_version, summary " \
+              "FROM audits"
+        args: Sequence[Any] = ()
+        if site:
+            sql += " WHERE site = ? OR target = ?"
+            args = (site, site)
+        rows = self.conn.execute(sql + " ORDER BY started_at, id", args).fetchall()
+        keys = ("id", "site", "target", "started_at", "finished_at", "status", "model_version",
+                "summary")
+        out = []
+        for row in rows:
+            item = dict(zip(keys, row, strict=True))
+            item["summary"] = json.loads(item["summary"]) if item["summary"] else None
+            out.append(item)
+        return out
+
+    def previous_complete(self, site: str, before_id: int) -> dict[str, Any] | None:
+        done = [a for a in self.audits(site) if a["status"] == "complete" and a["id"] < before_id]
+        return done[-1] if done else None
+
+    def pages(self, audit_id: int) -> list[dict[str, Any]]:
+        cur = self.conn.execute("SELECT url, status, error, title, word_count, stage, confidence, "
+                                "reasons, label_source, content_hash, topic FROM pages "
+                                "WHERE audit_id = ? ORDER BY url", (audit_id,))
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -1,0 +1,137 @@
+"""Store fitted models without pickle, and get the shipped model ready fast.
+
+A model file is a NumPy `.npz` read with `allow_pickle=False`: vocabulary, idf weights, coefficients
+and a JSON metadata block. Loading it cannot execute code, whoever wrote it. The metadata carries a
+SHA-256 of the arrays, so a file edited after it was written is refused rather than used.
+
+The shipped model is trained from `classifiers/corpus/` on first use and cached under the user's
+cache folder, keyed by the corpus hash and library versions, so an upgrade retrains by itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import sklearn
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from funnel_audit import __version__
+from funnel_audit.classify import StageModel, build_pipeline, train
+from funnel_audit.corpus import corpus_hash, load_corpus
+from funnel_audit.errors import ModelError
+
+FORMAT = "funnel-audit-model/1"
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("FUNNEL_AUDIT_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "funnel-audit"
+
+
+def library_key() -> str:
+    return f"py{platform.python_version()}-sklearn{sklearn.__version__}-np{np.__version__}"
+
+
+def _arrays(model: StageModel) -> dict[str, np.ndarray]:
+    vec: TfidfVectorizer = model.pipeline.named_steps["features"]
+    clf: LogisticRegression = model.pipeline.named_steps["model"]
+    terms = vec.get_feature_names_out().astype(str)
+    return {
+        "terms": np.asarray(terms, dtype=str),
+        "idf": np.asarray(vec.idf_, dtype=np.float32),
+        "coef": np.asarray(clf.coef_, dtype=np.float32),
+        "intercept": np.asarray(clf.intercept_, dtype=np.float32),
+        "classes": np.asarray(clf.classes_, dtype=str),
+    }
+
+
+def _digest(arrays: dict[str, np.ndarray]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(arrays[name]).tobytes())
+    return digest.hexdigest()
+
+
+def save_model(model: StageModel, path: Path) -> None:
+    arrays = _arrays(model)
+    meta = dict(model.metadata, format=FORMAT, sha256=_digest(arrays),
+                temperature=model.temperature)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(fd)
+    try:
+        with open(tmp, "wb") as handle:
+            np.savez_compressed(handle, meta=np.asarray(json.dumps(meta)), **arrays)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def load_model(path: Path) -> StageModel:
+    """Load a stored model, refusing anything that is not exactly what `save_model` wrote."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in ("terms", "idf", "coef", "intercept", "classes")}
+            meta = json.loads(str(data["meta"]))
+    except FileNotFoundError as exc:
+        raise ModelError(f"model file not found: {path}") from exc
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"{path} is not a funnel-audit model file ({exc})") from exc
+    if meta.get("format") != FORMAT:
+        raise ModelError(f"{path}: unsupported model format {meta.get('format')!r}")
+    if meta.get("sha256") != _digest(arrays):
+        raise ModelError(f"{path}: model file was modified after it was written; refusing it")
+    n_terms = len(arrays["terms"])
+    if arrays["coef"].shape != (len(arrays["classes"]), n_terms) or len(arrays["idf"]) != n_terms:
+        raise ModelError(f"{path}: model arrays are inconsistent; refusing it")
+    pipe: Pipeline = build_pipeline()
+    vec: TfidfVectorizer = pipe.named_steps["features"]
+    vec.set_params(vocabulary={str(t): i for i, t in enumerate(arrays["terms"])})
+    vec.idf_ = arrays["idf"].astype(np.float64)
+    clf: LogisticRegression = pipe.named_steps["model"]
+    clf.classes_ = arrays["classes"].astype(object)
+    clf.coef_ = arrays["coef"].astype(np.float64)
+    clf.intercept_ = arrays["intercept"].astype(np.float64)
+    clf.n_features_in_ = n_terms
+    return StageModel(pipe, float(meta.get("temperature", 1.0)), meta)
+
+
+def default_model_path() -> Path:
+    return cache_dir() / f"model-{corpus_hash()[:16]}-{library_key()}.npz"
+
+
+def default_model(*, calibrate: bool = True) -> StageModel:
+    """The model trained on the shipped corpus: from cache when fresh, else trained and cached."""
+    path = default_model_path()
+    if path.is_file():
+        try:
+            return load_model(path)
+        except ModelError:
+            path.unlink(missing_ok=True)
+    examples = load_corpus()
+    if not examples:
+        raise ModelError("the shipped training corpus is missing (reinstall funnel-audit)")
+    data_hash = corpus_hash()
+    model = train(examples, calibrate=calibrate, metadata={
+        "version": f"{__version__}+{data_hash[:8]}",
+        "data_hash": data_hash,
+        "libraries": library_key(),
+        "trained_on": "shipped corpus",
+    })
+    with contextlib.suppress(OSError):
+        save_model(model, path)
+    return model

@@ -1,0 +1,182 @@
+"""Plain records that flow one way through the audit: crawl -> extract -> classify -> gaps -> plan.
+
+Every record is a frozen dataclass so a stage can never mutate what an earlier stage produced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Stage(StrEnum):
+    """Funnel stages in buyer order; `EXCLUDED` marks pages outside the funnel."""
+
+    AWARENESS = "awareness"
+    CONSIDERATION = "consideration"
+    DECISION = "decision"
+    CONVERSION = "conversion"
+    EXCLUDED = "excluded"
+
+    @classmethod
+    def funnel(cls) -> tuple[Stage, ...]:
+        """The four stages that count in the gap maths, in buyer order."""
+        return (cls.AWARENESS, cls.CONSIDERATION, cls.DECISION, cls.CONVERSION)
+
+    @property
+    def order(self) -> int:
+        return list(Stage).index(self)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedPage:
+    """One URL's fetch outcome; a failure is data (`error`), never an exception."""
+
+    url: str
+    final_url: str
+    status: int | None
+    content_type: str
+    html: str | None
+    depth: int
+    fetched_at: datetime
+    error: str | None = None
+    lastmod: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    elapsed_ms: float = 0.0
+    size_bytes: int = 0
+    not_modified: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.html is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A form on a page, reduced to the kinds of fields it asks for (email, phone, card ...)."""
+
+    action: str
+    method: str
+    field_kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageText:
+    """What the classifier and the analysis need from one page, with boilerplate removed."""
+
+    url: str
+    title: str
+    meta_description: str
+    headings: tuple[str, ...]
+    main_text: str
+    word_count: int
+    ctas: tuple[str, ...]
+    forms: tuple[Form, ...]
+    links: tuple[str, ...]
+    canonical: str | None = None
+    noindex: bool = False
+    lastmod: str | None = None
+    schema_types: tuple[str, ...] = ()
+    prices: int = 0
+    script_bytes: int = 0
+    js_rendered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The model's verdict on a page: `stage` is None only when nothing could be read."""
+
+    url: str
+    stage: Stage
+    confidence: float
+    scores: dict[str, float]
+    reasons: tuple[str, ...]
+    model_version: str
+    source: str = "model"
+    needs_review: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult:
+    """Everything the report needs about one page: its fetch, text and label joined."""
+
+    url: str
+    status: int | None
+    error: str | None
+    depth: int
+    content_type: str
+    title: str
+    word_count: int
+    stage: Stage | None
+    confidence: float
+    reasons: tuple[str, ...]
+    needs_review: bool
+    label_source: str
+    links: tuple[str, ...] = ()
+    lastmod: str | None = None
+    noindex: bool = False
+    js_rendered: bool = False
+    content_hash: str = ""
+    topic: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StageShare:
+    stage: Stage
+    pages: int
+    share: float
+    target: float
+    weighted_share: float
+    thin: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A finding a client can act on: severity 1 (minor) .. 3 (serious)."""
+
+    stage: Stage | None
+    topic: str
+    kind: str
+    severity: int
+    message: str
+    evidence_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEntry:
+    date: date
+    stage: Stage
+    format: str
+    working_title: str
+    target_topic: str
+    keywords: tuple[str, ...]
+    cta: str
+    link_from: tuple[str, ...]
+    link_to: tuple[str, ...]
+    owner: str
+    kpi: str
+    gap: str
+    rationale: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditResult:
+    """The whole audit, as stored, exported and rendered."""
+
+    target: str
+    site: str
+    started_at: datetime
+    finished_at: datetime
+    settings: dict[str, object]
+    model_version: str
+    pages: tuple[PageResult, ...]
+    mix: tuple[StageShare, ...]
+    gaps: tuple[Gap, ...]
+    calendar: tuple[CalendarEntry, ...]
+    topics: dict[str, dict[str, int]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    audit_id: int | None = None
+    link_flow: dict[str, dict[str, Any]] = field(default_factory=dict)

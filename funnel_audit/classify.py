@@ -101,9 +101,8 @@ class StageModel:
             if names is not None:
                 row = X.getrow(i)
                 contrib = row.data * margins[k][row.indices]
-                order = np.argsort(-contrib)[:n_reasons]
-                reasons = tuple(describe(str(names[row.indices[j]])) for j in order
-                                if contrib[j] > 0)
+                tokens = [str(names[j]) for j in row.indices]
+                reasons = _reasons(tokens, contrib, n_reasons)
             out.append(Prediction(
                 label=classes[k], confidence=float(probs[i, k]),
                 scores={c: round(float(p), 4) for c, p in zip(classes, probs[i], strict=True)},
@@ -119,6 +118,17 @@ class StageModel:
             others = (coef.sum(axis=0, keepdims=True) - coef) / max(n - 1, 1)
             self._margin_cache = coef - others
         return self._margin_cache
+
+
+def _reasons(tokens: list[str], contrib: np.ndarray, n: int) -> tuple[str, ...]:
+    """The strongest signals, with up to half of them from page structure (URL, title, CTAs,
+    forms) because those read as explanations; body words fill the rest."""
+    order = [j for j in np.argsort(-contrib) if contrib[j] > 0]
+    structured = [j for j in order if ":" in tokens[j] and not tokens[j].startswith("w:")]
+    chosen = structured[: max(1, n // 2)]
+    chosen += [j for j in order if j not in chosen][: n - len(chosen)]
+    chosen.sort(key=lambda j: -contrib[j])
+    return tuple(dict.fromkeys(describe(tokens[j]) for j in chosen))
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

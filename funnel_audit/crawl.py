@@ -36,6 +36,7 @@ from funnel_audit.urls import (
     normalize_url,
     path_pattern,
     resolve_link,
+    trap_prone,
 )
 
 __all__ = ["DEFAULT_USER_AGENT", "CrawlError", "CrawlProgress", "CrawlSettings", "Crawler",
@@ -65,7 +66,9 @@ class CrawlSettings:
     retries: int = 2
     respect_robots: bool = True
     use_sitemaps: bool = True
-    trap_budget: int = 0  # pages per URL pattern (digits -> #); 0 = auto: max(50, max_pages // 4)
+    # Pages per trap-prone URL pattern (2+ number groups or 2+ query keys, e.g. calendars and
+    # facets); 0 = auto: max(25, max_pages // 10).
+    trap_budget: int = 0
 
     def __post_init__(self) -> None:
         for name in ("max_pages", "concurrency", "max_bytes", "max_url_length"):
@@ -80,7 +83,7 @@ class CrawlSettings:
 
     @property
     def pages_per_pattern(self) -> int:
-        return self.trap_budget or max(50, self.max_pages // 4)
+        return self.trap_budget or max(25, self.max_pages // 10)
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,12 @@ def _compile(patterns: tuple[str, ...], flag: str) -> tuple[re.Pattern[str], ...
 class Crawler:
     """Crawl one site breadth-first. `notes` collects human-readable remarks about the run."""
 
-    def __init__(self, settings: CrawlSettings, session: requests.Session | None = None,
-                 progress: Callable[[CrawlProgress], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: CrawlSettings,
+        session: requests.Session | None = None,
+        progress: Callable[[CrawlProgress], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.session = session
         self.progress = progress
@@ -123,6 +130,22 @@ class Crawler:
             raise TargetError(f"invalid start URL {start_url[:200]!r}: {exc} "
                               "(give a full http:// or https:// address)") from exc  # fmt: skip
         return self._crawl(start, on_page)
+
+    def fetch(self, url: str) -> FetchedPage:
+        """Fetch one URL under the crawl's rules (robots, redirects, limits), without crawling.
+        Failures are returned as data, like in `crawl`."""
+        try:
+            start = normalize_url(url)
+        except InvalidURLError as exc:
+            raise TargetError(f"invalid URL {url[:200]!r}: {exc} "
+                              "(give a full http:// or https:// address)") from exc  # fmt: skip
+        self._setup(start)
+        try:
+            return self._fetcher.fetch_page(start, 0, rebase_scope=True)
+        finally:
+            self._stop.set()
+            if self._owned_session is not None:
+                self._owned_session.close()
 
     # -- setup -------------------------------------------------------------------------------
     def _setup(self, start: str) -> None:
@@ -157,6 +180,7 @@ class Crawler:
         self._trapped: Counter[str] = Counter()
         self._skipped: Counter[str] = Counter()
         self._lastmods: dict[str, str | None] = {}
+        self._resolved: dict[tuple[str, str], str | None] = {}
         self._done = self._errors = 0
         self._started = time.monotonic()
 
@@ -180,7 +204,7 @@ class Crawler:
             yield self._deliver(first, on_page)
             del first
             for url in sitemap_urls:
-                self._consider(url, 1)
+                self._consider(url, 1, listed=True)
             yield from self._run(pool, on_page)
             self._finish_notes()
         finally:
@@ -216,7 +240,11 @@ class Crawler:
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(self._scope.start))
         seeds: list[tuple[str, bool]] = []
         if self._robots is not None:
-            seeds += [(url, True) for url in self._robots.rules(self._scope.start).sitemaps]
+            listed = self._robots.rules(self._scope.start).sitemaps
+            seeds += [(url, True) for url in listed if self._scope.contains(url)]
+            if len(seeds) < len(listed):
+                self.notes.append(f"robots.txt lists {len(listed) - len(seeds)} sitemap(s) on "
+                                  "other hosts; not fetched (outside the crawl scope)")
         seeds.append((origin + "/sitemap.xml", False))
         found = collect_sitemap_urls(
             seeds,
@@ -286,14 +314,33 @@ class Crawler:
             if not isinstance(href, str) or len(href) > self.settings.max_url_length * 2:
                 self._skipped["overlong or invalid links"] += 1
                 continue
-            try:
-                url = resolve_link(base, href)
-            except InvalidURLError:
-                continue  # javascript:, mailto:, broken hosts ... are not pages
-            self._consider(url, page.depth + 1)
+            url = self._resolve(base, href)
+            if url is not None:  # javascript:, mailto:, broken hosts ... are not pages
+                self._consider(url, page.depth + 1)
 
-    def _consider(self, url: str, depth: int) -> None:
-        """Apply the crawl rules to a discovered URL and queue it if it passes."""
+    def _resolve(self, base: str, href: str) -> str | None:
+        """`resolve_link` with a bounded cache: menus repeat the same hrefs on every page."""
+        if href[:8].lower().startswith(("http://", "https://")):
+            context = ""
+        elif href.startswith("/") and not href.startswith("//"):
+            context = base[: base.find("/", base.find("//") + 2)]  # the origin
+        else:
+            context = base
+        key = (context, href)
+        if key in self._resolved:
+            return self._resolved[key]
+        try:
+            url: str | None = resolve_link(base, href)
+        except InvalidURLError:
+            url = None
+        if len(self._resolved) >= 100_000:
+            self._resolved.clear()
+        self._resolved[key] = url
+        return url
+
+    def _consider(self, url: str, depth: int, listed: bool = False) -> None:
+        """Apply the crawl rules to a discovered URL and queue it if it passes. URLs `listed`
+        in a sitemap are exempt from the crawl-trap budget (the owner vouches for them)."""
         key = dedup_key(url)
         if key in self._seen:
             return
@@ -314,7 +361,8 @@ class Crawler:
             self._seen.add(key)
             return
         pattern = path_pattern(url)
-        if self._patterns[pattern] >= self.settings.pages_per_pattern:
+        budget = self.settings.pages_per_pattern
+        if not listed and self._patterns[pattern] >= budget and trap_prone(pattern):
             self._trapped[pattern] += 1
             self._seen.add(key)
             return

@@ -121,7 +121,12 @@ def describe(token: str) -> str:
              "w": "length", "p": "prices"}
     if prefix in names and rest:
         if prefix == "f":
+            if rest[:1] == "n" and rest[1:].isdigit():
+                return f"form:{(0, 1, 3, 5)[int(rest[1:])]}+ field kinds"
             return f"form:{rest}"
+        if prefix == "u":
+            rest = rest.replace("/_top", "").replace("_top", "top-level page")
+            rest = rest.replace("_root", "home page").replace("_dated", "dated path")
         if prefix in ("c", "t", "h"):
             return f'{names[prefix]}:"{rest}"'
         if prefix == "w":

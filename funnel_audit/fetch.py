@@ -175,9 +175,17 @@ class _WatchedAdapter(HTTPAdapter):
         }
 
 
+class _OwnRedirectsSession(requests.Session):
+    """The crawler follows redirects itself; requests must not even parse Location headers
+    (it raises on hostile ones such as `http://[::1`)."""
+
+    def get_redirect_target(self, resp: requests.Response) -> None:
+        return None
+
+
 def make_session(pool_size: int = 8) -> requests.Session:
-    """A session with no automatic retries and deadline-aware connections."""
-    session = requests.Session()
+    """A session with no automatic retries, no redirect handling, deadline-aware connections."""
+    session = _OwnRedirectsSession()
     for prefix in ("http://", "https://"):
         session.mount(
             prefix, _WatchedAdapter(pool_connections=pool_size, pool_maxsize=pool_size,
@@ -224,6 +232,8 @@ def describe_exception(exc: BaseException) -> tuple[str, bool]:
         return "connection reset", True
     if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.InvalidHeader):
         return "invalid request", False
+    if isinstance(exc, ValueError):
+        return "invalid response (unparseable header)", False
     if isinstance(exc, requests.exceptions.ConnectionError | urllib3.exceptions.HTTPError):
         return "connection error", True
     return f"request failed: {type(exc).__name__}", False
@@ -249,9 +259,15 @@ class Transport:
         self.retries = max(0, retries)
         self.stop = stop
 
-    def get(self, url: str, *, max_bytes: int, accept: AcceptBody | None = None,
-            accept_header: str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-            truncate: bool = False) -> Hop:
+    def get(
+        self,
+        url: str,
+        *,
+        max_bytes: int,
+        accept: AcceptBody | None = None,
+        accept_header: str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+        truncate: bool = False,
+    ) -> Hop:
         """GET `url` (no redirects), retrying connection errors and 408/429/5xx with backoff.
 
         A body over `max_bytes` (decoded) is an error, or is cut to `max_bytes` with `truncate`.
@@ -273,8 +289,14 @@ class Transport:
                 self.throttle.penalize(host, min(BACKOFF_BASE * 2**attempt, RETRY_AFTER_CAP))
         return hop
 
-    def _attempt(self, url: str, max_bytes: int, accept: AcceptBody | None,
-                 accept_header: str, truncate: bool) -> tuple[Hop, bool]:
+    def _attempt(
+        self,
+        url: str,
+        max_bytes: int,
+        accept: AcceptBody | None,
+        accept_header: str,
+        truncate: bool,
+    ) -> tuple[Hop, bool]:
         started = time.monotonic()
         headers = {"User-Agent": self.user_agent, "Accept": accept_header,
                    "Accept-Encoding": "gzip, deflate"}  # fmt: skip
@@ -298,9 +320,16 @@ class Transport:
         return Hop(url=url, error=f"timeout after {self.timeout:g}s",
                    elapsed=time.monotonic() - started)  # fmt: skip
 
-    def _read(self, response: requests.Response, url: str, started: float, max_bytes: int,
-              accept: AcceptBody | None, deadline: _Deadline,
-              truncate: bool) -> tuple[Hop, bool]:
+    def _read(
+        self,
+        response: requests.Response,
+        url: str,
+        started: float,
+        max_bytes: int,
+        accept: AcceptBody | None,
+        deadline: _Deadline,
+        truncate: bool,
+    ) -> tuple[Hop, bool]:
         status, headers = response.status_code, response.headers
         if status in RETRY_STATUSES:
             return Hop(url, status, headers, None, f"HTTP {status}",

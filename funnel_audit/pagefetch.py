@@ -6,7 +6,6 @@ Runs in the crawler's worker threads. Never raises: every outcome is a `FetchedP
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -20,7 +19,13 @@ from funnel_audit.content import (
 from funnel_audit.fetch import Hop, Transport
 from funnel_audit.models import FetchedPage
 from funnel_audit.robots import RobotsCache
-from funnel_audit.urls import InvalidURLError, dedup_key, host_is_public, normalize_url, same_site
+from funnel_audit.urls import (
+    InvalidURLError,
+    SiteScope,
+    dedup_key,
+    host_is_public,
+    normalize_url,
+)
 
 __all__ = ["BLOCKED", "PageFetcher", "Scope"]
 
@@ -28,19 +33,28 @@ BLOCKED = "blocked by robots.txt"
 _REDIRECTS = (301, 302, 303, 307, 308)
 
 
-@dataclass
 class Scope:
-    """The site being crawled: the start URL's host (and its subdomains when asked)."""
+    """The site being crawled; the start page may move it (`start` is re-assignable)."""
 
-    start: str
-    include_subdomains: bool = False
+    def __init__(self, start: str, include_subdomains: bool = False) -> None:
+        self.include_subdomains = include_subdomains
+        self.start = start
+
+    @property
+    def start(self) -> str:
+        return self._start
+
+    @start.setter
+    def start(self, url: str) -> None:
+        self._start = url
+        self._site = SiteScope(url, self.include_subdomains)
 
     def contains(self, url: str) -> bool:
-        return same_site(url, self.start, self.include_subdomains)
+        return self._site.contains(url)
 
     @property
     def host(self) -> str:
-        return urlsplit(self.start).netloc
+        return urlsplit(self._start).netloc
 
 
 def _accept_html(status: int, headers: object, first: bytes) -> str | None:
@@ -95,8 +109,9 @@ class PageFetcher:
         return self.robots is None or self.robots.allows(url)
 
     # -- fetching ----------------------------------------------------------------------------
-    def fetch_page(self, url: str, depth: int, lastmod: str | None = None,
-                   rebase_scope: bool = False) -> FetchedPage:
+    def fetch_page(
+        self, url: str, depth: int, lastmod: str | None = None, rebase_scope: bool = False
+    ) -> FetchedPage:
         """Fetch `url` as an HTML page. With `rebase_scope` (the start page) a redirect to
         another host moves the crawl's scope there instead of failing."""
         fetched_at = datetime.now(UTC)
@@ -105,8 +120,9 @@ class PageFetcher:
         except Exception as exc:  # noqa: BLE001 - a worker must never die
             return self._failure(url, url, depth, fetched_at, f"internal error: {exc!r}"[:200])
 
-    def _fetch(self, url: str, depth: int, lastmod: str | None, rebase_scope: bool,
-               fetched_at: datetime) -> FetchedPage:
+    def _fetch(
+        self, url: str, depth: int, lastmod: str | None, rebase_scope: bool, fetched_at: datetime
+    ) -> FetchedPage:
         current, seen, elapsed = url, {dedup_key(url)}, 0.0
         hop = Hop(url=url)
         for hop_number in range(self.max_redirects + 1):
@@ -135,8 +151,9 @@ class PageFetcher:
             current = target
         return self._page_from_hop(url, current, depth, lastmod, fetched_at, hop, elapsed)
 
-    def _redirect_target(self, current: str, location: str, seen: set[str],
-                         rebase_scope: bool) -> tuple[str | None, str | None]:
+    def _redirect_target(
+        self, current: str, location: str, seen: set[str], rebase_scope: bool
+    ) -> tuple[str | None, str | None]:
         try:
             raw = urljoin(current, location.strip())
         except ValueError:
@@ -159,8 +176,16 @@ class PageFetcher:
             self.scope.start = target  # the start page decides what the site is
         return target, None
 
-    def _page_from_hop(self, url: str, final_url: str, depth: int, lastmod: str | None,
-                       fetched_at: datetime, hop: Hop, elapsed: float) -> FetchedPage:
+    def _page_from_hop(
+        self,
+        url: str,
+        final_url: str,
+        depth: int,
+        lastmod: str | None,
+        fetched_at: datetime,
+        hop: Hop,
+        elapsed: float,
+    ) -> FetchedPage:
         mime, charset = parse_content_type(hop.headers.get("content-type"))
         error = hop.error
         if error is None and hop.status in _REDIRECTS:
@@ -189,8 +214,15 @@ class PageFetcher:
         )
 
     @staticmethod
-    def _failure(url: str, final_url: str, depth: int, fetched_at: datetime, error: str,
-                 status: int | None = None, elapsed: float = 0.0) -> FetchedPage:
+    def _failure(
+        url: str,
+        final_url: str,
+        depth: int,
+        fetched_at: datetime,
+        error: str,
+        status: int | None = None,
+        elapsed: float = 0.0,
+    ) -> FetchedPage:
         return FetchedPage(url=url, final_url=final_url, status=status, content_type="",
                            html=None, depth=depth, fetched_at=fetched_at, error=error,
                            elapsed_ms=round(elapsed * 1000, 1))  # fmt: skip
@@ -203,8 +235,11 @@ class PageFetcher:
             refusal = self.address_refusal(current)
             if refusal:
                 return None, refusal
-            hop = self.transport.get(current, max_bytes=max_bytes,
-                                     accept_header="application/xml,text/xml;q=0.9,*/*;q=0.5")
+            hop = self.transport.get(
+                current,
+                max_bytes=max_bytes,
+                accept_header="application/xml,text/xml;q=0.9,*/*;q=0.5",
+            )
             location = hop.location
             if location is None:
                 if hop.error:

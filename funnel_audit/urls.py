@@ -16,6 +16,7 @@ from urllib.parse import SplitResult, urljoin, urlsplit
 
 __all__ = [
     "InvalidURLError",
+    "SiteScope",
     "dedup_key",
     "host_is_public",
     "is_http_url",
@@ -25,6 +26,7 @@ __all__ = [
     "resolve_link",
     "same_site",
     "site_key",
+    "trap_prone",
     "looks_like_trap",
 ]
 
@@ -207,35 +209,46 @@ def resolve_link(base: str, href: str) -> str:
         raise InvalidURLError(str(exc)) from exc
 
 
-def _host_port(url: str) -> tuple[str, int, bool] | None:
-    try:
-        parts = urlsplit(normalize_url(url))
-        port = parts.port
-    except ValueError:
-        return None
-    default = DEFAULT_PORTS[parts.scheme]
-    return (parts.hostname or "", port or default, (port or default) == default)
+class SiteScope:
+    """Fast membership test for one site: the start URL's host (any scheme; same port unless
+    both are default ports), plus the hosts under it with `include_subdomains` - a leading
+    `www.` of the start host is ignored for that, so `blog.example.com` is in scope of
+    `www.example.com`. Expects normalised URLs for speed; anything unparseable is out."""
+
+    def __init__(self, start: str, include_subdomains: bool = False) -> None:
+        parts = urlsplit(normalize_url(start))
+        self.host = parts.hostname or ""
+        default = DEFAULT_PORTS[parts.scheme]
+        self.port = parts.port or default
+        self.default_port = self.port == default
+        self.include_subdomains = include_subdomains and not _is_ip_literal(self.host)
+        self.base = self.host[4:] if self.host.startswith("www.") else self.host
+
+    def contains(self, url: str) -> bool:
+        try:
+            parts = urlsplit(url)
+            scheme = parts.scheme.lower()
+            host = (parts.hostname or "").rstrip(".")
+            port = parts.port or DEFAULT_PORTS.get(scheme, 0)
+        except ValueError:
+            return False
+        if scheme not in DEFAULT_PORTS or not host:
+            return False
+        if port != self.port and not (port == DEFAULT_PORTS[scheme] and self.default_port):
+            return False
+        if host == self.host:
+            return True
+        if not self.include_subdomains:
+            return False
+        return host == self.base or host.endswith("." + self.base)
 
 
 def same_site(url: str, start: str, include_subdomains: bool = False) -> bool:
-    """True when `url` is on the start URL's host (any scheme; same port unless both default).
-
-    With `include_subdomains`, hosts under the start host count too; a leading `www.` of the
-    start host is ignored for that, so `blog.example.com` is in scope of `www.example.com`.
-    """
-    mine, theirs = _host_port(url), _host_port(start)
-    if mine is None or theirs is None:
+    """True when `url` is on the start URL's site; see `SiteScope`."""
+    try:
+        return SiteScope(start, include_subdomains).contains(normalize_url(url))
+    except InvalidURLError:
         return False
-    host, port, default_port = mine
-    start_host, start_port, start_default = theirs
-    if port != start_port and not (default_port and start_default):
-        return False
-    if host == start_host:
-        return True
-    if not include_subdomains or _is_ip_literal(start_host):
-        return False
-    base = start_host[4:] if start_host.startswith("www.") else start_host
-    return host == base or host.endswith("." + base)
 
 
 def _is_ip_literal(host: str) -> bool:
@@ -303,6 +316,13 @@ def path_pattern(url: str) -> str:
     keys = sorted({pair.partition("=")[0] for pair in parts.query.split("&") if pair})
     shape = _DIGITS.sub("#", parts.path)
     return f"{parts.netloc}{shape}" + ("?" + "&".join(keys) if keys else "")
+
+
+def trap_prone(pattern: str) -> bool:
+    """Patterns that can generate endless URLs: two or more number groups (calendars, dates)
+    or two or more query keys (facets, sort orders). `/product/#` or `?p=#` are not."""
+    path, _, keys = pattern.partition("?")
+    return path.count("#") >= 2 or keys.count("&") >= 1
 
 
 def looks_like_trap(url: str, max_segments: int = 40, max_repeats: int = 3) -> bool:

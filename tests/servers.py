@@ -5,22 +5,21 @@
 - `RawServer`: a raw TCP server for framing and timing faults (never answers, drips bytes,
   streams forever, wrong Content-Length, reset connection, malformed HTTP).
 
-Use the `site` and `raw_server` fixtures; both stop their servers at the end of the test.
+The `site` and `raw_server` fixtures (tests/crawl_fixtures.py) stop their servers after each test.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
-
-import pytest
 
 
 @dataclass
@@ -70,11 +69,13 @@ class SiteServer:
         self.dynamic: list[Callable[[str], Route | None]] = []
         self.hits: list[Hit] = []
         self._fails: dict[str, int] = {}
+        self.active = self.max_active = 0
         self._lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 server._handle(self)
@@ -85,8 +86,7 @@ class SiteServer:
         self.httpd = _QuietServer((host, 0), Handler)
         self.port = self.httpd.server_address[1]
         self.host = host
-        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,),
-                                        daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
 
     # -- configuration -----------------------------------------------------------------------
     def url(self, path: str = "/") -> str:
@@ -138,6 +138,15 @@ class SiteServer:
         target = request.path
         with self._lock:
             self.hits.append(Hit(target, time.monotonic(), dict(request.headers.items())))
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        try:
+            self._answer(request, target)
+        finally:
+            with self._lock:
+                self.active -= 1
+
+    def _answer(self, request: BaseHTTPRequestHandler, target: str) -> None:
         route = self._find(target) or Route(body="not found", status=404,
                                             content_type="text/plain")  # fmt: skip
         if route.delay:
@@ -179,6 +188,9 @@ class SiteServer:
 
 
 # -- raw TCP faults --------------------------------------------------------------------------
+Behaviour = Callable[[socket.socket, threading.Event], None]
+
+
 def _read_request(conn: socket.socket) -> None:
     conn.settimeout(5)
     data = b""
@@ -287,32 +299,5 @@ class RawServer:
         self._thread.join(2)
         self.sock.close()
         for conn in self._conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.close()
-            except OSError:
-                pass
-
-
-@pytest.fixture
-def site() -> Iterator[SiteServer]:
-    server = SiteServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def raw_server() -> Iterator[Callable[[Callable[[socket.socket, threading.Event], None]], RawServer]]:
-    servers: list[RawServer] = []
-
-    def start(behaviour: Callable[[socket.socket, threading.Event], None]) -> RawServer:
-        server = RawServer(behaviour)
-        servers.append(server)
-        return server
-
-    try:
-        yield start
-    finally:
-        for server in servers:
-            server.stop()

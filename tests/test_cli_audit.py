@@ -13,8 +13,7 @@ import pytest
 
 from funnel_audit.cli import main
 from funnel_audit.linkflow import page_key
-
-from .conftest import SAMPLES
+from tests.conftest import SAMPLES
 
 OUTPUTS = ("report.html", "pages.csv", "calendar.csv", "calendar.ics", "audit.json")
 THIN = {"ledgerloop": "decision", "harbourline-plumbing": "awareness"}

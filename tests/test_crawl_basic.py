@@ -9,10 +9,12 @@ import pytest
 
 from funnel_audit import crawl as crawl_module
 from funnel_audit import pagefetch
-from funnel_audit.crawl import CrawlProgress, Crawler, CrawlSettings
+from funnel_audit.crawl import Crawler, CrawlProgress, CrawlSettings
 from funnel_audit.errors import CrawlError, InputError, TargetError
 from funnel_audit.models import FetchedPage
-from tests.servers import SiteServer, html, site  # noqa: F401 - fixture
+from tests.servers import SiteServer, html
+
+pytest_plugins = ("tests.crawl_fixtures",)  # the `site` and `raw_server` fixtures
 
 FAST = {"timeout": 5.0, "retries": 0, "concurrency": 1}
 
@@ -20,7 +22,6 @@ FAST = {"timeout": 5.0, "retries": 0, "concurrency": 1}
 def crawl(start: str, on_page=None, **options) -> tuple[list[FetchedPage], Crawler]:  # type: ignore[no-untyped-def]
     crawler = Crawler(CrawlSettings(**{**FAST, **options}))
     return list(crawler.crawl(start, on_page)), crawler
-
 
 
 def test_crawls_the_site_and_stays_in_scope(site: SiteServer) -> None:
@@ -65,8 +66,19 @@ def test_max_pages_and_max_depth(site: SiteServer) -> None:
 
 
 def test_session_and_tracking_variants_are_fetched_once(site: SiteServer) -> None:
-    site.page("/", "/p", "/p/", "/p;jsessionid=ABC", "/p?PHPSESSID=1", "/p?utm_source=news",
-              "/p#section", "/p?sid=9&utm_campaign=x", "./p", "/x/../p", "/%70")
+    site.page(
+        "/",
+        "/p",
+        "/p/",
+        "/p;jsessionid=ABC",
+        "/p?PHPSESSID=1",
+        "/p?utm_source=news",
+        "/p#section",
+        "/p?sid=9&utm_campaign=x",
+        "./p",
+        "/x/../p",
+        "/%70",
+    )
     site.page("/p", "/")
     pages, _ = crawl(site.url("/"))
     assert [p.url for p in pages] == [site.url("/"), site.url("/p")]
@@ -168,6 +180,7 @@ def test_start_that_is_not_html_or_missing_is_a_crawl_error(site: SiteServer) ->
 
 def test_private_addresses_are_refused_unless_allowed(site: SiteServer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """127.0.0.1 plays a public host here, `localhost` a private one."""
+
     def public(host: str) -> bool:
         return host != "localhost"
 

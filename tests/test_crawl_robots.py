@@ -8,7 +8,9 @@ from funnel_audit.crawl import Crawler, CrawlSettings
 from funnel_audit.errors import CrawlError
 from funnel_audit.models import FetchedPage
 from funnel_audit.robots import RobotsRules, agent_token, parse_robots
-from tests.servers import SiteServer, site  # noqa: F401 - fixture
+from tests.servers import SiteServer
+
+pytest_plugins = ("tests.crawl_fixtures",)  # the `site` and `raw_server` fixtures
 
 FAST = {"timeout": 5.0, "retries": 0, "concurrency": 1, "use_sitemaps": False}
 

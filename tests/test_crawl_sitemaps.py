@@ -9,7 +9,9 @@ import pytest
 from funnel_audit.crawl import Crawler, CrawlSettings
 from funnel_audit.models import FetchedPage
 from funnel_audit.sitemaps import SitemapError, gunzip_bounded, parse_sitemap
-from tests.servers import SiteServer, site  # noqa: F401 - fixture
+from tests.servers import SiteServer
+
+pytest_plugins = ("tests.crawl_fixtures",)  # the `site` and `raw_server` fixtures
 
 FAST = {"timeout": 5.0, "retries": 0, "concurrency": 1}
 NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
@@ -34,7 +36,9 @@ def crawl(start: str, **options) -> tuple[list[FetchedPage], Crawler]:  # type: 
 
 def test_index_gzip_lastmod_and_scope(site: SiteServer) -> None:
     site.page("/")  # links to nothing: every other page comes from the sitemaps
-    site.add("/robots.txt", f"Sitemap: {site.url('/sitemap_index.xml')}\n", content_type="text/plain")
+    site.add(
+        "/robots.txt", f"Sitemap: {site.url('/sitemap_index.xml')}\n", content_type="text/plain"
+    )
     site.add("/sitemap_index.xml", index(site.url("/posts.xml.gz"), site.url("/pages.xml")),
              content_type=XML)  # fmt: skip
     posts = urlset((site.url("/post-1"), "2024-05-01"), (site.url("/post-2?utm_source=x"), None))
@@ -83,7 +87,8 @@ def test_malformed_sitemap_is_reported(site: SiteServer) -> None:
     site.add("/sitemap.xml", "<urlset><url><loc>broken", content_type=XML)
     _, crawler = crawl(site.url("/"))
     assert len(crawler.notes) == 1
-    assert crawler.notes[0].startswith(f"sitemap {site.url('/sitemap.xml')} malformed: malformed XML")
+    expected = f"sitemap {site.url('/sitemap.xml')} malformed: malformed XML"
+    assert crawler.notes[0].startswith(expected)
 
 
 def test_index_cycle_terminates(site: SiteServer) -> None:
@@ -131,7 +136,10 @@ def test_gzip_bomb_is_refused() -> None:
 
 def test_text_sitemaps_and_other_roots() -> None:
     parsed = parse_sitemap(b"http://e.com/a\n\nhttps://e.com/b\n")
-    assert parsed.kind == "text" and [u for u, _ in parsed.urls] == ["http://e.com/a", "https://e.com/b"]
+    assert parsed.kind == "text" and [u for u, _ in parsed.urls] == [
+        "http://e.com/a",
+        "https://e.com/b",
+    ]
     with pytest.raises(SitemapError, match="not a sitemap"):
         parse_sitemap(b"<html><body>hi</body></html>")
     with pytest.raises(SitemapError):

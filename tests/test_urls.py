@@ -18,6 +18,7 @@ from funnel_audit.urls import (
     resolve_link,
     same_site,
     site_key,
+    trap_prone,
 )
 
 
@@ -124,6 +125,8 @@ def test_site_key_and_patterns() -> None:
     assert site_key("http://127.0.0.1:8080/") == "127.0.0.1_8080"
     assert site_key("not a url") == "site"
     assert path_pattern("http://e.com/cal/2024/05?day=3&m=1") == "e.com/cal/#/#?day&m"
+    assert trap_prone("e.com/cal/#/#") and trap_prone("e.com/shop?color&size")
+    assert not trap_prone("e.com/product/#") and not trap_prone("e.com/?p")
     assert looks_like_trap("http://e.com/a/b/a/b/a/b/a/b")
     assert not looks_like_trap("http://e.com/blog/2024/05/hello")
 

@@ -1,0 +1,72 @@
+"""The SQLite history: migrations, audits and pages, interrupted runs never shown as complete."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from funnel_audit.audit import AuditOptions, run_audit
+from funnel_audit.errors import StoreError
+from funnel_audit.history import HistoryStore
+from tests.conftest import SAMPLES
+
+
+def test_migrations_are_recorded_once(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    with HistoryStore(db) as store:
+        assert store.schema_version() >= 1
+    with HistoryStore(db) as store:
+        assert store.schema_version() >= 1
+    with sqlite3.connect(db) as conn:
+        versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations")]
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    assert versions == sorted(set(versions))
+    assert mode == "wal"
+
+
+def test_unopenable_database_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreError, match="cannot open history database"):
+        HistoryStore(tmp_path / "file" / "h.sqlite3")
+
+
+def test_audit_is_stored_with_pages(tmp_path: Path, model) -> None:  # noqa: ANN001
+    db = tmp_path / "h.sqlite3"
+    clock = iter([datetime(2026, 11, 1, 9, 0, tzinfo=UTC), datetime(2026, 11, 1, 9, 5, tzinfo=UTC)])
+    with HistoryStore(db) as store:
+        outcome = run_audit(AuditOptions(target=str(SAMPLES / "ledgerloop"),
+                                         out_dir=tmp_path / "out"),
+                            model=model, store=store, clock=lambda: next(clock))
+        audits = store.audits("ledgerloop")
+        assert len(audits) == 1 and audits[0]["status"] == "complete"
+        assert audits[0]["started_at"].startswith("2026-11-01T09:00")
+        pages = store.pages(audits[0]["id"])
+    assert len(pages) == len(outcome.result.pages)
+    assert {p["stage"] for p in pages} >= {"awareness", "consideration", "decision"}
+
+
+def test_interrupted_audit_is_marked_and_keeps_pages(tmp_path: Path, model,  # noqa: ANN001
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import funnel_audit.audit as audit_mod
+
+    db = tmp_path / "h.sqlite3"
+    real_add = audit_mod._Pipeline.add
+    seen = {"n": 0}
+
+    def interrupting_add(self, page):  # type: ignore[no-untyped-def]
+        seen["n"] += 1
+        if seen["n"] == 20:
+            raise KeyboardInterrupt
+        real_add(self, page)
+
+    monkeypatch.setattr(audit_mod._Pipeline, "add", interrupting_add)
+    with HistoryStore(db) as store, pytest.raises(KeyboardInterrupt):
+        run_audit(AuditOptions(target=str(SAMPLES / "harbourline-plumbing"),
+                               out_dir=tmp_path / "o"), model=model, store=store)
+    with HistoryStore(db) as store:
+        audit = store.audits()[0]
+        assert audit["status"] == "interrupted"
+        assert len(store.pages(audit["id"])) == 19

@@ -77,7 +77,10 @@ def resolve_target(target: str) -> tuple[str, Path | None]:
         if not folder.is_dir():
             raise TargetError(f"not a folder: {target} (give a folder or an http(s):// URL)")
         return target, folder.resolve()
-    scheme = urlsplit(target).scheme.lower()
+    try:
+        scheme = urlsplit(target).scheme.lower()
+    except ValueError as exc:
+        raise TargetError(f"invalid URL {target[:200]!r}: {exc}") from exc
     if scheme not in ("http", "https"):
         raise TargetError(f"unsupported URL scheme {scheme!r} in {target[:200]!r}: "
                           "use http:// or https://")

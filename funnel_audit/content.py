@@ -23,8 +23,9 @@ _AS_CP1252 = frozenset({"ascii", "latin-1", "iso8859-1", "iso-8859-1", "us-ascii
 _REFUSED = frozenset(
     {"utf-7", "idna", "punycode", "raw-unicode-escape", "unicode-escape", "undefined", "mbcs"}
 )
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]{1,40})""",
-                           re.IGNORECASE)  # fmt: skip
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]{1,40})""", re.IGNORECASE
+)
 _BINARY_MAGIC = (
     b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF",
     b"OggS", b"ID3", b"\x7fELF", b"MZ", b"\x00\x00\x01\x00", b"BM", b"wOFF", b"wOF2",

@@ -7,15 +7,13 @@ on one page is data (`FetchedPage.error`); only what stops the whole crawl raise
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
-from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from threading import Event
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
@@ -23,24 +21,22 @@ from funnel_audit import __version__
 from funnel_audit.errors import CrawlError, InputError, TargetError
 from funnel_audit.fetch import HostThrottle, Transport, make_session
 from funnel_audit.folder import read_folder
-from funnel_audit.links import extract_hrefs, find_base_href
+from funnel_audit.frontier import Frontier
+from funnel_audit.links import extract_hrefs
 from funnel_audit.models import FetchedPage
 from funnel_audit.pagefetch import BLOCKED, PageFetcher, Scope
 from funnel_audit.robots import ROBOTS_MAX_BYTES, RobotsCache, RobotsRules
 from funnel_audit.sitemaps import MAX_SITEMAP_BYTES, collect_sitemap_urls
-from funnel_audit.urls import (
-    InvalidURLError,
-    dedup_key,
-    host_is_public,
-    looks_like_trap,
-    normalize_url,
-    path_pattern,
-    resolve_link,
-    trap_prone,
-)
+from funnel_audit.urls import InvalidURLError, dedup_key, host_is_public, normalize_url
 
-__all__ = ["DEFAULT_USER_AGENT", "CrawlError", "CrawlProgress", "CrawlSettings", "Crawler",
-           "read_folder"]  # fmt: skip
+__all__ = [
+    "DEFAULT_USER_AGENT",
+    "CrawlError",
+    "CrawlProgress",
+    "CrawlSettings",
+    "Crawler",
+    "read_folder",
+]
 
 DEFAULT_USER_AGENT = f"funnel-audit/{__version__} (+https://github.com/funnel-audit/funnel-audit)"
 
@@ -74,8 +70,7 @@ class CrawlSettings:
         for name in ("max_pages", "concurrency", "max_bytes", "max_url_length"):
             if getattr(self, name) < 1:
                 raise InputError(f"crawl setting {name} must be at least 1")
-        for name in ("max_depth", "max_redirects", "max_links_per_page", "retries",
-                     "trap_budget"):  # fmt: skip
+        for name in ("max_depth", "max_redirects", "max_links_per_page", "retries", "trap_budget"):
             if getattr(self, name) < 0:
                 raise InputError(f"crawl setting {name} must not be negative")
         if self.timeout <= 0 or self.delay < 0:
@@ -100,8 +95,9 @@ def _compile(patterns: tuple[str, ...], flag: str) -> tuple[re.Pattern[str], ...
         try:
             compiled.append(re.compile(pattern))
         except re.error as exc:
-            raise InputError(f"invalid {flag} pattern {pattern!r}: {exc} "
-                             "(use a Python regular expression)") from exc  # fmt: skip
+            raise InputError(
+                f"invalid {flag} pattern {pattern!r}: {exc} (use a Python regular expression)"
+            ) from exc
     return tuple(compiled)
 
 
@@ -127,8 +123,10 @@ class Crawler:
         try:
             start = normalize_url(start_url)
         except InvalidURLError as exc:
-            raise TargetError(f"invalid start URL {start_url[:200]!r}: {exc} "
-                              "(give a full http:// or https:// address)") from exc  # fmt: skip
+            raise TargetError(
+                f"invalid start URL {start_url[:200]!r}: {exc} "
+                "(give a full http:// or https:// address)"
+            ) from exc
         return self._crawl(start, on_page)
 
     def fetch(self, url: str) -> FetchedPage:
@@ -137,8 +135,9 @@ class Crawler:
         try:
             start = normalize_url(url)
         except InvalidURLError as exc:
-            raise TargetError(f"invalid URL {url[:200]!r}: {exc} "
-                              "(give a full http:// or https:// address)") from exc  # fmt: skip
+            raise TargetError(
+                f"invalid URL {url[:200]!r}: {exc} (give a full http:// or https:// address)"
+            ) from exc
         self._setup(start)
         try:
             return self._fetcher.fetch_page(start, 0, rebase_scope=True)
@@ -156,37 +155,52 @@ class Crawler:
         session = self.session or make_session(settings.concurrency + 2)
         self._owned_session = session if own else None
         self._throttle = HostThrottle(self._stop, settings.delay)
-        self._transport = Transport(session, self._throttle, user_agent=settings.user_agent,
-                                    timeout=settings.timeout, retries=settings.retries,
-                                    stop=self._stop)  # fmt: skip
+        self._transport = Transport(
+            session,
+            self._throttle,
+            user_agent=settings.user_agent,
+            timeout=settings.timeout,
+            retries=settings.retries,
+            stop=self._stop,
+        )
         host = urlsplit(start).hostname or ""
         allow_private = settings.allow_private or host_is_public(host) is False
         self._scope = Scope(start, settings.include_subdomains)
         robots = None
         if settings.respect_robots:
-            robots = RobotsCache(self._get_robots, settings.user_agent,
-                                 on_loaded=self._robots_loaded)  # fmt: skip
+            robots = RobotsCache(
+                self._get_robots, settings.user_agent, on_loaded=self._robots_loaded
+            )
         self._robots = robots
-        self._fetcher = PageFetcher(self._transport, robots, self._scope,
-                                    allow_private=allow_private,
-                                    max_redirects=settings.max_redirects,
-                                    max_bytes=settings.max_bytes)  # fmt: skip
+        self._fetcher = PageFetcher(
+            self._transport,
+            robots,
+            self._scope,
+            allow_private=allow_private,
+            max_redirects=settings.max_redirects,
+            max_bytes=settings.max_bytes,
+        )
         if robots is not None:
             robots._check = self._fetcher.address_refusal
-        self._seen: set[str] = set()
+        self._frontier = Frontier(
+            self._scope.contains,
+            max_depth=settings.max_depth,
+            max_url_length=settings.max_url_length,
+            max_links_per_page=settings.max_links_per_page,
+            pages_per_pattern=settings.pages_per_pattern,
+            include=self._include,
+            exclude=self._exclude,
+        )
         self._yielded: set[str] = set()
-        self._frontier: deque[tuple[str, int]] = deque()
-        self._patterns: Counter[str] = Counter()
-        self._trapped: Counter[str] = Counter()
-        self._skipped: Counter[str] = Counter()
+        self._duplicates = 0
         self._lastmods: dict[str, str | None] = {}
-        self._resolved: dict[tuple[str, str], str | None] = {}
         self._done = self._errors = 0
         self._started = time.monotonic()
 
     def _get_robots(self, url: str):  # type: ignore[no-untyped-def]
-        return self._transport.get(url, max_bytes=ROBOTS_MAX_BYTES, truncate=True,
-                                   accept_header="text/plain,*/*;q=0.5")  # fmt: skip
+        return self._transport.get(
+            url, max_bytes=ROBOTS_MAX_BYTES, truncate=True, accept_header="text/plain,*/*;q=0.5"
+        )
 
     def _robots_loaded(self, origin: str, rules: RobotsRules) -> None:
         self.notes.extend(rules.notes)
@@ -204,7 +218,7 @@ class Crawler:
             yield self._deliver(first, on_page)
             del first
             for url in sitemap_urls:
-                self._consider(url, 1, listed=True)
+                self._frontier.consider(url, 1, listed=True)
             yield from self._run(pool, on_page)
             self._finish_notes()
         finally:
@@ -217,16 +231,18 @@ class Crawler:
         page = self._fetcher.fetch_page(start, 0, rebase_scope=True)
         if page.ok:
             if self._scope.start != start:
-                self.notes.append(f"start URL redirected to {page.final_url}; "
-                                  f"crawling {self._scope.host}")  # fmt: skip
-            self._seen.update({dedup_key(start), dedup_key(page.final_url)})
+                self.notes.append(
+                    f"start URL redirected to {page.final_url}; crawling {self._scope.host}"
+                )
+            self._frontier.mark_seen(start, page.final_url)
             return page
         error = page.error or "no content"
         if error == BLOCKED and self._robots is not None:
             unreachable = self._robots.rules(page.final_url).unreachable
             if unreachable:
-                raise CrawlError(f"cannot reach {start}: {unreachable} "
-                                 "(check the URL or your network)")  # fmt: skip
+                raise CrawlError(
+                    f"cannot reach {start}: {unreachable} (check the URL or your network)"
+                )
             extra = "; ".join(self.notes)
             hint = f" ({extra})" if extra else " (robots.txt disallows it; you may turn robots off)"
             raise CrawlError(f"cannot crawl {start}: blocked by robots.txt{hint}")
@@ -243,8 +259,10 @@ class Crawler:
             listed = self._robots.rules(self._scope.start).sitemaps
             seeds += [(url, True) for url in listed if self._scope.contains(url)]
             if len(seeds) < len(listed):
-                self.notes.append(f"robots.txt lists {len(listed) - len(seeds)} sitemap(s) on "
-                                  "other hosts; not fetched (outside the crawl scope)")
+                self.notes.append(
+                    f"robots.txt lists {len(listed) - len(seeds)} sitemap(s) on "
+                    "other hosts; not fetched (outside the crawl scope)"
+                )
         seeds.append((origin + "/sitemap.xml", False))
         found = collect_sitemap_urls(
             seeds,
@@ -260,9 +278,12 @@ class Crawler:
         in_flight: dict[Future[FetchedPage], int] = {}
         submitted, sequence = 1, 0  # the start page counts
         while True:
-            while self._frontier and len(in_flight) < settings.concurrency \
-                    and submitted < settings.max_pages:  # fmt: skip
-                url, depth = self._frontier.popleft()
+            while (
+                self._frontier
+                and len(in_flight) < settings.concurrency
+                and submitted < settings.max_pages
+            ):
+                url, depth = self._frontier.pop()
                 lastmod = self._lastmods.get(dedup_key(url))
                 future = pool.submit(self._fetcher.fetch_page, url, depth, lastmod)
                 in_flight[future] = sequence
@@ -276,17 +297,19 @@ class Crawler:
                 page = future.result()
                 if dedup_key(page.final_url) in self._yielded:
                     submitted -= 1  # a redirect to a page already crawled
-                    self._skipped["duplicate"] += 1
+                    self._duplicates += 1
                     continue
                 yield self._deliver(page, on_page, queued=len(in_flight))
         if self._frontier:
-            self.notes.append(f"stopped at max_pages={settings.max_pages}; "
-                              f"{len(self._frontier)} discovered URL(s) not crawled")  # fmt: skip
+            self.notes.append(
+                f"stopped at max_pages={settings.max_pages}; "
+                f"{len(self._frontier)} discovered URL(s) not crawled"
+            )
 
     def _deliver(self, page: FetchedPage, on_page: OnPage | None, queued: int = 0) -> FetchedPage:
         """Record a finished page, enqueue its links, report progress; returns it for yielding."""
         self._yielded.update({dedup_key(page.url), dedup_key(page.final_url)})
-        self._seen.add(dedup_key(page.final_url))
+        self._frontier.mark_seen(page.final_url)
         self._done += 1
         if page.error is not None:
             self._errors += 1
@@ -294,86 +317,21 @@ class Crawler:
             self._enqueue_links(page, on_page)
         if self.progress is not None:
             elapsed = max(time.monotonic() - self._started, 1e-6)
-            self.progress(CrawlProgress(self._done, len(self._frontier) + queued, self._errors,
-                                        round(self._done / elapsed, 2)))  # fmt: skip
+            self.progress(
+                CrawlProgress(
+                    self._done,
+                    len(self._frontier) + queued,
+                    self._errors,
+                    round(self._done / elapsed, 2),
+                )
+            )
         return page
 
     def _enqueue_links(self, page: FetchedPage, on_page: OnPage | None) -> None:
         html = page.html or ""
         limit = self.settings.max_links_per_page
         hrefs = on_page(page) if on_page is not None else extract_hrefs(html, limit)
-        base = page.final_url
-        base_href = find_base_href(html)
-        if base_href:
-            with contextlib.suppress(InvalidURLError, ValueError):
-                base = normalize_url(urljoin(page.final_url, base_href))
-        for count, href in enumerate(hrefs or ()):
-            if count >= limit:
-                self._skipped["links over the per-page limit"] += 1
-                break
-            if not isinstance(href, str) or len(href) > self.settings.max_url_length * 2:
-                self._skipped["overlong or invalid links"] += 1
-                continue
-            url = self._resolve(base, href)
-            if url is not None:  # javascript:, mailto:, broken hosts ... are not pages
-                self._consider(url, page.depth + 1)
-
-    def _resolve(self, base: str, href: str) -> str | None:
-        """`resolve_link` with a bounded cache: menus repeat the same hrefs on every page."""
-        if href[:8].lower().startswith(("http://", "https://")):
-            context = ""
-        elif href.startswith("/") and not href.startswith("//"):
-            context = base[: base.find("/", base.find("//") + 2)]  # the origin
-        else:
-            context = base
-        key = (context, href)
-        if key in self._resolved:
-            return self._resolved[key]
-        try:
-            url: str | None = resolve_link(base, href)
-        except InvalidURLError:
-            url = None
-        if len(self._resolved) >= 100_000:
-            self._resolved.clear()
-        self._resolved[key] = url
-        return url
-
-    def _consider(self, url: str, depth: int, listed: bool = False) -> None:
-        """Apply the crawl rules to a discovered URL and queue it if it passes. URLs `listed`
-        in a sitemap are exempt from the crawl-trap budget (the owner vouches for them)."""
-        key = dedup_key(url)
-        if key in self._seen:
-            return
-        if depth > self.settings.max_depth:
-            self._skipped[f"links beyond max depth {self.settings.max_depth}"] += 1
-            return
-        if len(url) > self.settings.max_url_length:
-            self._skipped["overlong or invalid links"] += 1
-            return
-        if not self._scope.contains(url):
-            return
-        if self._include and not any(rx.search(url) for rx in self._include):
-            return
-        if any(rx.search(url) for rx in self._exclude):
-            return
-        if looks_like_trap(url):
-            self._skipped["URLs with looping paths"] += 1
-            self._seen.add(key)
-            return
-        pattern = path_pattern(url)
-        budget = self.settings.pages_per_pattern
-        if not listed and self._patterns[pattern] >= budget and trap_prone(pattern):
-            self._trapped[pattern] += 1
-            self._seen.add(key)
-            return
-        self._patterns[pattern] += 1
-        self._seen.add(key)
-        self._frontier.append((url, depth))
+        self._frontier.add_links(page.final_url, html, hrefs, page.depth + 1)
 
     def _finish_notes(self) -> None:
-        for reason, count in sorted(self._skipped.items()):
-            if reason != "duplicate":
-                self.notes.append(f"{count} {reason} skipped")
-        for pattern, count in self._trapped.most_common(5):
-            self.notes.append(f"possible crawl trap {pattern}: {count} URL(s) skipped after "
-                              f"{self.settings.pages_per_pattern} pages")  # fmt: skip
+        self.notes.extend(self._frontier.notes())

@@ -188,9 +188,9 @@ def make_session(pool_size: int = 8) -> requests.Session:
     session = _OwnRedirectsSession()
     for prefix in ("http://", "https://"):
         session.mount(
-            prefix, _WatchedAdapter(pool_connections=pool_size, pool_maxsize=pool_size,
-                                    max_retries=0)
-        )  # fmt: skip
+            prefix,
+            _WatchedAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0),
+        )
     return session
 
 
@@ -215,6 +215,8 @@ def describe_exception(exc: BaseException) -> tuple[str, bool]:
     """A short reason for a failed request, and whether it is worth retrying."""
     text = repr(exc)
     if isinstance(exc, requests.exceptions.SSLError):
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            return "TLS error: certificate verify failed", False
         return "TLS error", False
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return "connection timed out", True
@@ -278,8 +280,9 @@ class Transport:
             if not self.throttle.wait(host):
                 return Hop(url=url, error="crawl stopped", attempts=attempt + 1)
             hop, retryable = self._attempt(url, max_bytes, accept, accept_header, truncate)
-            hop = Hop(hop.url, hop.status, hop.headers, hop.body, hop.error, hop.elapsed,
-                      attempt + 1)  # fmt: skip
+            hop = Hop(
+                hop.url, hop.status, hop.headers, hop.body, hop.error, hop.elapsed, attempt + 1
+            )
             retry_after = parse_retry_after(hop.headers.get("retry-after"))
             if retry_after is not None and hop.status in RETRY_STATUSES:
                 self.throttle.penalize(host, retry_after)  # the whole host slows down
@@ -298,14 +301,20 @@ class Transport:
         truncate: bool,
     ) -> tuple[Hop, bool]:
         started = time.monotonic()
-        headers = {"User-Agent": self.user_agent, "Accept": accept_header,
-                   "Accept-Encoding": "gzip, deflate"}  # fmt: skip
+        headers = {
+            "User-Agent": self.user_agent,
+            "Accept": accept_header,
+            "Accept-Encoding": "gzip, deflate",
+        }
         with _Deadline(self.timeout) as deadline:
             try:
                 response = self.session.get(
-                    url, headers=headers, stream=True, allow_redirects=False,
+                    url,
+                    headers=headers,
+                    stream=True,
+                    allow_redirects=False,
                     timeout=(min(self.timeout, 10.0), self.timeout),
-                )  # fmt: skip
+                )
             except Exception as exc:  # noqa: BLE001 - every failure becomes data
                 if deadline.expired or time.monotonic() - started >= self.timeout:
                     return self._timeout(url, started), False
@@ -317,8 +326,9 @@ class Transport:
                 response.close()
 
     def _timeout(self, url: str, started: float) -> Hop:
-        return Hop(url=url, error=f"timeout after {self.timeout:g}s",
-                   elapsed=time.monotonic() - started)  # fmt: skip
+        return Hop(
+            url=url, error=f"timeout after {self.timeout:g}s", elapsed=time.monotonic() - started
+        )
 
     def _read(
         self,
@@ -332,8 +342,9 @@ class Transport:
     ) -> tuple[Hop, bool]:
         status, headers = response.status_code, response.headers
         if status in RETRY_STATUSES:
-            return Hop(url, status, headers, None, f"HTTP {status}",
-                       time.monotonic() - started), True  # fmt: skip
+            return Hop(
+                url, status, headers, None, f"HTTP {status}", time.monotonic() - started
+            ), True
         if not 200 <= status < 300:
             error = None if 300 <= status < 400 else f"HTTP {status}"
             return Hop(url, status, headers, None, error, time.monotonic() - started), False
@@ -362,14 +373,16 @@ class Transport:
                     chunks[-1] = chunk[: len(chunk) - (total - max_bytes)]
                     break
                 if total > max_bytes:
-                    return Hop(url, status, headers, None, too_large,
-                               time.monotonic() - started), False  # fmt: skip
+                    return Hop(
+                        url, status, headers, None, too_large, time.monotonic() - started
+                    ), False
                 if not checked and total >= 1024:
                     checked = True
                     refusal = accept(status, headers, b"".join(chunks)) if accept else None
                     if refusal:
-                        return Hop(url, status, headers, None, refusal,
-                                   time.monotonic() - started), False  # fmt: skip
+                        return Hop(
+                            url, status, headers, None, refusal, time.monotonic() - started
+                        ), False
         except Exception as exc:  # noqa: BLE001
             if deadline.expired or time.monotonic() - started >= self.timeout:
                 return self._timeout(url, started), False

@@ -94,9 +94,12 @@ def read_folder(
     return _read(folder.resolve(), settings, on_page, notes if notes is not None else [])
 
 
-def _read(root: Path, settings: CrawlSettings,
-          on_page: Callable[[FetchedPage], Iterable[str]] | None,
-          notes: list[str]) -> Iterator[FetchedPage]:  # fmt: skip
+def _read(
+    root: Path,
+    settings: CrawlSettings,
+    on_page: Callable[[FetchedPage], Iterable[str]] | None,
+    notes: list[str],
+) -> Iterator[FetchedPage]:
     base = folder_base_url(root)
     rules = None
     robots_path = root / "robots.txt"
@@ -132,17 +135,27 @@ def _patterns(patterns: tuple[str, ...]) -> list[re.Pattern[str]]:
     try:
         return [re.compile(pattern) for pattern in patterns]
     except re.error as exc:
-        raise InputError(f"invalid include/exclude pattern: {exc} "
-                         "(use a Python regular expression)") from exc  # fmt: skip
+        raise InputError(
+            f"invalid include/exclude pattern: {exc} (use a Python regular expression)"
+        ) from exc
 
 
 def _failure(url: str, error: str, depth: int) -> FetchedPage:
-    return FetchedPage(url=url, final_url=url, status=None, content_type="", html=None,
-                       depth=depth, fetched_at=datetime.now(UTC), error=error)  # fmt: skip
+    return FetchedPage(
+        url=url,
+        final_url=url,
+        status=None,
+        content_type="",
+        html=None,
+        depth=depth,
+        fetched_at=datetime.now(UTC),
+        error=error,
+    )
 
 
-def _read_file(root: Path, path: Path, url: str, max_bytes: int,
-               lastmod: str | None) -> FetchedPage:  # fmt: skip
+def _read_file(
+    root: Path, path: Path, url: str, max_bytes: int, lastmod: str | None
+) -> FetchedPage:
     depth = _depth(url)
     try:
         real = path.resolve(strict=True)

@@ -15,8 +15,9 @@ _BASE_HREF = re.compile(
     re.IGNORECASE,
 )
 _HEAD_END = re.compile(r"</head\s*>|<body\b", re.IGNORECASE)
-_HREF_ATTR = re.compile(r"""<a\b[^>]{0,2048}?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""",
-                        re.IGNORECASE)  # fmt: skip
+_HREF_ATTR = re.compile(
+    r"""<a\b[^>]{0,2048}?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE
+)
 
 
 def find_base_href(html: str) -> str | None:

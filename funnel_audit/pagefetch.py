@@ -139,13 +139,20 @@ class PageFetcher:
             if location is None:
                 break
             if hop_number == self.max_redirects:
-                return self._failure(url, current, depth, fetched_at,
-                                     f"too many redirects (> {self.max_redirects})",
-                                     hop.status, elapsed)  # fmt: skip
+                return self._failure(
+                    url,
+                    current,
+                    depth,
+                    fetched_at,
+                    f"too many redirects (> {self.max_redirects})",
+                    hop.status,
+                    elapsed,
+                )
             target, problem = self._redirect_target(current, location, seen, rebase_scope)
             if problem:
-                return self._failure(url, target or current, depth, fetched_at, problem,
-                                     hop.status, elapsed)  # fmt: skip
+                return self._failure(
+                    url, target or current, depth, fetched_at, problem, hop.status, elapsed
+                )
             assert target is not None
             seen.add(dedup_key(target))
             current = target
@@ -223,9 +230,17 @@ class PageFetcher:
         status: int | None = None,
         elapsed: float = 0.0,
     ) -> FetchedPage:
-        return FetchedPage(url=url, final_url=final_url, status=status, content_type="",
-                           html=None, depth=depth, fetched_at=fetched_at, error=error,
-                           elapsed_ms=round(elapsed * 1000, 1))  # fmt: skip
+        return FetchedPage(
+            url=url,
+            final_url=final_url,
+            status=status,
+            content_type="",
+            html=None,
+            depth=depth,
+            fetched_at=fetched_at,
+            error=error,
+            elapsed_ms=round(elapsed * 1000, 1),
+        )
 
     def fetch_document(self, url: str, max_bytes: int) -> tuple[bytes | None, str | None]:
         """Fetch a non-page resource (a sitemap), following redirects with the same checks

@@ -18,8 +18,14 @@ from protego import Protego
 from funnel_audit.fetch import Hop
 from funnel_audit.urls import InvalidURLError, normalize_url
 
-__all__ = ["MAX_CRAWL_DELAY", "ROBOTS_MAX_BYTES", "RobotsCache", "RobotsRules", "agent_token",
-           "parse_robots"]  # fmt: skip
+__all__ = [
+    "MAX_CRAWL_DELAY",
+    "ROBOTS_MAX_BYTES",
+    "RobotsCache",
+    "RobotsRules",
+    "agent_token",
+    "parse_robots",
+]
 
 ROBOTS_MAX_BYTES = 512 * 1024
 MAX_REDIRECTS = 5
@@ -62,13 +68,17 @@ def parse_robots(text: str, agent: str, origin: str) -> RobotsRules:
         delay = parser.crawl_delay(agent)
         sitemaps = tuple(parser.sitemaps)
     except Exception as exc:  # noqa: BLE001
-        return RobotsRules(notes=(f"robots.txt of {origin} unreadable ({type(exc).__name__}): "
-                                  "crawling without rules",))  # fmt: skip
+        return RobotsRules(
+            notes=(
+                f"robots.txt of {origin} unreadable ({type(exc).__name__}): crawling without rules",
+            )
+        )
     if delay is not None:
         delay = max(0.0, float(delay))
         if delay > MAX_CRAWL_DELAY:
-            notes.append(f"robots.txt of {origin} asks Crawl-delay {delay:g}s; "
-                         f"using {MAX_CRAWL_DELAY:g}s")  # fmt: skip
+            notes.append(
+                f"robots.txt of {origin} asks Crawl-delay {delay:g}s; using {MAX_CRAWL_DELAY:g}s"
+            )
             delay = MAX_CRAWL_DELAY
     return RobotsRules(parser=parser, sitemaps=sitemaps, crawl_delay=delay, notes=tuple(notes))
 
@@ -135,15 +145,23 @@ class RobotsCache:
             if 300 <= status < 400:
                 target = self._redirect_target(url, hop)
                 if target is None:
-                    return RobotsRules(notes=(f"robots.txt of {origin} redirects nowhere usable: "
-                                              "crawling without rules",))  # fmt: skip
+                    return RobotsRules(
+                        notes=(
+                            f"robots.txt of {origin} redirects nowhere usable: "
+                            "crawling without rules",
+                        )
+                    )
                 url = target
                 continue
             if status == 429 or status >= 500:
                 return self._disallowed(origin, f"HTTP {status}")
             return RobotsRules()  # 4xx: no robots.txt, everything allowed
-        return RobotsRules(notes=(f"robots.txt of {origin}: more than {MAX_REDIRECTS} redirects, "
-                                  "crawling without rules",))  # fmt: skip
+        return RobotsRules(
+            notes=(
+                f"robots.txt of {origin}: more than {MAX_REDIRECTS} redirects, "
+                "crawling without rules",
+            )
+        )
 
     def _redirect_target(self, url: str, hop: Hop) -> str | None:
         location = hop.headers.get("location")
@@ -157,6 +175,8 @@ class RobotsCache:
 
     @staticmethod
     def _disallowed(origin: str, reason: str) -> RobotsRules:
-        note = (f"robots.txt unreachable ({reason}): {origin} disallowed for this run "
-                "(fix the server, or crawl without robots.txt rules)")  # fmt: skip
+        note = (
+            f"robots.txt unreachable ({reason}): {origin} disallowed for this run "
+            "(fix the server, or crawl without robots.txt rules)"
+        )
         return RobotsRules(disallow_all=True, notes=(note,))

@@ -79,8 +79,9 @@ def parse_sitemap(data: bytes) -> ParsedSitemap:
     if not stripped.startswith(b"<"):
         return _parse_text(stripped)
     try:
-        root = SafeET.fromstring(stripped, forbid_dtd=True, forbid_entities=True,
-                                 forbid_external=True)  # fmt: skip
+        root = SafeET.fromstring(
+            stripped, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
     except defusedxml.DefusedXmlException as exc:
         raise SitemapError(f"refused unsafe XML ({type(exc).__name__})") from exc
     except (ParseError, ValueError, SyntaxError) as exc:
@@ -94,13 +95,19 @@ def parse_sitemap(data: bytes) -> ParsedSitemap:
             loc = _child_text(entry, "loc")
             if loc:
                 urls.append((loc, _child_text(entry, "lastmod")))
-        return ParsedSitemap("urlset", tuple(urls[:MAX_URLS_PER_FILE]), (),
-                             len(urls) > MAX_URLS_PER_FILE)  # fmt: skip
+        return ParsedSitemap(
+            "urlset", tuple(urls[:MAX_URLS_PER_FILE]), (), len(urls) > MAX_URLS_PER_FILE
+        )
     if kind == "sitemapindex":
-        children = [loc for entry in root if _local(entry.tag) == "sitemap"
-                    if (loc := _child_text(entry, "loc"))]  # fmt: skip
-        return ParsedSitemap("index", (), tuple(children[:MAX_URLS_PER_FILE]),
-                             len(children) > MAX_URLS_PER_FILE)  # fmt: skip
+        children = [
+            loc
+            for entry in root
+            if _local(entry.tag) == "sitemap"
+            if (loc := _child_text(entry, "loc"))
+        ]
+        return ParsedSitemap(
+            "index", (), tuple(children[:MAX_URLS_PER_FILE]), len(children) > MAX_URLS_PER_FILE
+        )
     raise SitemapError(f"not a sitemap (root element <{kind or '?'}>)")
 
 
@@ -109,8 +116,7 @@ def _parse_text(data: bytes) -> ParsedSitemap:
     urls = [(line.strip(), None) for line in lines if line.strip().lower().startswith("http")]
     if not urls:
         raise SitemapError("neither XML nor a list of URLs")
-    return ParsedSitemap("text", tuple(urls[:MAX_URLS_PER_FILE]), (),
-                         len(urls) > MAX_URLS_PER_FILE)  # fmt: skip
+    return ParsedSitemap("text", tuple(urls[:MAX_URLS_PER_FILE]), (), len(urls) > MAX_URLS_PER_FILE)
 
 
 def collect_sitemap_urls(
@@ -158,8 +164,9 @@ def collect_sitemap_urls(
             notes.append(f"sitemap {url} malformed: {exc}")
             continue
         if parsed.truncated:
-            notes.append(f"sitemap {url} lists more than {MAX_URLS_PER_FILE} entries; "
-                         "the rest were ignored")  # fmt: skip
+            notes.append(
+                f"sitemap {url} lists more than {MAX_URLS_PER_FILE} entries; the rest were ignored"
+            )
         if parsed.kind == "index":
             if level >= MAX_NESTING:
                 notes.append(f"sitemap index {url} nested deeper than {MAX_NESTING}: skipped")

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ("tests.crawl_fixtures",)  # the `site` and `raw_server` test servers
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_sites"
 

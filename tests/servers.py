@@ -46,8 +46,9 @@ class Hit:
 
 
 def html(body: str = "", title: str = "page", head: str = "") -> str:
-    return (f"<!DOCTYPE html><html><head><title>{title}</title>{head}</head>"
-            f"<body>{body}</body></html>")  # fmt: skip
+    return (
+        f"<!DOCTYPE html><html><head><title>{title}</title>{head}</head><body>{body}</body></html>"
+    )
 
 
 def links(*hrefs: str) -> str:
@@ -147,8 +148,7 @@ class SiteServer:
                 self.active -= 1
 
     def _answer(self, request: BaseHTTPRequestHandler, target: str) -> None:
-        route = self._find(target) or Route(body="not found", status=404,
-                                            content_type="text/plain")  # fmt: skip
+        route = self._find(target) or Route(body="not found", status=404, content_type="text/plain")
         if route.delay:
             time.sleep(route.delay)
         with self._lock:
@@ -171,8 +171,13 @@ class SiteServer:
         self._send(request, status, body, route.content_type, headers)
 
     @staticmethod
-    def _send(request: BaseHTTPRequestHandler, status: int, body: bytes,
-              content_type: str | None, headers: dict[str, str]) -> None:  # fmt: skip
+    def _send(
+        request: BaseHTTPRequestHandler,
+        status: int,
+        body: bytes,
+        content_type: str | None,
+        headers: dict[str, str],
+    ) -> None:
         try:
             request.send_response(status)
             if content_type is not None:
@@ -229,8 +234,9 @@ def drip_headers(conn: socket.socket, stop: threading.Event) -> None:
 def endless(conn: socket.socket, stop: threading.Event) -> None:
     """Chunked HTML without end, as fast as the client reads."""
     _read_request(conn)
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-                 b"Transfer-Encoding: chunked\r\n\r\n")  # fmt: skip
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
     chunk = b"<p>" + b"spam " * 1000 + b"</p>"
     frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
     while not stop.is_set():
@@ -240,8 +246,10 @@ def endless(conn: socket.socket, stop: threading.Event) -> None:
 def short_body(conn: socket.socket, stop: threading.Event) -> None:
     """Announces 1000 bytes, sends 20, closes."""
     _read_request(conn)
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n"
-                 b"Connection: close\r\n\r\n<html><body>short")  # fmt: skip
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n"
+        b"Connection: close\r\n\r\n<html><body>short"
+    )
 
 
 def reset(conn: socket.socket, stop: threading.Event) -> None:

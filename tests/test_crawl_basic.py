@@ -33,8 +33,9 @@ def test_crawls_the_site_and_stays_in_scope(site: SiteServer) -> None:
         site.add("/blog/post-1", html("<p>hello</p>", title="Post"))
         pages, crawler = crawl(site.url("/"))
         assert other.paths == []
-    assert [p.url for p in pages] == [site.url(path) for path in
-                                      ("/", "/about", "/blog/", "/blog/post-1")]  # fmt: skip
+    assert [p.url for p in pages] == [
+        site.url(path) for path in ("/", "/about", "/blog/", "/blog/post-1")
+    ]
     assert [p.depth for p in pages] == [0, 1, 1, 2]
     assert all(p.ok and p.status == 200 and p.content_type == "text/html" for p in pages)
     assert "hello" in (pages[-1].html or "")
@@ -48,8 +49,9 @@ def test_start_url_may_be_deep_and_scope_is_the_host(site: SiteServer) -> None:
     site.page("/pricing")
     site.page("/contact")
     pages, _ = crawl(site.url("/docs/guide"))
-    assert {p.url for p in pages} == {site.url(p) for p in
-                                      ("/docs/guide", "/", "/pricing", "/contact")}  # fmt: skip
+    assert {p.url for p in pages} == {
+        site.url(p) for p in ("/docs/guide", "/", "/pricing", "/contact")
+    }
 
 
 def test_max_pages_and_max_depth(site: SiteServer) -> None:
@@ -200,3 +202,21 @@ def test_private_addresses_are_refused_unless_allowed(site: SiteServer, monkeypa
         assert inner.paths == []
         pages, _ = crawl(site.url("/start-jump"), allow_private=True)
         assert pages[0].final_url == inner.url("/").replace("127.0.0.1", "localhost")
+
+
+def test_pages_are_not_kept_after_yielding(site: SiteServer) -> None:
+    """40 pages of ~300 KB: holding them would need ~12 MB (and twice that as text)."""
+    import tracemalloc
+
+    filler = "<p>" + "lorem ipsum " * 25_000 + "</p>"
+    site.page("/", *[f"/big{i}" for i in range(40)])
+    for i in range(40):
+        site.add(f"/big{i}", html(filler).encode())
+    tracemalloc.start()
+    try:
+        count = sum(1 for page in Crawler(CrawlSettings(**FAST)).crawl(site.url("/")) if page.ok)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 41
+    assert peak < 8_000_000

@@ -44,9 +44,14 @@ def test_maps_files_to_site_urls_sorted(site_dir: Path) -> None:
     pages = read(site_dir)
     base = "http://acme-site.local"
     assert [p.url for p in pages] == [
-        f"{base}/about.htm", f"{base}/blog/first%20post.html", f"{base}/blog/", f"{base}/bom.html",
-        f"{base}/", f"{base}/legacy.html", f"{base}/meta.html",
-    ]  # fmt: skip
+        f"{base}/about.htm",
+        f"{base}/blog/first%20post.html",
+        f"{base}/blog/",
+        f"{base}/bom.html",
+        f"{base}/",
+        f"{base}/legacy.html",
+        f"{base}/meta.html",
+    ]
     by_url = {p.url: p for p in pages}
     assert by_url[f"{base}/"].depth == 0
     assert by_url[f"{base}/blog/"].depth == 1
@@ -90,11 +95,14 @@ def test_large_files_become_error_rows(site_dir: Path) -> None:
 
 
 def test_sitemap_supplies_lastmod_by_path(site_dir: Path) -> None:
-    write(site_dir, "sitemap.xml",
-          '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-          "<url><loc>https://acme.example/blog/</loc><lastmod>2024-03-01</lastmod></url>"
-          "<url><loc>https://acme.example/about.htm</loc><lastmod>2023-12-24</lastmod></url>"
-          "</urlset>")  # fmt: skip
+    write(
+        site_dir,
+        "sitemap.xml",
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        "<url><loc>https://acme.example/blog/</loc><lastmod>2024-03-01</lastmod></url>"
+        "<url><loc>https://acme.example/about.htm</loc><lastmod>2023-12-24</lastmod></url>"
+        "</urlset>",
+    )
     pages = {p.url.split(".local", 1)[1]: p for p in read(site_dir)}
     assert pages["/blog/"].lastmod == "2024-03-01"
     assert pages["/about.htm"].lastmod == "2023-12-24"

@@ -91,15 +91,18 @@ def test_retries_transient_statuses_with_backoff(site: SiteServer, monkeypatch) 
 
 
 def test_retry_after_is_honoured_and_slows_the_whole_host(site: SiteServer) -> None:
-    site.add("/limited", html("ok"), fail_times=1, fail_status=429,
-             fail_headers={"Retry-After": "1"})  # fmt: skip
+    site.add(
+        "/limited", html("ok"), fail_times=1, fail_status=429, fail_headers={"Retry-After": "1"}
+    )
     site.page("/other")
     stop = threading.Event()
-    transport = Transport(make_session(), HostThrottle(stop), user_agent="t", timeout=5,
-                          retries=1, stop=stop)  # fmt: skip
+    transport = Transport(
+        make_session(), HostThrottle(stop), user_agent="t", timeout=5, retries=1, stop=stop
+    )
     started = time.monotonic()
-    limited = threading.Thread(target=transport.get, args=(site.url("/limited"),),
-                               kwargs={"max_bytes": 10_000})  # fmt: skip
+    limited = threading.Thread(
+        target=transport.get, args=(site.url("/limited"),), kwargs={"max_bytes": 10_000}
+    )
     limited.start()
     time.sleep(0.2)
     other = transport.get(site.url("/other"), max_bytes=10_000)
@@ -167,8 +170,9 @@ def test_total_deadline(raw_server: RawFactory, behaviour: Callable[..., None]) 
         (servers.malformed, "malformed HTTP response"),
     ],
 )
-def test_framing_faults_are_rows(raw_server: RawFactory, behaviour: Callable[..., None],
-                                 error: str) -> None:  # fmt: skip
+def test_framing_faults_are_rows(
+    raw_server: RawFactory, behaviour: Callable[..., None], error: str
+) -> None:
     page = fetch(raw_server(behaviour).url("/"))
     assert page.error == error and page.html is None
 
@@ -190,9 +194,18 @@ def test_only_html_is_parsed(site: SiteServer) -> None:
     site.add("/untyped-binary", b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000, content_type=None)
     site.add("/untyped-html", html("sniffed"), content_type=None)
     site.add("/octet-html", html("x"), content_type="application/octet-stream")
-    results = {path: fetch(site.url(path)) for path in
-               ("/pdf", "/png", "/text", "/xhtml", "/untyped-binary", "/untyped-html",
-                "/octet-html")}  # fmt: skip
+    results = {
+        path: fetch(site.url(path))
+        for path in (
+            "/pdf",
+            "/png",
+            "/text",
+            "/xhtml",
+            "/untyped-binary",
+            "/untyped-html",
+            "/octet-html",
+        )
+    }
     assert results["/pdf"].error == "non-HTML content: application/pdf"
     assert results["/png"].error == "non-HTML content: image/png"
     assert results["/text"].error == "non-HTML content: text/plain"
@@ -207,18 +220,33 @@ def test_only_html_is_parsed(site: SiteServer) -> None:
 def test_encodings(site: SiteServer) -> None:
     cp1252 = "<p>café “quoted” – 5€</p>".encode("cp1252")
     site.add("/cp1252", cp1252, content_type="text/html")
-    site.add("/meta", b'<meta charset="windows-1251"><p>' + "Привет".encode("cp1251"),
-             content_type="text/html")  # fmt: skip
+    site.add(
+        "/meta",
+        b'<meta charset="windows-1251"><p>' + "Привет".encode("cp1251"),
+        content_type="text/html",
+    )
     equiv = b'<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-2">'
     site.add("/http-equiv", equiv + "zażółć".encode("iso-8859-2"), content_type="text/html")
     site.add("/bom16", "\ufeff<p>ünïcödé</p>".encode("utf-16-le"), content_type="text/html")
-    site.add("/header-wins", b'<meta charset="utf-8"><p>' + "é".encode("latin-1"),
-             content_type="text/html; charset=ISO-8859-1")  # fmt: skip
+    site.add(
+        "/header-wins",
+        b'<meta charset="utf-8"><p>' + "é".encode("latin-1"),
+        content_type="text/html; charset=ISO-8859-1",
+    )
     site.add("/utf8", "<p>naïve — ok</p>", content_type="text/html")
     site.add("/bogus-charset", "<p>é</p>", content_type="text/html; charset=x-nonsense")
-    text = {path: fetch(site.url(path)).html for path in
-            ("/cp1252", "/meta", "/http-equiv", "/bom16", "/header-wins", "/utf8",
-             "/bogus-charset")}  # fmt: skip
+    text = {
+        path: fetch(site.url(path)).html
+        for path in (
+            "/cp1252",
+            "/meta",
+            "/http-equiv",
+            "/bom16",
+            "/header-wins",
+            "/utf8",
+            "/bogus-charset",
+        )
+    }
     assert text["/cp1252"] == "<p>café “quoted” – 5€</p>"
     assert "Привет" in (text["/meta"] or "")
     assert "zażółć" in (text["/http-equiv"] or "")
@@ -256,8 +284,12 @@ def test_hostile_hrefs_are_ignored(site: SiteServer) -> None:
     site.page("/ok")
     site.page("/unicode/%C3%A9")
     pages, crawler = crawl(site.url("/"), max_url_length=2000)
-    assert [p.url for p in pages] == [site.url("/"), site.url("/unicode/%C3%A9"),
-                                      site.url("/?q=%25ZZ"), site.url("/ok")]  # fmt: skip
+    assert [p.url for p in pages] == [
+        site.url("/"),
+        site.url("/unicode/%C3%A9"),
+        site.url("/?q=%25ZZ"),
+        site.url("/ok"),
+    ]
     assert any("overlong or invalid links" in note for note in crawler.notes)
     assert not any(len(path) > 2000 for path in site.paths)
 
@@ -288,8 +320,9 @@ def test_calendar_trap_is_bounded(site: SiteServer) -> None:
     site.dynamic.append(calendar)
     site.page("/", "/calendar/2024/01", "/about")
     site.page("/about")
-    pages, crawler = crawl(site.url("/"), max_pages=400, max_depth=50, trap_budget=15,
-                           concurrency=8)  # fmt: skip
+    pages, crawler = crawl(
+        site.url("/"), max_pages=400, max_depth=50, trap_budget=15, concurrency=8
+    )
     calendar_pages = [p for p in pages if "/calendar/" in p.url]
     months = [p for p in calendar_pages if p.url.count("/") == 5]
     days = [p for p in calendar_pages if p.url.count("/") == 6]
@@ -301,8 +334,11 @@ def test_calendar_trap_is_bounded(site: SiteServer) -> None:
 
 
 def test_looping_paths_are_skipped(site: SiteServer) -> None:
-    site.dynamic.append(lambda target: Route(body=servers.links("a/", "b/"))
-                        if target.startswith("/loop/") else None)  # fmt: skip
+    site.dynamic.append(
+        lambda target: (
+            Route(body=servers.links("a/", "b/")) if target.startswith("/loop/") else None
+        )
+    )
     site.page("/", "/loop/")
     pages, crawler = crawl(site.url("/"), max_depth=30, max_pages=300, concurrency=8)
     assert all(max(p.url.count("/a/"), p.url.count("/b/")) <= 3 for p in pages)
@@ -330,7 +366,8 @@ def test_delay_spaces_requests_per_host(site: SiteServer) -> None:
     pages, _ = crawl(site.url("/"), concurrency=4, delay=0.2, respect_robots=False)
     assert len(pages) == 5
     times = sorted(hit.at for hit in site.hits)
-    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.19
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.16
+    assert times[-1] - times[0] >= 4 * 0.2 - 0.02
 
 
 def test_stopping_early_releases_the_workers(site: SiteServer) -> None:

@@ -32,8 +32,11 @@ def small_site(server: SiteServer) -> None:
 
 def test_disallowed_urls_are_rows_not_requests(site: SiteServer) -> None:
     small_site(site)
-    robots(site, "User-agent: *\nDisallow: /private/\n\nUser-agent: funnel-audit\n"
-                 "Disallow: /only-us\nDisallow: /private/\n")  # fmt: skip
+    robots(
+        site,
+        "User-agent: *\nDisallow: /private/\n\nUser-agent: funnel-audit\n"
+        "Disallow: /only-us\nDisallow: /private/\n",
+    )
     pages, _ = crawl(site.url("/"))
     rows = {p.url.rsplit(":", 1)[1].split("/", 1)[1]: p for p in pages}
     assert rows["public"].ok
@@ -101,7 +104,8 @@ def test_crawl_delay_spaces_requests(site: SiteServer) -> None:
     assert len(pages) == 4
     times = sorted(hit.at for hit in site.hits if hit.path != "/robots.txt")
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert min(gaps) >= 0.24
+    assert min(gaps) >= 0.2  # server-side timestamps jitter a little under load
+    assert times[-1] - times[0] >= 3 * 0.25 - 0.02
 
 
 def test_huge_crawl_delay_is_capped_with_a_note() -> None:

@@ -19,8 +19,10 @@ XML = "application/xml"
 
 
 def urlset(*entries: tuple[str, str | None]) -> str:
-    body = "".join(f"<url><loc>{loc}</loc>" + (f"<lastmod>{mod}</lastmod>" if mod else "")
-                   + "</url>" for loc, mod in entries)  # fmt: skip
+    body = "".join(
+        f"<url><loc>{loc}</loc>" + (f"<lastmod>{mod}</lastmod>" if mod else "") + "</url>"
+        for loc, mod in entries
+    )
     return f'<?xml version="1.0" encoding="UTF-8"?><urlset {NS}>{body}</urlset>'
 
 
@@ -39,14 +41,24 @@ def test_index_gzip_lastmod_and_scope(site: SiteServer) -> None:
     site.add(
         "/robots.txt", f"Sitemap: {site.url('/sitemap_index.xml')}\n", content_type="text/plain"
     )
-    site.add("/sitemap_index.xml", index(site.url("/posts.xml.gz"), site.url("/pages.xml")),
-             content_type=XML)  # fmt: skip
+    site.add(
+        "/sitemap_index.xml",
+        index(site.url("/posts.xml.gz"), site.url("/pages.xml")),
+        content_type=XML,
+    )
     posts = urlset((site.url("/post-1"), "2024-05-01"), (site.url("/post-2?utm_source=x"), None))
     site.add("/posts.xml.gz", gzip.compress(posts.encode()), content_type="application/gzip")
-    site.add("/pages.xml", urlset((site.url("/about"), "2023-01-01T10:00:00+00:00"),
-                                  ("https://elsewhere.example/x", None), ("javascript:x", None),
-                                  (site.url("/"), "2022-02-02")),
-             content_type=XML, gzip=True)  # fmt: skip
+    site.add(
+        "/pages.xml",
+        urlset(
+            (site.url("/about"), "2023-01-01T10:00:00+00:00"),
+            ("https://elsewhere.example/x", None),
+            ("javascript:x", None),
+            (site.url("/"), "2022-02-02"),
+        ),
+        content_type=XML,
+        gzip=True,
+    )
     for path in ("/post-1", "/post-2", "/about"):
         site.page(path)
     pages, crawler = crawl(site.url("/"))

@@ -54,13 +54,27 @@ def test_normalize(raw: str, expected: str) -> None:
 @pytest.mark.parametrize(
     "raw",
     [
-        "javascript:alert(1)", "mailto:a@example.com", "tel:+123", "data:text/html,<p>hi",
-        "ftp://example.com/", "//example.com/a", "/relative", "", "http://", "http:///path",
-        "http://example.com:99999/", "http://example.com:abc/", "http://example.com:0/",
-        "http://[::1/", "http://[zz::1]/", "http://a b.example/", "http://ex%41mple.com/",
-        "http://" + "a" * 50_000 + ".com/", "http://" + "a" * 64 + ".com/",
+        "javascript:alert(1)",
+        "mailto:a@example.com",
+        "tel:+123",
+        "data:text/html,<p>hi",
+        "ftp://example.com/",
+        "//example.com/a",
+        "/relative",
+        "",
+        "http://",
+        "http:///path",
+        "http://example.com:99999/",
+        "http://example.com:abc/",
+        "http://example.com:0/",
+        "http://[::1/",
+        "http://[zz::1]/",
+        "http://a b.example/",
+        "http://ex%41mple.com/",
+        "http://" + "a" * 50_000 + ".com/",
+        "http://" + "a" * 64 + ".com/",
     ],
-)  # fmt: skip
+)
 def test_invalid_urls_raise_invalid_url_error(raw: str) -> None:
     with pytest.raises(InvalidURLError):
         normalize_url(raw)
@@ -104,13 +118,24 @@ def test_same_site() -> None:
 @pytest.mark.parametrize(
     ("host", "public"),
     [
-        ("127.0.0.1", False), ("10.1.2.3", False), ("192.168.0.1", False), ("172.16.5.4", False),
-        ("169.254.169.254", False), ("0.0.0.0", False), ("224.0.0.1", False), ("::1", False),
-        ("fe80::1", False), ("fc00::1", False), ("::ffff:10.0.0.1", False),
-        ("::ffff:127.0.0.1", False), ("[::1]", False), ("8.8.8.8", True),
-        ("2606:4700:4700::1111", True), ("localhost", False),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("192.168.0.1", False),
+        ("172.16.5.4", False),
+        ("169.254.169.254", False),
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("fc00::1", False),
+        ("::ffff:10.0.0.1", False),
+        ("::ffff:127.0.0.1", False),
+        ("[::1]", False),
+        ("8.8.8.8", True),
+        ("2606:4700:4700::1111", True),
+        ("localhost", False),
     ],
-)  # fmt: skip
+)
 def test_is_public_host(host: str, public: bool) -> None:
     assert is_public_host(host) is public
 
@@ -136,13 +161,17 @@ url_chars = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
 url_like = st.builds(
     lambda scheme, host, port, path, query, frag: f"{scheme}://{host}{port}{path}{query}{frag}",
     st.sampled_from(["http", "https", "HTTP", "ftp", "javascript", ""]),
-    st.one_of(st.from_regex(r"[A-Za-z0-9.\-]{0,20}", fullmatch=True), url_chars,
-              st.just("[::1]"), st.just("bücher.de")),
+    st.one_of(
+        st.from_regex(r"[A-Za-z0-9.\-]{0,20}", fullmatch=True),
+        url_chars,
+        st.just("[::1]"),
+        st.just("bücher.de"),
+    ),
     st.sampled_from(["", ":80", ":443", ":8080", ":0", ":99999", ":x"]),
     st.one_of(url_chars.map(lambda s: "/" + s), st.just("/a/../b/./c")),
     st.one_of(st.just(""), url_chars.map(lambda s: "?" + s)),
     st.one_of(st.just(""), url_chars.map(lambda s: "#" + s)),
-)  # fmt: skip
+)
 
 
 @settings(max_examples=400, deadline=None)

@@ -39,6 +39,7 @@ from funnel_audit.topics import find_topics, topic_text
 from funnel_audit.urls import site_key
 
 BATCH = 64
+ModelSource = StageModel | Callable[[], StageModel]
 OUTPUT_FILES = ("report.html", "pages.csv", "calendar.csv", "calendar.ics", "audit.json")
 
 
@@ -124,9 +125,10 @@ def site_name(titles: Sequence[str], fallback: str) -> str:
 class _Pipeline:
     """Extract, classify and store pages as the crawl yields them."""
 
-    def __init__(self, model: StageModel, store: HistoryStore | None, audit_id: int | None,
+    def __init__(self, model: ModelSource, store: HistoryStore | None, audit_id: int | None,
                  overrides: dict[str, str]) -> None:
-        self.model = model
+        self._model_source = model
+        self._model: StageModel | None = model if isinstance(model, StageModel) else None
         self.store = store
         self.audit_id = audit_id
         self.overrides = overrides
@@ -140,6 +142,14 @@ class _Pipeline:
         self.js_pages = 0
         self.origin = ""
 
+    @property
+    def model(self) -> StageModel:
+        """Loaded on first use, so a start page that fails costs no model load."""
+        if self._model is None:
+            source = self._model_source
+            self._model = source if isinstance(source, StageModel) else source()
+        return self._model
+
     def on_page(self, page: FetchedPage) -> Sequence[str]:
         text = extract(page)
         self.texts[page.url] = text
@@ -152,10 +162,10 @@ class _Pipeline:
         if text is not None and text.canonical:
             canon = page_key(text.canonical)
             own = page_key(page.final_url or page.url)
-            if canon != own and urlsplit(canon).netloc == urlsplit(own).netloc:
-                if canon in self.canonicals:
-                    self.duplicates += 1
-                    return
+            same_host = urlsplit(canon).netloc == urlsplit(own).netloc
+            if canon != own and same_host and canon in self.canonicals:
+                self.duplicates += 1
+                return
             self.canonicals.add(canon)
         self.pending.append((page, text))
         if len(self.pending) >= BATCH:
@@ -217,7 +227,7 @@ def _pages(opts: AuditOptions, folder: Path | None, pipeline: _Pipeline,
         notes.extend(crawler.notes)
 
 
-def run_audit(opts: AuditOptions, *, model: StageModel, store: HistoryStore | None = None,
+def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | None = None,
               today: date | None = None, clock: Callable[[], datetime] | None = None,
               progress: Callable[[CrawlProgress], None] | None = None,
               write_outputs: bool = True) -> AuditOutcome:
@@ -234,8 +244,11 @@ def run_audit(opts: AuditOptions, *, model: StageModel, store: HistoryStore | No
         overrides = {page_key(ex.doc.url): ex.label for ex in load_labels(opts.labels)}
     site = folder.name if folder else site_key(target)
     settings = settings_summary(opts)
-    audit_id = store.start_audit(site, target, started, settings, model.version) if store else None
-    pipeline = _Pipeline(model, store, audit_id, overrides)
+    pipeline = _Pipeline(model, store, None, overrides)
+    if store is not None:
+        pipeline.audit_id = store.start_audit(site, target, started, settings,
+                                              _model_version(model))
+    audit_id = pipeline.audit_id
     notes: list[str] = []
     try:
         for page in _pages(opts, folder, pipeline, progress, notes):
@@ -243,8 +256,8 @@ def run_audit(opts: AuditOptions, *, model: StageModel, store: HistoryStore | No
         pipeline.flush()
         if not pipeline.results:
             raise TargetError(f"no HTML pages found in {target}")
-        result = _analyse(opts, pipeline, target, site, started, now(), settings, model,
-                          today, notes, audit_id)
+        result = _analyse(opts, pipeline, target, site, started, now(), settings,
+                          pipeline.model, today, notes, audit_id)
     except BaseException as exc:
         if store is not None and audit_id is not None:
             pipeline.flush()
@@ -253,7 +266,8 @@ def run_audit(opts: AuditOptions, *, model: StageModel, store: HistoryStore | No
         raise
     if store is not None and audit_id is not None:
         store.set_topics(audit_id, {p.url: p.topic for p in result.pages if p.topic})
-        store.finish_audit(audit_id, result.finished_at, "complete", summary=summary(result))
+        store.finish_audit(audit_id, result.finished_at, "complete", summary=summary(result),
+                           model_version=result.model_version)
     files = write_all(result, out_dir, opts) if write_outputs else {}
     return AuditOutcome(result, out_dir, files)
 
@@ -287,6 +301,10 @@ def _analyse(opts: AuditOptions, pipeline: _Pipeline, target: str, site: str, st
                        gaps=gaps, calendar=calendar, topics=matrix, notes=tuple(notes),
                        audit_id=audit_id, link_flow={"onward_share": flow.onward_share,
                                                      "stage_links": flow.stage_links})
+
+
+def _model_version(model: ModelSource) -> str:
+    return model.version if isinstance(model, StageModel) else "pending"
 
 
 def settings_summary(opts: AuditOptions) -> dict[str, Any]:

@@ -69,11 +69,14 @@ def cli(show_traceback: bool) -> None:
               help="Total seconds allowed per request.")
 @click.option("--user-agent", default=None, help="User-Agent header to send.")
 @click.option("--include-subdomains", is_flag=True, help="Also crawl subdomains of the host.")
-@click.option("--include", multiple=True, help="Only follow URLs matching this regex (repeatable).")
-@click.option("--exclude", multiple=True, help="Never follow URLs matching this regex (repeatable).")
+@click.option("--include", multiple=True,
+              help="Only follow URLs matching this regex (repeatable).")
+@click.option("--exclude", multiple=True,
+              help="Never follow URLs matching this regex (repeatable).")
 @click.option("--allow-private", is_flag=True,
               help="Allow redirects to private/loopback addresses (implied for a local target).")
-@click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (only for your own site).")
+@click.option("--ignore-robots", is_flag=True,
+              help="Do not obey robots.txt (only for your own site).")
 @click.option("--target", "target_mix", default="",
               help="Target stage mix, e.g. awareness=0.4,consideration=0.3,decision=0.2,"
                    "conversion=0.1.")
@@ -94,7 +97,8 @@ def cli(show_traceback: bool) -> None:
 @click.option("--db", "db_path", type=click.Path(path_type=Path),
               help="History database [default: $FUNNEL_AUDIT_DB or "
                    "~/.local/share/funnel-audit/history.sqlite3].")
-@click.option("--no-history", is_flag=True, help="Do not record this audit in the history database.")
+@click.option("--no-history", is_flag=True,
+              help="Do not record this audit in the history database.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output; only the summary.")
 def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, concurrency: int,
           delay: float, timeout: float, user_agent: str | None, include_subdomains: bool,
@@ -122,25 +126,15 @@ def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, con
                         target_mix=parse_target(target_mix) if target_mix else dict(DEFAULT_TARGET),
                         weeks=weeks, per_week=per_week, start=_parse_date(start_date),
                         labels=labels, branding=branding, template_dir=template_dir)
-    echo = _err_echo(quiet)
-    echo("Loading the classifier ...")
-    model = default_model()
     store = None if no_history else HistoryStore(db_path or default_db_path())
     progress, close = _progress(quiet)
     try:
-        outcome = run_audit(opts, model=model, store=store, progress=progress)
+        outcome = run_audit(opts, model=default_model, store=store, progress=progress)
     finally:
         close()
         if store is not None:
             store.close()
     _print_summary(outcome)
-
-
-def _err_echo(quiet: bool) -> Callable[[str], None]:
-    def echo(message: str) -> None:
-        if not quiet:
-            click.echo(message, err=True)
-    return echo
 
 
 def _progress(quiet: bool) -> tuple[Callable[[Any], None] | None, Callable[[], None]]:

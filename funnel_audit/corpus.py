@@ -73,7 +73,7 @@ def _doc(row: dict[str, object]) -> Doc:
 
 
 def load_labels(path: Path) -> list[Example]:
-    """A user's labelled pages: CSV (url,stage or url,title,text,stage) or JSONL (label/stage key)."""
+    """A user's labelled pages: CSV (url,stage or url,title,text,stage) or JSONL."""
     if not path.is_file():
         raise InputError(f"label file not found: {path}")
     rows: list[dict[str, str]]

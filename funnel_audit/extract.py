@@ -2,8 +2,8 @@
 
 lxml.html is the hot-path parser: on typical marketing pages it parses about ten times faster than
 BeautifulSoup, and extraction runs once per crawled page. Navigation, headers, footers, asides,
-scripts and cookie banners are dropped before the main text is read, so site-wide boilerplate does not
-drown the page's own words.
+scripts and cookie banners are dropped before the main text is read, so site-wide boilerplate
+does not drown the page's own words.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ _CTA_WORDS = re.compile(
     r"compare|view pricing|learn more|read more|checkout|pay|upgrade|free)\b",
     re.I,
 )
-_PRICE = re.compile(r"(?:[$£€¥₹]\s?\d[\d,.]*|\d[\d,.]*\s?(?:usd|eur|gbp|€|£)\b|/\s?(?:mo|month|yr)\b)",
-                    re.I)
+_PRICE = re.compile(
+    r"(?:[$£€¥₹]\s?\d[\d,.]*|\d[\d,.]*\s?(?:usd|eur|gbp|€|£)\b|/\s?(?:mo|month|yr)\b)", re.I)
 _WS = re.compile(r"\s+")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 _SCRIPT_SHELL = re.compile(r'id=["\'](?:root|app|__next|__nuxt)["\']', re.I)
@@ -75,7 +75,8 @@ def extract(page: FetchedPage) -> PageText:
     headings = tuple(h for h in (_clip(_text(el)) for el in root.iter("h1", "h2", "h3")) if h)
     main_text = _block_text(root)[:MAX_TEXT_CHARS]
     word_count = len(_WORD.findall(main_text))
-    js_rendered = word_count < 60 and (script_bytes > 20_000 or bool(_SCRIPT_SHELL.search(html[:50_000])))
+    shell = bool(_SCRIPT_SHELL.search(html[:50_000]))
+    js_rendered = word_count < 60 and (script_bytes > 20_000 or shell)
     return PageText(
         url=page.url,
         title=title,

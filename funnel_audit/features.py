@@ -19,9 +19,17 @@ BODY_CHARS = 6_000
 
 _TOKEN = re.compile(r"[a-z][a-z0-9']+|[$£€]")
 _URL_SPLIT = re.compile(r"[^a-z0-9]+")
-_PRICE = re.compile(r"[$£€]\s?\d|\d\s?(?:usd|eur|gbp)\b|\bper (?:month|year|user|seat)\b|/mo\b", re.I)
+_PRICE = re.compile(r"[$£€]\s?\d|\d\s?(?:usd|eur|gbp)\b|\bper (?:month|year|user|seat)\b|/mo\b",
+                    re.I)
 STOPWORDS = frozenset(
-    ["a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "you", "your", "yours", "we", "our", "ours", "us", "they", "their", "them", "he", "she", "his", "her", "i", "me", "my", "do", "does", "did", "so", "than", "then", "there", "here", "what", "which", "who", "whom", "when", "where", "why", "how", "all", "any", "both", "each", "few", "more", "most", "other", "some", "such", "no", "nor", "not", "only", "own", "same", "too", "very", "can", "will", "just", "should", "now", "also", "into", "over", "under", "again", "further", "once", "about", "above", "below", "up", "down", "out", "off", "while", "because", "until", "html", "htm", "php", "aspx", "www", "com", "index"]
+    """
+    a an the and or but if of to in on at by for with from as is are was were be been being it
+    its this that these those you your yours we our ours us they their them he she his her i me
+    my do does did so than then there here what which who whom when where why how all any both
+    each few more most other some such no nor not only own same too very can will just should
+    now also into over under again further once about above below up down out off while because
+    until html htm php aspx www com index
+    """.split()
 )
 
 
@@ -54,7 +62,7 @@ def words(text: str) -> list[str]:
 
 
 def url_tokens(url: str) -> list[str]:
-    """Path and query words of a URL, without the host (the host names the company, not the stage)."""
+    """Path and query words of a URL, without the host (it names the company, not the stage)."""
     try:
         parts = urlsplit(url)
     except ValueError:

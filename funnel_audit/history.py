@@ -140,13 +140,14 @@ class HistoryStore:
                           [(t, audit_id, u) for u, t in topics.items()])
 
     def finish_audit(self, audit_id: int, finished_at: datetime, status: str,
-                     summary: dict[str, Any] | None = None, error: str | None = None) -> None:
+                     summary: dict[str, Any] | None = None, error: str | None = None,
+                     model_version: str | None = None) -> None:
         with self._tx() as c:
-            c.execute("UPDATE audits SET finished_at = ?, status = ?, summary = ?, error = ? "
-                      "WHERE id = ?",
+            c.execute("UPDATE audits SET finished_at = ?, status = ?, summary = ?, error = ?, "
+                      "model_version = COALESCE(?, model_version) WHERE id = ?",
                       (finished_at.isoformat(), status,
                        json.dumps(summary, default=str) if summary is not None else None,
-                       error, audit_id))
+                       error, model_version, audit_id))
 
     def audits(self, site: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT id, site, target, started_at, finished_at, status, model_version, summary " \

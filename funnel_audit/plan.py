@@ -20,7 +20,7 @@ from funnel_audit.topics import Topic
 
 DEFAULT_WEEKS = 12
 DEFAULT_PER_WEEK = 2
-_WEEKDAY_OFFSETS = (0, 2, 4, 1, 3)
+_WEEKDAY_OFFSETS = (0, 2, 4, 1, 3, 5, 6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +147,6 @@ def build_calendar(pages: Sequence[PageResult], mix: Sequence[StageShare], gaps:
     cursor: dict[Stage, int] = defaultdict(int)
     entries: list[CalendarEntry] = []
     fallback = list(dict.fromkeys(stages)) + [s for s in Stage.funnel() if s not in stages]
-    slot = 0
     for wanted in stages:
         found = None
         for stage in (wanted, *(s for s in fallback if s is not wanted)):
@@ -160,9 +159,8 @@ def build_calendar(pages: Sequence[PageResult], mix: Sequence[StageShare], gaps:
         stage, topic, fmt, title = found
         cursor[stage] += 1
         used_titles.add(title.lower())
-        week, within = divmod(slot, max(per_week, 1))
-        slot += 1
-        when = start + timedelta(weeks=week, days=_WEEKDAY_OFFSETS[within % 5])
+        week, within = divmod(len(entries), max(per_week, 1))
+        when = start + timedelta(weeks=week, days=_WEEKDAY_OFFSETS[within % 7])
         gap = topic_gap.get((topic, stage)) or stage_gap.get(stage)
         entries.append(CalendarEntry(
             date=when, stage=stage, format=fmt.name, working_title=title, target_topic=topic,

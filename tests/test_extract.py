@@ -47,7 +47,8 @@ def test_extracts_structure_and_drops_boilerplate() -> None:
     assert text.noindex
     assert "Product" in text.schema_types and "Offer" in text.schema_types
     assert text.prices >= 2
-    assert "https://acme.example/blog/" in text.links and "https://acme.example/privacy" in text.links
+    assert "https://acme.example/blog/" in text.links
+    assert "https://acme.example/privacy" in text.links
 
 
 def test_javascript_shell_is_flagged() -> None:

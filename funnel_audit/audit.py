@@ -218,7 +218,7 @@ def _pages(opts: AuditOptions, folder: Path | None, pipeline: _Pipeline,
            progress: Callable[[CrawlProgress], None] | None, notes: list[str]
            ) -> Iterator[FetchedPage]:
     if folder is not None:
-        yield from read_folder(folder, opts.crawl, on_page=pipeline.on_page)
+        yield from read_folder(folder, opts.crawl, on_page=pipeline.on_page, notes=notes)
         return
     crawler = Crawler(opts.crawl, progress=progress)
     try:

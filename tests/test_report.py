@@ -1,0 +1,72 @@
+"""The HTML report: a real render of a real audit, self-contained and safe with hostile sites."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+from funnel_audit.cli import main
+from tests.conftest import SAMPLES
+from tests.servers import SiteServer
+
+PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def _soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def _assert_self_contained(soup: BeautifulSoup) -> None:
+    csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    assert csp is not None and "default-src 'none'" in csp["content"]
+    for tag in soup.find_all(src=True):
+        assert tag["src"].startswith("data:"), tag
+    assert not soup.find("link", rel="stylesheet")
+    assert not soup.find("iframe")
+
+
+def test_sample_report_sections_and_self_contained(tmp_path: Path, model) -> None:  # noqa: ANN001
+    out = tmp_path / "o"
+    assert main(["audit", str(SAMPLES / "harbourline-plumbing"), "--out", str(out), "--quiet",
+                 "--no-history", "--client-name", "Harbourline & Co", "--agency-name",
+                 "North Star <Agency>"]) == 0
+    soup = _soup(out / "report.html")
+    _assert_self_contained(soup)
+    headings = [h.get_text(strip=True) for h in soup.find_all("h2")]
+    for section in ("Executive summary", "Stage mix against target", "Gaps", "Topics by stage",
+                    "Funnel link flow", "Content calendar", "Pages per stage", "Pages to review",
+                    "Methodology"):
+        assert section in headings
+    assert soup.find("h1").get_text() == "Harbourline & Co"
+    assert "North Star <Agency>" in soup.get_text()
+    assert soup.find("svg").find("title") is not None, "charts carry a text alternative"
+    assert "awareness" in soup.find(id="summary").get_text()
+    assert (out / "report.html").stat().st_size < 2_000_000
+
+
+def test_hostile_site_strings_never_become_markup(tmp_path: Path, site: SiteServer,
+                                                  model) -> None:  # noqa: ANN001
+    evil_link = "javascript:alert(document.cookie)"
+    site.add("/", f"<html><head><title>{PAYLOAD} Home</title></head><body><main>"
+                  f"<h1>{PAYLOAD}</h1><p>We repair boilers and fit bathrooms in town.</p>"
+                  f"<a href='/p%22%3E%3Cscript%3Ealert(2)%3C/script%3E'>more</a>"
+                  f"<a href='{evil_link}'>click</a><a href='/pricing'>pricing</a>"
+                  "</main></body></html>")
+    site.add("/pricing", f"<html><head><title>Prices {PAYLOAD}</title></head><body><main>"
+                         "<h1>Prices</h1><p>Boiler service $90. Repairs from $120.</p>"
+                         "</main></body></html>")
+    site.add('/p"><script>alert(2)</script>', "<html><title>x</title><p>hello</p></html>")
+    out = tmp_path / "o"
+    assert main(["audit", site.url("/"), "--out", str(out), "--quiet", "--no-history"]) == 0
+    soup = _soup(out / "report.html")
+    scripts = soup.find_all("script")
+    assert len(scripts) == 1 and "alert" not in scripts[0].get_text()
+    for tag in soup.find_all(True):
+        assert not any(attr.lower().startswith("on") for attr in tag.attrs), tag
+    for a in soup.find_all("a", href=True):
+        assert a["href"].startswith(("http://", "https://", "#")), a["href"]
+    assert PAYLOAD in soup.get_text(), "the payload is shown as text, escaped"
+    _assert_self_contained(soup)
+    csv_text = (out / "pages.csv").read_text(encoding="utf-8")
+    assert "<script>" in csv_text  # CSV keeps the text; it is data, not markup

@@ -336,3 +336,20 @@ def write_all(result: AuditResult, out_dir: Path, opts: AuditOptions) -> dict[st
     except OSError as exc:
         raise OutputError(f"cannot write outputs to {out_dir}: {exc.strerror or exc}") from exc
     return files
+
+
+def rerender_audit(audit_json: Path, out_dir: Path | None = None, *,
+                   branding: Branding | None = None,
+                   template_dir: Path | None = None) -> AuditOutcome:
+    """Write every output again from a stored audit.json, without crawling or classifying.
+
+    Lets an agency rebrand a report or pick up template fixes for an audit already delivered.
+    `out_dir` defaults to the folder the audit.json is in.
+    """
+    from funnel_audit.exports import read_audit_json
+
+    result = read_audit_json(audit_json)
+    out = prepare_out_dir(out_dir if out_dir is not None else audit_json.parent)
+    opts = AuditOptions(target=result.target, out_dir=out, branding=branding or Branding(),
+                        template_dir=template_dir)
+    return AuditOutcome(result, out, write_all(result, out, opts))

@@ -16,10 +16,10 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import FeatureUnion, Pipeline
 
 from funnel_audit.corpus import LABELS, Example
-from funnel_audit.features import Doc, analyze, describe
+from funnel_audit.features import FIELDS, Doc, describe
 
 REVIEW_THRESHOLD = 0.55
 C_VALUE = 8.0
@@ -41,9 +41,12 @@ class Prediction:
 
 
 def build_pipeline() -> Pipeline:
+    union = FeatureUnion(
+        [(name, TfidfVectorizer(analyzer=fn, sublinear_tf=True, min_df=MIN_DF, dtype=np.float32))
+         for name, fn, _ in FIELDS],
+        transformer_weights={name: weight for name, _, weight in FIELDS})
     return Pipeline([
-        ("features", TfidfVectorizer(analyzer=analyze, sublinear_tf=True, min_df=MIN_DF,
-                                     dtype=np.float32)),
+        ("features", union),
         ("model", LogisticRegression(C=C_VALUE, max_iter=3000, class_weight="balanced")),
     ])
 
@@ -86,7 +89,7 @@ class StageModel:
     def predict(self, docs: Sequence[Doc], n_reasons: int = 4) -> list[Prediction]:
         if not docs:
             return []
-        vec: TfidfVectorizer = self.pipeline.named_steps["features"]
+        vec: FeatureUnion = self.pipeline.named_steps["features"]
         clf: LogisticRegression = self.pipeline.named_steps["model"]
         X = sp.csr_matrix(vec.transform(docs))
         logits = np.asarray(X @ clf.coef_.T) + clf.intercept_
@@ -101,7 +104,7 @@ class StageModel:
             if names is not None:
                 row = X.getrow(i)
                 contrib = row.data * margins[k][row.indices]
-                tokens = [str(names[j]) for j in row.indices]
+                tokens = [str(names[j]).split("__", 1)[-1] for j in row.indices]
                 reasons = _reasons(tokens, contrib, n_reasons)
             out.append(Prediction(
                 label=classes[k], confidence=float(probs[i, k]),

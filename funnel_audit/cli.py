@@ -137,6 +137,31 @@ def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, con
     _print_summary(outcome)
 
 
+
+@cli.command()
+@click.argument("audit_json", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Output folder [default: the folder holding AUDIT_JSON].")
+@click.option("--client-name", default="", help="Client name shown in the report.")
+@click.option("--agency-name", default="", help="Agency name shown in the report.")
+@click.option("--logo", type=click.Path(path_type=Path), help="Logo image embedded in the report.")
+@click.option("--accent", default="#1f4e79", show_default=True, help="Report accent colour.")
+@click.option("--templates", "template_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder of templates that override the shipped report templates.")
+def report(audit_json: Path, out_dir: Path | None, client_name: str, agency_name: str,
+           logo: Path | None, accent: str, template_dir: Path | None) -> None:
+    """Re-render report.html, pages.csv, calendar.csv/.ics from a stored AUDIT_JSON (no crawl)."""
+    from funnel_audit.audit import rerender_audit
+    from funnel_audit.report import Branding, logo_data_uri
+
+    branding = Branding(client_name=client_name, agency_name=agency_name, accent=_accent(accent),
+                        logo_data_uri=logo_data_uri(logo))
+    outcome = rerender_audit(audit_json, out_dir, branding=branding, template_dir=template_dir)
+    click.echo(f"Re-rendered the audit of {outcome.result.target} "
+               f"({len(outcome.result.pages)} pages, audited "
+               f"{outcome.result.finished_at:%Y-%m-%d})")
+    click.echo(f"Report: {outcome.files['report.html']}")
+
 def _progress(quiet: bool) -> tuple[Callable[[Any], None] | None, Callable[[], None]]:
     """A progress bar on a terminal, a log line every 50 pages otherwise, nothing when quiet."""
     if quiet:

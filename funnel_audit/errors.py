@@ -46,3 +46,19 @@ class StoreError(FunnelAuditError):
     """The audit history database cannot be opened or written."""
 
     exit_code = 7
+
+
+class LookupFailed(FunnelAuditError):
+    """A site or audit asked for on the command line is not in the history database."""
+
+    exit_code = 2
+
+
+class ConfigError(InputError):
+    """The schedule config file (funnel-audit.toml) is missing or malformed."""
+
+
+class ScheduledRunFailed(FunnelAuditError):
+    """`run-due` finished, but at least one site's audit failed (the others still ran)."""
+
+    exit_code = 8

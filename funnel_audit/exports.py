@@ -12,6 +12,8 @@ import dataclasses
 import hashlib
 import json
 import math
+import types
+import typing
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from funnel_audit import __version__
+from funnel_audit.errors import InputError
 from funnel_audit.models import AuditResult, CalendarEntry
 
 PAGE_COLUMNS = ("url", "stage", "confidence", "title", "word_count", "status", "error",
@@ -28,6 +31,7 @@ CALENDAR_COLUMNS = ("Subject", "Start Date", "All Day Event", "Description", "St
                     "Working Title", "Target Topic", "Keywords", "CTA", "Link From", "Link To",
                     "Owner", "KPI", "Gap", "Rationale")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+AUDIT_FORMAT = "funnel-audit/1"
 
 
 def safe_cell(value: object) -> str:
@@ -140,7 +144,7 @@ def _plain(value: Any) -> Any:
 
 def audit_to_dict(result: AuditResult) -> dict[str, Any]:
     data = _plain(result)
-    data["format"] = "funnel-audit/1"
+    data["format"] = AUDIT_FORMAT
     data["tool_version"] = __version__
     return data
 
@@ -148,3 +152,116 @@ def audit_to_dict(result: AuditResult) -> dict[str, Any]:
 def write_audit_json(result: AuditResult, path: Path) -> None:
     with path.open("w", encoding="utf-8") as handle:
         json.dump(audit_to_dict(result), handle, ensure_ascii=False, indent=1, allow_nan=False)
+
+
+class _Malformed(ValueError):
+    """A value in audit.json that does not fit its field; `where` says which one."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where or 'top level'}: {problem}")
+
+
+def _build(tp: Any, value: Any, where: str) -> Any:
+    """Turn one JSON value back into the type a record field declares (the inverse of _plain)."""
+    origin = typing.get_origin(tp)
+    if tp is Any or tp is object:
+        return value
+    if origin in (types.UnionType, typing.Union):
+        options = typing.get_args(tp)
+        if value is None and type(None) in options:
+            return None
+        for option in (o for o in options if o is not type(None)):
+            try:
+                return _build(option, value, where)
+            except _Malformed:
+                continue
+        raise _Malformed(where, f"unexpected value {str(value)[:60]!r}")
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise _Malformed(where, "expected a list")
+        item = typing.get_args(tp)[0]
+        return tuple(_build(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise _Malformed(where, "expected an object")
+        key_tp, val_tp = typing.get_args(tp)
+        return {_build(key_tp, k, where): _build(val_tp, v, f"{where}.{k}")
+                for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        return _record(tp, value, where)
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        try:
+            return tp(value)
+        except ValueError:
+            raise _Malformed(where, f"unknown value {str(value)[:60]!r}") from None
+    if tp is datetime or tp is date:
+        try:
+            return tp.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise _Malformed(where, "expected an ISO 8601 date") from None
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise _Malformed(where, "expected true or false")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Malformed(where, "expected a whole number")
+        return value
+    if tp is float:
+        if value is None:  # _plain wrote a non-finite float as null
+            return math.nan
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _Malformed(where, "expected a number")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise _Malformed(where, "expected text")
+        return value
+    raise _Malformed(where, f"cannot read a {tp!r}")  # a new field type nobody taught us
+
+
+def _record(cls: Any, value: Any, where: str) -> Any:
+    """Rebuild a dataclass; unknown keys are ignored and missing ones take the field default,
+    so files written by a slightly older or newer version still load."""
+    if not isinstance(value, dict):
+        raise _Malformed(where, "expected an object")
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        name = f"{where}.{f.name}" if where else f.name
+        if f.name in value:
+            kwargs[f.name] = _build(hints[f.name], value[f.name], name)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise _Malformed(name, "missing")
+    return cls(**kwargs)
+
+
+def audit_from_dict(data: Any) -> AuditResult:
+    """The inverse of `audit_to_dict`, so a stored audit can be re-rendered without a crawl.
+
+    Anything that does not fit raises InputError with one line naming the bad field."""
+    if not isinstance(data, dict) or data.get("format") != AUDIT_FORMAT:
+        found = data.get("format") if isinstance(data, dict) else None
+        raise InputError(f"not a funnel-audit result: expected format {AUDIT_FORMAT!r}, "
+                         f"found {str(found)[:40]!r}")
+    try:
+        return _record(AuditResult, data, "")
+    except _Malformed as exc:
+        raise InputError(" ".join(f"malformed audit.json: {exc}".split())[:300]) from None
+
+
+def read_audit_json(path: Path) -> AuditResult:
+    """Load an audit.json written by `write_audit_json`; every failure is one InputError line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"audit file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read audit file {path}: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    except (ValueError, RecursionError) as exc:  # absurd numbers or nesting
+        raise InputError(f"{path} is not a usable JSON file: {type(exc).__name__}") from None
+    return audit_from_dict(data)

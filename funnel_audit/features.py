@@ -10,6 +10,7 @@ optional and the body alone must still carry the label.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -92,14 +93,30 @@ def _bucket(n: int, edges: tuple[int, ...]) -> int:
     return sum(n >= e for e in edges)
 
 
-def analyze(doc: Doc) -> list[str]:
-    """All tokens of a doc. Module-level so a fitted vectorizer stays importable, not a lambda."""
-    out: list[str] = []
+def host_tokens(url: str) -> list[str]:
+    """Subdomain words (`docs.`, `help.`, `shop.`, `forms.`): they say what a host is for."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return []
+    labels = [x for x in host.split(".") if x and not x.isdigit()]
+    return [f"u:@{x}" for x in labels[:-2] if x != "www" and len(x) <= 30]
+
+
+def analyze_url(doc: Doc) -> list[str]:
     u = url_tokens(doc.url)
-    out += [f"u:{t}" for t in u]
-    out += [f"u:{a}/{b}" for a, b in zip(u, u[1:], strict=False)]
-    title = _content_words(doc.title)
-    out += [f"t:{t}" for t in title] + [f"t:{b}" for b in _bigrams(words(doc.title))]
+    return [f"u:{t}" for t in u] + [f"u:{a}/{b}" for a, b in zip(u, u[1:], strict=False)] \
+        + host_tokens(doc.url)
+
+
+def analyze_title(doc: Doc) -> list[str]:
+    return [f"t:{t}" for t in _content_words(doc.title)] + \
+        [f"t:{b}" for b in _bigrams(words(doc.title))]
+
+
+def analyze_structure(doc: Doc) -> list[str]:
+    """Headings, calls to action, form fields, schema types, length and prices."""
+    out: list[str] = []
     for heading in doc.headings[:30]:
         hw = words(heading)
         out += [f"h:{t}" for t in hw if t not in STOPWORDS] + [f"h:{b}" for b in _bigrams(hw)]
@@ -110,16 +127,32 @@ def analyze(doc: Doc) -> list[str]:
     if doc.form_fields:
         out.append(f"f:n{_bucket(len(set(doc.form_fields)), (1, 3, 5))}")
     out += [f"s:{t.lower()}" for t in doc.schema_types[:10]]
-    body = (doc.meta_description + "\n" + doc.text)[:BODY_CHARS]
-    bw = words(body)
-    out += [w for w in bw if w not in STOPWORDS]
-    out += _bigrams(bw)
-    n_words = len(bw)
-    out.append(f"w:{_bucket(n_words, (40, 120, 300, 700, 1500))}")
+    body = doc.text[:BODY_CHARS]
+    out.append(f"w:{_bucket(len(words(body)), (40, 120, 300, 700, 1500))}")
     prices = len(_PRICE.findall(body))
     if prices:
         out.append(f"p:{_bucket(prices, (1, 3, 8))}")
     return out
+
+
+def analyze_body(doc: Doc) -> list[str]:
+    bw = words((doc.meta_description + "\n" + doc.text)[:BODY_CHARS])
+    return [w for w in bw if w not in STOPWORDS] + _bigrams(bw)
+
+
+# Each field is vectorised and normalised on its own, so a long body cannot drown the URL and
+# title: every field keeps its weight whatever the page's length.
+FIELDS: tuple[tuple[str, Callable[[Doc], list[str]], float], ...] = (
+    ("url", analyze_url, 1.0),
+    ("title", analyze_title, 1.0),
+    ("structure", analyze_structure, 1.0),
+    ("body", analyze_body, 1.0),
+)
+
+
+def analyze(doc: Doc) -> list[str]:
+    """Every token of a doc, all fields together."""
+    return [tok for _, fn, _ in FIELDS for tok in fn(doc)]
 
 
 def describe(token: str) -> str:
@@ -135,6 +168,7 @@ def describe(token: str) -> str:
         if prefix == "u":
             rest = rest.replace("/_top", "").replace("_top", "top-level page")
             rest = rest.replace("_root", "home page").replace("_dated", "dated path")
+            rest = f"{rest[1:]}. subdomain" if rest.startswith("@") else rest
         if prefix in ("c", "t", "h"):
             return f'{names[prefix]}:"{rest}"'
         if prefix == "w":

@@ -13,12 +13,13 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from funnel_audit.errors import StoreError
-from funnel_audit.models import PageResult
+from funnel_audit.models import CalendarEntry, Gap, PageResult
 
 BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS: tuple[str, ...] = (
@@ -51,6 +52,22 @@ MIGRATIONS: tuple[str, ...] = (
         topic TEXT,
         PRIMARY KEY (audit_id, url)
     );
+    """,
+    # 2: findings per audit (gaps and calendar as JSON), lookup by target, and the configured sites
+    # (name -> target and the settings they are audited with) so `history NAME` finds them.
+    """
+    ALTER TABLE audits ADD COLUMN gaps TEXT;
+    ALTER TABLE audits ADD COLUMN calendar TEXT;
+    CREATE INDEX audits_target ON audits (target, started_at);
+    CREATE INDEX audits_status ON audits (status, started_at);
+    CREATE TABLE sites (
+        name TEXT PRIMARY KEY,
+        target TEXT NOT NULL,
+        client_name TEXT NOT NULL DEFAULT '',
+        settings TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX sites_target ON sites (target);
     """,
 )
 
@@ -149,26 +166,66 @@ class HistoryStore:
                        json.dumps(summary, default=str) if summary is not None else None,
                        error, model_version, audit_id))
 
+    def record_findings(self, audit_id: int, gaps: Sequence[Gap],
+                        calendar: Sequence[CalendarEntry]) -> None:
+        """Keep the gaps and calendar with the audit, so a later diff can say what closed."""
+        with self._tx() as c:
+            c.execute("UPDATE audits SET gaps = ?, calendar = ? WHERE id = ?",
+                      (json.dumps([asdict(g) for g in gaps], default=str),
+                       json.dumps([asdict(e) for e in calendar], default=str), audit_id))
+
+    def upsert_site(self, name: str, target: str, settings: dict[str, Any], *,
+                    client_name: str = "", now: datetime | None = None) -> None:
+        """Remember a configured site's name, so `history NAME` finds audits of its target."""
+        stamp = (now or datetime.now()).isoformat()
+        with self._tx() as c:
+            c.execute("INSERT INTO sites (name, target, client_name, settings, updated_at) "
+                      "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                      "target = excluded.target, client_name = excluded.client_name, "
+                      "settings = excluded.settings, updated_at = excluded.updated_at",
+                      (name, target, client_name, json.dumps(settings, default=str), stamp))
+
+    def sites(self) -> list[dict[str, Any]]:
+        cur = self.conn.execute("SELECT name, target, client_name, settings, updated_at "
+                                "FROM sites ORDER BY name")
+        return [_row(cur, row, json_keys=("settings",)) for row in cur.fetchall()]
+
     def audits(self, site: str | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT id, site, target, started_at, finished_at, status, model_version, summary " \
-              "FROM audits"
+        """Audits oldest first; `site` matches the site key, the target or a configured name."""
+        sql = f"SELECT {_AUDIT_COLUMNS} FROM audits"
         args: Sequence[Any] = ()
         if site:
-            sql += " WHERE site = ? OR target = ?"
-            args = (site, site)
-        rows = self.conn.execute(sql + " ORDER BY started_at, id", args).fetchall()
-        keys = ("id", "site", "target", "started_at", "finished_at", "status", "model_version",
-                "summary")
-        out = []
-        for row in rows:
-            item = dict(zip(keys, row, strict=True))
-            item["summary"] = json.loads(item["summary"]) if item["summary"] else None
-            out.append(item)
-        return out
+            sql += (" WHERE site = ? OR target = ? OR target IN "
+                    "(SELECT target FROM sites WHERE name = ?)")
+            args = (site, site, site)
+        cur = self.conn.execute(sql + " ORDER BY started_at, id", args)
+        return [_row(cur, row, json_keys=("summary",)) for row in cur.fetchall()]
+
+    def audit(self, audit_id: int) -> dict[str, Any] | None:
+        """One audit with everything stored about it; `gaps`/`calendar` are None if unrecorded."""
+        cur = self.conn.execute(f"SELECT {_AUDIT_COLUMNS}, settings, error, gaps, calendar "
+                                "FROM audits WHERE id = ?", (audit_id,))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return _row(cur, row, json_keys=("summary", "settings", "gaps", "calendar"))
+
+    def complete_audits(self, site: str) -> list[dict[str, Any]]:
+        return [a for a in self.audits(site) if a["status"] == "complete"]
+
+    def last_complete(self, site: str) -> dict[str, Any] | None:
+        done = self.complete_audits(site)
+        return done[-1] if done else None
 
     def previous_complete(self, site: str, before_id: int) -> dict[str, Any] | None:
-        done = [a for a in self.audits(site) if a["status"] == "complete" and a["id"] < before_id]
+        done = [a for a in self.complete_audits(site) if a["id"] < before_id]
         return done[-1] if done else None
+
+    def stage_counts(self, audit_id: int) -> dict[str, int]:
+        """Pages per stage (unreadable pages under `unreadable`), for audits without a summary."""
+        rows = self.conn.execute("SELECT COALESCE(stage, 'unreadable'), COUNT(*) FROM pages "
+                                 "WHERE audit_id = ? GROUP BY 1", (audit_id,)).fetchall()
+        return {str(stage): int(n) for stage, n in rows}
 
     def pages(self, audit_id: int) -> list[dict[str, Any]]:
         cur = self.conn.execute("SELECT url, status, error, title, word_count, stage, confidence, "
@@ -176,3 +233,14 @@ class HistoryStore:
                                 "WHERE audit_id = ? ORDER BY url", (audit_id,))
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+_AUDIT_COLUMNS = "id, site, target, started_at, finished_at, status, model_version, summary"
+
+
+def _row(cur: sqlite3.Cursor, row: Sequence[Any], json_keys: Sequence[str]) -> dict[str, Any]:
+    """A result row as a dict, with the JSON columns decoded (NULL stays None)."""
+    item = {d[0]: value for d, value in zip(cur.description, row, strict=True)}
+    for key in json_keys:
+        item[key] = json.loads(item[key]) if item[key] is not None else None
+    return item

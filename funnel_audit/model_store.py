@@ -28,8 +28,9 @@ from funnel_audit import __version__
 from funnel_audit.classify import StageModel, build_pipeline, train
 from funnel_audit.corpus import corpus_hash, load_corpus
 from funnel_audit.errors import ModelError
+from funnel_audit.features import FIELDS
 
-FORMAT = "funnel-audit-model/1"
+FORMAT = "funnel-audit-model/2"
 
 
 def cache_dir() -> Path:
@@ -44,13 +45,17 @@ def library_key() -> str:
     return f"py{platform.python_version()}-sklearn{sklearn.__version__}-np{np.__version__}"
 
 
+def _vectorizers(pipe: Pipeline) -> dict[str, TfidfVectorizer]:
+    return dict(pipe.named_steps["features"].transformer_list)
+
+
 def _arrays(model: StageModel) -> dict[str, np.ndarray]:
-    vec: TfidfVectorizer = model.pipeline.named_steps["features"]
     clf: LogisticRegression = model.pipeline.named_steps["model"]
-    terms = vec.get_feature_names_out().astype(str)
-    return {
-        "terms": np.asarray(terms, dtype=str),
-        "idf": np.asarray(vec.idf_, dtype=np.float32),
+    arrays: dict[str, np.ndarray] = {}
+    for name, vec in _vectorizers(model.pipeline).items():
+        arrays[f"terms_{name}"] = np.asarray(vec.get_feature_names_out().astype(str), dtype=str)
+        arrays[f"idf_{name}"] = np.asarray(vec.idf_, dtype=np.float32)
+    return arrays | {
         "coef": np.asarray(clf.coef_, dtype=np.float32),
         "intercept": np.asarray(clf.intercept_, dtype=np.float32),
         "classes": np.asarray(clf.classes_, dtype=str),
@@ -85,7 +90,8 @@ def load_model(path: Path) -> StageModel:
     """Load a stored model, refusing anything that is not exactly what `save_model` wrote."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in ("terms", "idf", "coef", "intercept", "classes")}
+            names = [f"{kind}_{field}" for field, _, _ in FIELDS for kind in ("terms", "idf")]
+            arrays = {k: data[k] for k in (*names, "coef", "intercept", "classes")}
             meta = json.loads(str(data["meta"]))
     except FileNotFoundError as exc:
         raise ModelError(f"model file not found: {path}") from exc
@@ -95,13 +101,14 @@ def load_model(path: Path) -> StageModel:
         raise ModelError(f"{path}: unsupported model format {meta.get('format')!r}")
     if meta.get("sha256") != _digest(arrays):
         raise ModelError(f"{path}: model file was modified after it was written; refusing it")
-    n_terms = len(arrays["terms"])
-    if arrays["coef"].shape != (len(arrays["classes"]), n_terms) or len(arrays["idf"]) != n_terms:
+    n_terms = sum(len(arrays[f"terms_{field}"]) for field, _, _ in FIELDS)
+    consistent = all(len(arrays[f"terms_{f}"]) == len(arrays[f"idf_{f}"]) for f, _, _ in FIELDS)
+    if arrays["coef"].shape != (len(arrays["classes"]), n_terms) or not consistent:
         raise ModelError(f"{path}: model arrays are inconsistent; refusing it")
     pipe: Pipeline = build_pipeline()
-    vec: TfidfVectorizer = pipe.named_steps["features"]
-    vec.set_params(vocabulary={str(t): i for i, t in enumerate(arrays["terms"])})
-    vec.idf_ = arrays["idf"].astype(np.float64)
+    for name, vec in _vectorizers(pipe).items():
+        vec.set_params(vocabulary={str(t): i for i, t in enumerate(arrays[f"terms_{name}"])})
+        vec.idf_ = arrays[f"idf_{name}"].astype(np.float64)
     clf: LogisticRegression = pipe.named_steps["model"]
     clf.classes_ = arrays["classes"].astype(object)
     clf.coef_ = arrays["coef"].astype(np.float64)

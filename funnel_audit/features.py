@@ -145,8 +145,8 @@ def analyze_body(doc: Doc) -> list[str]:
 FIELDS: tuple[tuple[str, Callable[[Doc], list[str]], float], ...] = (
     ("url", analyze_url, 1.0),
     ("title", analyze_title, 1.0),
-    ("structure", analyze_structure, 1.0),
-    ("body", analyze_body, 1.0),
+    ("structure", analyze_structure, 0.5),
+    ("body", analyze_body, 1.5),
 )
 
 

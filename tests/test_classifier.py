@@ -91,3 +91,27 @@ def test_tampered_or_foreign_model_file_is_refused(model, tmp_path: Path) -> Non
 def test_quality_gate_cross_validated_macro_f1(model) -> None:  # noqa: ANN001
     cv = model.metadata["cv"]
     assert cv["macro_f1_all"] >= CV_MACRO_F1_GATE, cv
+
+
+def test_corpus_has_no_near_duplicates() -> None:
+    """No two pages share a run of 12 words: hand-written variety, not templates."""
+    import re
+
+    seen: dict[tuple[str, ...], str] = {}
+    clashes = []
+    for ex in load_corpus():
+        words = re.findall(r"[a-z0-9']+", ex.doc.text.lower())
+        for i in range(0, max(0, len(words) - 11)):
+            gram = tuple(words[i:i + 12])
+            owner = seen.setdefault(gram, ex.id)
+            if owner != ex.id:
+                clashes.append((owner, ex.id, " ".join(gram)))
+                break
+    assert not clashes, clashes[:5]
+
+
+def test_corpus_ids_and_urls_are_unique() -> None:
+    examples = load_corpus()
+    ids = [ex.id for ex in examples]
+    assert len(ids) == len(set(ids))
+    assert len({ex.doc.url for ex in examples}) >= 0.98 * len(examples)

@@ -88,6 +88,8 @@ def cli(show_traceback: bool) -> None:
               help="First calendar date, YYYY-MM-DD [default: next Monday].")
 @click.option("--labels", type=click.Path(path_type=Path),
               help="CSV of url,stage with manual labels that override the model.")
+@click.option("--model", "model_path", type=click.Path(path_type=Path),
+              help="A model written by `funnel-audit train` [default: the shipped model].")
 @click.option("--client-name", default="", help="Client name shown in the report.")
 @click.option("--agency-name", default="", help="Agency name shown in the report.")
 @click.option("--logo", type=click.Path(path_type=Path), help="Logo image embedded in the report.")
@@ -104,7 +106,8 @@ def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, con
           delay: float, timeout: float, user_agent: str | None, include_subdomains: bool,
           include: Sequence[str], exclude: Sequence[str], allow_private: bool,
           ignore_robots: bool, target_mix: str, weeks: int, per_week: int,
-          start_date: str | None, labels: Path | None, client_name: str, agency_name: str,
+          start_date: str | None, labels: Path | None, model_path: Path | None,
+          client_name: str, agency_name: str,
           logo: Path | None, accent: str, template_dir: Path | None, db_path: Path | None,
           no_history: bool, quiet: bool) -> None:
     """Crawl TARGET (an http(s) URL or a static-site folder) and write the audit to --out."""
@@ -112,7 +115,7 @@ def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, con
     from funnel_audit.crawl import DEFAULT_USER_AGENT, CrawlSettings
     from funnel_audit.gaps import DEFAULT_TARGET, parse_target
     from funnel_audit.history import HistoryStore, default_db_path
-    from funnel_audit.model_store import default_model
+    from funnel_audit.model_store import default_model, load_model
     from funnel_audit.report import Branding, logo_data_uri
 
     crawl = CrawlSettings(max_pages=max_pages, max_depth=max_depth, concurrency=concurrency,
@@ -129,7 +132,8 @@ def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, con
     store = None if no_history else HistoryStore(db_path or default_db_path())
     progress, close = _progress(quiet)
     try:
-        outcome = run_audit(opts, model=default_model, store=store, progress=progress)
+        model = load_model(model_path) if model_path else default_model
+        outcome = run_audit(opts, model=model, store=store, progress=progress)
     finally:
         close()
         if store is not None:
@@ -237,3 +241,5 @@ def main(argv: Sequence[str] | None = None) -> int:
                    "(run with --traceback for details)", err=True)
         return EXIT_INTERNAL
     return 0
+
+from funnel_audit import cli_model  # noqa: E402,F401 - registers the train/evaluate verbs

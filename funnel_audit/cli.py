@@ -115,7 +115,7 @@ def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, con
     from funnel_audit.crawl import DEFAULT_USER_AGENT, CrawlSettings
     from funnel_audit.gaps import DEFAULT_TARGET, parse_target
     from funnel_audit.history import HistoryStore, default_db_path
-    from funnel_audit.model_store import default_model, load_model
+    from funnel_audit.model_store import default_model, default_model_path, load_model
     from funnel_audit.report import Branding, logo_data_uri
 
     crawl = CrawlSettings(max_pages=max_pages, max_depth=max_depth, concurrency=concurrency,
@@ -129,6 +129,9 @@ def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, con
                         target_mix=parse_target(target_mix) if target_mix else dict(DEFAULT_TARGET),
                         weeks=weeks, per_week=per_week, start=_parse_date(start_date),
                         labels=labels, branding=branding, template_dir=template_dir)
+    if not quiet and model_path is None and not default_model_path().is_file():
+        click.echo("Training the classifier from the shipped corpus (first run only, about a "
+                   "minute) ...", err=True)
     store = None if no_history else HistoryStore(db_path or default_db_path())
     progress, close = _progress(quiet)
     try:

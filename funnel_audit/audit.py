@@ -39,6 +39,7 @@ from funnel_audit.topics import find_topics, topic_text
 from funnel_audit.urls import site_key
 
 BATCH = 64
+MAX_LINK_CACHE = 500_000
 ModelSource = StageModel | Callable[[], StageModel]
 OUTPUT_FILES = ("report.html", "pages.csv", "calendar.csv", "calendar.ics", "audit.json")
 
@@ -140,7 +141,18 @@ class _Pipeline:
         self.canonicals: set[str] = set()
         self.duplicates = 0
         self.js_pages = 0
-        self.origin = ""
+        self._keys: dict[str, str] = {}
+
+    def _link_key(self, url: str) -> str:
+        """page_key, memoised: nav and footer links repeat on every page, and one shared string
+        per URL keeps the link graph small on big sites."""
+        key = self._keys.get(url)
+        if key is None:
+            computed = page_key(url)
+            key = self._keys.setdefault(computed, computed)
+            if len(self._keys) < MAX_LINK_CACHE:
+                self._keys[url] = key
+        return key
 
     @property
     def model(self) -> StageModel:
@@ -203,8 +215,8 @@ class _Pipeline:
         if stage is not Stage.EXCLUDED:
             self.topic_texts[page.url] = topic_text(text.title, text.headings, text.main_text)
         origin = urlsplit(page.final_url or page.url).netloc
-        links = tuple(dict.fromkeys(
-            k for k in (page_key(u) for u in text.links) if urlsplit(k).netloc == origin))
+        links = tuple(dict.fromkeys(k for k in map(self._link_key, text.links)
+                                    if urlsplit(k).netloc == origin))
         return PageResult(
             url=page.url, status=page.status, error=None, depth=page.depth,
             content_type=page.content_type, title=text.title, word_count=text.word_count,

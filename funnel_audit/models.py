@@ -115,7 +115,7 @@ class PageResult:
     reasons: tuple[str, ...]
     needs_review: bool
     label_source: str
-    links: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()  # internal links, as linkflow.page_key identities
     lastmod: str | None = None
     noindex: bool = False
     js_rendered: bool = False

@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-TOPIC_TEXT_CHARS = 2_500
+TOPIC_TEXT_CHARS = 1_500
 MAX_TOPICS = 8
 MAX_FIT_PAGES = 4_000
 _STOP = sorted(ENGLISH_STOP_WORDS | {

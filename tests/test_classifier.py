@@ -115,3 +115,12 @@ def test_corpus_ids_and_urls_are_unique() -> None:
     ids = [ex.id for ex in examples]
     assert len(ids) == len(set(ids))
     assert len({ex.doc.url for ex in examples}) >= 0.98 * len(examples)
+
+
+def test_training_is_deterministic() -> None:
+    from funnel_audit.classify import train
+
+    subset = load_corpus()[::6]
+    a = train(subset, calibrate=False).pipeline.named_steps["model"].coef_
+    b = train(subset, calibrate=False).pipeline.named_steps["model"].coef_
+    assert np.array_equal(a, b)

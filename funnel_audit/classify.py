@@ -1,9 +1,13 @@
 """Build, train, store and apply the funnel-stage model.
 
-The model is a scikit-learn Pipeline: a TF-IDF vectorizer over namespaced tokens (`features.py`)
-and a multinomial logistic regression. Linear weights make every label explainable (the tokens that
-pushed a page to its stage are its reasons) and prediction costs well under a millisecond a page.
-Probabilities are calibrated by temperature scaling fitted on cross-validated scores.
+The model is a scikit-learn Pipeline: per-field TF-IDF vectorizers over namespaced tokens
+(`features.py`) and a Complement Naive Bayes classifier. On real pages written by others it
+generalised clearly better than logistic regression, which fitted our own corpus's style more
+closely (cross-validated 0.95 in-corpus) but dropped to about 0.62 macro-F1 on real pages, against
+about 0.70 for Complement NB. Its scores are linear in the features, so every label is explainable
+(the tokens that pushed a page to its stage are its reasons) and prediction costs well under a
+millisecond a page. Probabilities come from a softmax over the scores, calibrated by temperature
+scaling fitted on cross-validated scores.
 """
 
 from __future__ import annotations
@@ -14,15 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
+from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from funnel_audit.corpus import LABELS, Example
 from funnel_audit.features import FIELDS, Doc, describe
 
 REVIEW_THRESHOLD = 0.55
-C_VALUE = 8.0
+ALPHA = 0.3
 MIN_DF = 2
 CV_FOLDS = 5
 SEED = 0
@@ -47,7 +51,7 @@ def build_pipeline() -> Pipeline:
         transformer_weights={name: weight for name, _, weight in FIELDS})
     return Pipeline([
         ("features", union),
-        ("model", LogisticRegression(C=C_VALUE, max_iter=3000, class_weight="balanced")),
+        ("model", ComplementNB(alpha=ALPHA)),
     ])
 
 
@@ -90,12 +94,12 @@ class StageModel:
         if not docs:
             return []
         vec: FeatureUnion = self.pipeline.named_steps["features"]
-        clf: LogisticRegression = self.pipeline.named_steps["model"]
+        weights = linear_weights(self.pipeline.named_steps["model"])
         X = sp.csr_matrix(vec.transform(docs))
-        logits = np.asarray(X @ clf.coef_.T) + clf.intercept_
+        logits = np.asarray(X @ weights.T)
         probs = _softmax(logits / self.temperature)
         names = vec.get_feature_names_out() if n_reasons else None
-        margins = self._margins(clf.coef_) if n_reasons else None
+        margins = self._margins(weights) if n_reasons else None
         classes = self.classes
         out: list[Prediction] = []
         for i in range(X.shape[0]):
@@ -134,6 +138,12 @@ def _reasons(tokens: list[str], contrib: np.ndarray, n: int) -> tuple[str, ...]:
     return tuple(dict.fromkeys(describe(tokens[j]) for j in chosen))
 
 
+def linear_weights(clf: ComplementNB) -> np.ndarray:
+    """Per-class token weights: the score of a page is X @ weights.T (Complement NB's joint
+    log-likelihood for more than one class)."""
+    return np.asarray(clf.feature_log_prob_)
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -143,7 +153,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     """The temperature that minimises log-loss of held-out scores (a one-parameter calibration)."""
     best, best_loss = 1.0, float("inf")
-    for t in np.exp(np.linspace(np.log(0.2), np.log(5.0), 61)):
+    for t in np.exp(np.linspace(np.log(0.01), np.log(100.0), 121)):
         p = _softmax(logits / t)
         loss = -float(np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None))))
         if loss < best_loss:
@@ -165,7 +175,7 @@ def cross_validate(examples: Sequence[Example], folds: int = CV_FOLDS
         clf = pipe.named_steps["model"]
         order = [list(clf.classes_).index(c) for c in classes]
         X = pipe.named_steps["features"].transform([examples[i].doc for i in test_idx])
-        logits[test_idx] = (np.asarray(X @ clf.coef_.T) + clf.intercept_)[:, order]
+        logits[test_idx] = np.asarray(X @ linear_weights(clf).T)[:, order]
     return logits, y, classes
 
 

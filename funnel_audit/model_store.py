@@ -21,16 +21,16 @@ from pathlib import Path
 import numpy as np
 import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import Pipeline
 
 from funnel_audit import __version__
-from funnel_audit.classify import StageModel, build_pipeline, train
+from funnel_audit.classify import StageModel, build_pipeline, linear_weights, train
 from funnel_audit.corpus import corpus_hash, load_corpus
 from funnel_audit.errors import ModelError
 from funnel_audit.features import FIELDS
 
-FORMAT = "funnel-audit-model/2"
+FORMAT = "funnel-audit-model/3"
 
 
 def cache_dir() -> Path:
@@ -50,14 +50,13 @@ def _vectorizers(pipe: Pipeline) -> dict[str, TfidfVectorizer]:
 
 
 def _arrays(model: StageModel) -> dict[str, np.ndarray]:
-    clf: LogisticRegression = model.pipeline.named_steps["model"]
+    clf: ComplementNB = model.pipeline.named_steps["model"]
     arrays: dict[str, np.ndarray] = {}
     for name, vec in _vectorizers(model.pipeline).items():
         arrays[f"terms_{name}"] = np.asarray(vec.get_feature_names_out().astype(str), dtype=str)
         arrays[f"idf_{name}"] = np.asarray(vec.idf_, dtype=np.float32)
     return arrays | {
-        "coef": np.asarray(clf.coef_, dtype=np.float32),
-        "intercept": np.asarray(clf.intercept_, dtype=np.float32),
+        "coef": np.asarray(linear_weights(clf), dtype=np.float32),
         "classes": np.asarray(clf.classes_, dtype=str),
     }
 
@@ -91,7 +90,7 @@ def load_model(path: Path) -> StageModel:
     try:
         with np.load(path, allow_pickle=False) as data:
             names = [f"{kind}_{field}" for field, _, _ in FIELDS for kind in ("terms", "idf")]
-            arrays = {k: data[k] for k in (*names, "coef", "intercept", "classes")}
+            arrays = {k: data[k] for k in (*names, "coef", "classes")}
             meta = json.loads(str(data["meta"]))
     except FileNotFoundError as exc:
         raise ModelError(f"model file not found: {path}") from exc
@@ -109,10 +108,9 @@ def load_model(path: Path) -> StageModel:
     for name, vec in _vectorizers(pipe).items():
         vec.set_params(vocabulary={str(t): i for i, t in enumerate(arrays[f"terms_{name}"])})
         vec.idf_ = arrays[f"idf_{name}"].astype(np.float64)
-    clf: LogisticRegression = pipe.named_steps["model"]
+    clf: ComplementNB = pipe.named_steps["model"]
     clf.classes_ = arrays["classes"].astype(object)
-    clf.coef_ = arrays["coef"].astype(np.float64)
-    clf.intercept_ = arrays["intercept"].astype(np.float64)
+    clf.feature_log_prob_ = arrays["coef"].astype(np.float64)
     clf.n_features_in_ = n_terms
     return StageModel(pipe, float(meta.get("temperature", 1.0)), meta)
 

@@ -121,6 +121,6 @@ def test_training_is_deterministic() -> None:
     from funnel_audit.classify import train
 
     subset = load_corpus()[::6]
-    a = train(subset, calibrate=False).pipeline.named_steps["model"].coef_
-    b = train(subset, calibrate=False).pipeline.named_steps["model"].coef_
+    a = train(subset, calibrate=False).pipeline.named_steps["model"].feature_log_prob_
+    b = train(subset, calibrate=False).pipeline.named_steps["model"].feature_log_prob_
     assert np.array_equal(a, b)

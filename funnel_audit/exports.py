@@ -170,7 +170,10 @@ def _build(tp: Any, value: Any, where: str) -> Any:
         options = typing.get_args(tp)
         if value is None and type(None) in options:
             return None
-        for option in (o for o in options if o is not type(None)):
+        rest = [o for o in options if o is not type(None)]
+        if len(rest) == 1:  # `X | None`: X's own message says more than "unexpected value"
+            return _build(rest[0], value, where)
+        for option in rest:
             try:
                 return _build(option, value, where)
             except _Malformed:

@@ -6,16 +6,24 @@ turn readers into evaluators; decision pages (pricing, proof) are what a shortli
 conversion pages are few by nature but every path needs one. A stage is *thin* when its share of
 funnel pages falls short of its target by more than THIN_MARGIN of that target (40% vs a 20% target
 is fine, 12% is thin), or when it has fewer than MIN_PAGES pages.
+
+Content quality per stage: *thin* pages have under THIN_CONTENT_WORDS words (conversion pages are
+short by nature and not counted), *stale* pages were last modified more than STALE_MONTHS before
+the audit date, *near-duplicates* share their main text or a title with another page.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from datetime import date
+from difflib import SequenceMatcher
+from email.utils import parsedate_to_datetime
 
 from funnel_audit.errors import InputError
-from funnel_audit.models import Gap, PageResult, Stage, StageShare
+from funnel_audit.models import Gap, PageResult, Stage, StageQuality, StageShare
 
 DEFAULT_TARGET: dict[Stage, float] = {
     Stage.AWARENESS: 0.40,
@@ -28,6 +36,12 @@ MIN_PAGES = 3
 THIN_CONTENT_WORDS = 150
 SUBSTANCE_WORDS = 600
 MAX_EVIDENCE = 10
+STALE_MONTHS = 18
+THIN_EXEMPT = (Stage.CONVERSION,)
+TITLE_SIMILARITY = 0.9
+_EMPTY_HASH = "da39a3ee5e6b4b0d3255bfef95601890afd80709"  # sha1 of "": pages with no text
+_TITLE_SPLIT = re.compile(r"\s[|\u2013\u2014:\u00b7-]\s")
+_TITLE_STOP = frozenset("a an and the of for to in on with your our you we at by".split())
 
 
 def parse_target(text: str) -> dict[Stage, float]:
@@ -140,9 +154,122 @@ def topic_gaps(pages: Sequence[PageResult]) -> list[Gap]:
 
 
 def find_gaps(pages: Sequence[PageResult], mix: Sequence[StageShare],
-              link_findings: Sequence[Gap] = ()) -> tuple[Gap, ...]:
+              link_findings: Sequence[Gap] = (),
+              quality: Sequence[StageQuality] = ()) -> tuple[Gap, ...]:
     """All findings, most severe first; ties keep funnel order so the report reads top-down."""
-    gaps = mix_gaps(mix, pages) + topic_gaps(pages) + list(link_findings)
+    gaps = mix_gaps(mix, pages) + topic_gaps(pages) + list(link_findings) + quality_gaps(quality)
     order = {s: i for i, s in enumerate(Stage)}
     return tuple(sorted(gaps, key=lambda g: (-g.severity,
                                              order.get(g.stage, 9) if g.stage else 9, g.kind)))
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` earlier, clamped to the month's end (31 Aug - 6 months = 28 Feb)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month + 1, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def parse_lastmod(text: str | None) -> date | None:
+    """A sitemap W3C date (`2024-05-01`, `2024-05-01T10:00:00+00:00`) or an HTTP date; None if
+    it is missing or unreadable, so an odd value never counts as stale."""
+    if not text:
+        return None
+    text = text.strip()
+    match = re.match(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text)
+    try:
+        if match:
+            return date(int(match[1]), int(match[2]), int(match[3] or 1))
+        return parsedate_to_datetime(text).date()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _title_words(title: str, brand: set[str]) -> str:
+    """A title reduced to what tells pages apart: brand segments, case, order and plurals gone."""
+    parts = [p for p in _TITLE_SPLIT.split(title) if p.strip().lower() not in brand]
+    words = []
+    for word in re.findall(r"\w+", " ".join(parts).lower()):
+        if word in _TITLE_STOP:
+            continue
+        words.append(word[:-1] if len(word) > 3 and word.endswith("s") else word)
+    return " ".join(sorted(words))
+
+
+def _brand_segments(titles: Sequence[str]) -> set[str]:
+    """Title segments that most pages share ("| Ledgerloop"): they say nothing about the page."""
+    counts: dict[str, int] = defaultdict(int)
+    for title in titles:
+        for part in {p.strip().lower() for p in _TITLE_SPLIT.split(title) if p.strip()}:
+            counts[part] += 1
+    need = max(2, 0.4 * len(titles))
+    return {part for part, n in counts.items() if n >= need}
+
+
+def near_duplicates(pages: Sequence[PageResult]) -> set[str]:
+    """URLs of pages that share their main text, or whose titles match once the brand, word
+    order and plurals are set aside, or differ by a small edit. Linear-ish: exact keys are
+    grouped, and fuzzy matching only compares neighbours in sorted order, so 20,000 pages is fine.
+    """
+    dupes: set[str] = set()
+    by_hash: dict[str, list[str]] = defaultdict(list)
+    by_title: dict[str, list[str]] = defaultdict(list)
+    brand = _brand_segments([p.title for p in pages])
+    for page in pages:
+        if page.content_hash and page.content_hash != _EMPTY_HASH and page.word_count > 0:
+            by_hash[page.content_hash].append(page.url)
+        key = _title_words(page.title, brand)
+        if key:
+            by_title[key].append(page.url)
+    for group in (*by_hash.values(), *by_title.values()):
+        if len(group) > 1:
+            dupes.update(group)
+    keys = sorted(by_title)
+    for a, b in zip(keys, keys[1:], strict=False):
+        if min(len(a), len(b)) >= 12 and SequenceMatcher(None, a, b).ratio() >= TITLE_SIMILARITY:
+            dupes.update(by_title[a] + by_title[b])
+    return dupes
+
+
+def content_quality(pages: Sequence[PageResult], today: date,
+                    stale_months: int = STALE_MONTHS) -> tuple[StageQuality, ...]:
+    """Thin, stale and near-duplicate counts per funnel stage. `today` is the audit date, passed
+    in so the same audit.json always gives the same answer."""
+    inside = funnel_pages(pages)
+    cutoff = months_before(today, stale_months)
+    dupes = near_duplicates(inside)
+    out = []
+    for stage in Stage.funnel():
+        mine = [p for p in inside if p.stage is stage]
+        thin = [] if stage in THIN_EXEMPT else [p.url for p in mine
+                                                if p.word_count < THIN_CONTENT_WORDS]
+        dated = [(p.url, d) for p in mine if (d := parse_lastmod(p.lastmod)) is not None]
+        stale = [url for url, d in dated if d < cutoff]
+        dup = [p.url for p in mine if p.url in dupes]
+        out.append(StageQuality(stage, len(mine), len(thin), len(stale), len(dated), len(dup),
+                                tuple(thin[:MAX_EVIDENCE]), tuple(stale[:MAX_EVIDENCE]),
+                                tuple(dup[:MAX_EVIDENCE])))
+    return tuple(out)
+
+
+def quality_gaps(quality: Sequence[StageQuality]) -> list[Gap]:
+    """Stale and near-duplicate findings (thin content is already a mix gap); medium when they
+    make up half the stage, low otherwise."""
+    gaps: list[Gap] = []
+    for q in quality:
+        if q.stale >= 2:
+            gaps.append(Gap(q.stage, "", "stale-content", 2 if q.stale * 2 >= q.pages else 1,
+                            f"{q.stale} {q.stage.value} pages were last updated over "
+                            f"{STALE_MONTHS} months ago; refresh or retire them.", q.stale_urls))
+        if q.near_duplicate >= 2:
+            gaps.append(Gap(q.stage, "", "near-duplicate",
+                            2 if q.near_duplicate * 2 >= q.pages else 1,
+                            f"{q.near_duplicate} {q.stage.value} pages repeat the text or title "
+                            "of another page; merge them or make each one distinct.",
+                            q.duplicate_urls))
+    return gaps

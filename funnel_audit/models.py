@@ -134,6 +134,22 @@ class StageShare:
 
 
 @dataclass(frozen=True, slots=True)
+class StageQuality:
+    """Per stage: how many pages are thin, stale or near-duplicates, so a stage that looks full
+    by page count but is made of stubs, old posts or copies shows as weaker than it looks."""
+
+    stage: Stage
+    pages: int
+    thin: int
+    stale: int
+    dated: int
+    near_duplicate: int
+    thin_urls: tuple[str, ...] = ()
+    stale_urls: tuple[str, ...] = ()
+    duplicate_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Gap:
     """A finding a client can act on: severity 1 (minor) .. 3 (serious)."""
 
@@ -180,3 +196,4 @@ class AuditResult:
     notes: tuple[str, ...] = ()
     audit_id: int | None = None
     link_flow: dict[str, dict[str, Any]] = field(default_factory=dict)
+    quality: tuple[StageQuality, ...] = ()

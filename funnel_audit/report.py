@@ -9,6 +9,7 @@ and fast to open even for a 20,000-page site.
 from __future__ import annotations
 
 import base64
+import hashlib
 import mimetypes
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -18,16 +19,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+from markupsafe import Markup
 
 from funnel_audit import __version__
 from funnel_audit.assets import templates_dir
 from funnel_audit.errors import InputError
-from funnel_audit.gaps import THIN_MARGIN
+from funnel_audit.gaps import STALE_MONTHS, THIN_CONTENT_WORDS, THIN_EXEMPT, THIN_MARGIN
 from funnel_audit.models import AuditResult, PageResult, Stage
 from funnel_audit.plan import needed_pages
 
 MAX_ROWS_PER_STAGE = 150
 MAX_REVIEW_ROWS = 100
+SORT_SCRIPT = "_partials/_sort.js"
 STAGE_COLOURS = {"awareness": "#2f6db5", "consideration": "#7a4bb3", "decision": "#b5602f",
                  "conversion": "#2f8a4c", "excluded": "#6b6b6b"}
 
@@ -143,6 +146,10 @@ def context(result: AuditResult, branding: Branding,
         "calendar": result.calendar,
         "colours": STAGE_COLOURS,
         "thin_margin": THIN_MARGIN,
+        "quality": {q.stage.value: q for q in result.quality},
+        "thin_words": THIN_CONTENT_WORDS,
+        "stale_months": STALE_MONTHS,
+        "thin_exempt": [s.value for s in THIN_EXEMPT],
         "previous": previous,
         "link_flow": result.link_flow,
         "notes": result.notes,
@@ -150,12 +157,27 @@ def context(result: AuditResult, branding: Branding,
     }
 
 
+def inline_script(env: jinja2.Environment,
+                  name: str = SORT_SCRIPT) -> tuple[Markup, Markup]:
+    """The sorter script (a user override wins) and its CSP hash, so the page can allow exactly
+    this script instead of 'unsafe-inline'. Line ends are normalised the way the HTML parser
+    normalises them, or the browser would hash different bytes."""
+    assert env.loader is not None
+    source = env.loader.get_source(env, name)[0].replace("\r\n", "\n").replace("\r", "\n")
+    if "</script" in source.lower():
+        raise InputError(f"template {name} must not contain '</script'")
+    digest = base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode()
+    return Markup(source), Markup(f"'sha256-{digest}'")  # base64 only: nothing to escape
+
+
 def render_report(result: AuditResult, *, branding: Branding | None = None,
                   previous: dict[str, Any] | None = None,
                   template_dir: Path | None = None) -> str:
     env = environment(template_dir)
     template = env.get_template("report.html")
-    return template.render(**context(result, branding or Branding(), previous))
+    script, script_hash = inline_script(env)
+    return template.render(**context(result, branding or Branding(), previous),
+                           sort_script=script, script_hash=script_hash)
 
 
 def write_report(html: str, path: Path) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -20,6 +23,12 @@ def _soup(path: Path) -> BeautifulSoup:
 def _assert_self_contained(soup: BeautifulSoup) -> None:
     csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
     assert csp is not None and "default-src 'none'" in csp["content"]
+    policy = dict((d.strip().split(" ", 1) + [""])[:2] for d in csp["content"].split(";"))
+    scripts = soup.find_all("script")
+    assert "unsafe-inline" not in policy["script-src"]
+    hashes = {f"'sha256-{base64.b64encode(hashlib.sha256(s.string.encode()).digest()).decode()}'"
+              for s in scripts}
+    assert set(policy["script-src"].split()) == hashes, "CSP allows exactly the inline script"
     for tag in soup.find_all(src=True):
         assert tag["src"].startswith("data:"), tag
     assert not soup.find("link", rel="stylesheet")
@@ -43,6 +52,23 @@ def test_sample_report_sections_and_self_contained(tmp_path: Path, model) -> Non
     assert soup.find("svg").find("title") is not None, "charts carry a text alternative"
     assert "awareness" in soup.find(id="summary").get_text()
     assert (out / "report.html").stat().st_size < 2_000_000
+    _assert_quality_in_mix(soup, out)
+
+
+def _assert_quality_in_mix(soup: BeautifulSoup, out: Path) -> None:
+    """Thin/stale/near-duplicate counts per stage reach both the mix table and audit.json."""
+    table = soup.find(id="mix").find("table")
+    header = [th.get_text(" ", strip=True) for th in table.find("thead").find_all("th")]
+    assert any(h.startswith("Thin") for h in header) and any(h.startswith("Stale") for h in header)
+    rows = {tr.find("th").get_text(strip=True): [td.get_text(" ", strip=True)
+                                                for td in tr.find_all("td")]
+            for tr in table.find("tbody").find_all("tr")}
+    stale_col = header.index(next(h for h in header if h.startswith("Stale"))) - 1
+    quality = {q["stage"]: q for q in json.loads((out / "audit.json").read_text())["quality"]}
+    # harbourline's two advice articles carry 2022 sitemap dates: stale against the audit date
+    assert quality["awareness"]["stale"] == 2 and quality["awareness"]["dated"] == 2
+    assert rows["awareness"][stale_col].startswith("2 of 2 dated")
+    assert set(quality) == {"awareness", "consideration", "decision", "conversion"}
 
 
 def test_hostile_site_strings_never_become_markup(tmp_path: Path, site: SiteServer,

@@ -120,7 +120,10 @@ def ensure_scrapy(bench: Path) -> Path:
     sh([base, "-m", "venv", str(venv)], check=True)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
            "--disable-pip-version-check"]
-    sh([*pip, "-r", str(requirements)], check=True)
+    log = WORK / "scrapy-venv-install.log"
+    with open(log, "w") as handle:
+        if sh([*pip, "-r", str(requirements)], stdout=handle, stderr=subprocess.STDOUT).returncode:
+            sys.exit(f"installing the Scrapy baseline failed; see {log}")
     stamp.write_text(digest)
     return scrapy
 
@@ -245,10 +248,21 @@ def audit_command(url: str, n: int, conc: int, report: Path) -> list[str]:
             "--concurrency", str(conc)]
 
 
+def model_files() -> set[str]:
+    return {p.name for p in (WORK / "model-cache").glob("model-*.npz")}
+
+
 def run_audit(url: str, n: int, conc: int, out: Path) -> Run:
     report = out / "report"
+    # untimed: makes sure the cached model matches the corpus as it is now (a training corpus
+    # edited since the first warm-up would otherwise make the timed run train)
+    warm_model()
+    before = model_files()
     wall, rss, code = timed(audit_command(url, n, conc, report), out / "audit.log",
                             env=project_env(), cwd=ROOT)
+    if model_files() - before:
+        say("WARNING: the timed audit trained a model (the corpus changed during the run); "
+            "its time includes training, run again")
     pages = 0
     pages_csv = report / "pages.csv"
     if pages_csv.exists():

@@ -29,7 +29,13 @@ from funnel_audit.exports import (
 )
 from funnel_audit.extract import extract
 from funnel_audit.features import doc_from_page
-from funnel_audit.gaps import DEFAULT_TARGET, find_gaps, funnel_pages, stage_mix
+from funnel_audit.gaps import (
+    DEFAULT_TARGET,
+    content_quality,
+    find_gaps,
+    funnel_pages,
+    stage_mix,
+)
 from funnel_audit.history import HistoryStore
 from funnel_audit.linkflow import analyse_links, page_key
 from funnel_audit.models import AuditResult, FetchedPage, PageResult, PageText, Stage
@@ -278,6 +284,7 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
         raise
     if store is not None and audit_id is not None:
         store.set_topics(audit_id, {p.url: p.topic for p in result.pages if p.topic})
+        store.record_findings(audit_id, result.gaps, result.calendar)
         store.finish_audit(audit_id, result.finished_at, "complete", summary=summary(result),
                            model_version=result.model_version)
     files = write_all(result, out_dir, opts) if write_outputs else {}
@@ -293,7 +300,8 @@ def _analyse(opts: AuditOptions, pipeline: _Pipeline, target: str, site: str, st
     pages = tuple(replace(p, topic=topic_of.get(p.url, "")) for p in pipeline.results)
     mix = stage_mix(pages, opts.target_mix)
     flow = analyse_links(pages, None if is_folder_target(target) else target)
-    gaps = find_gaps(pages, mix, flow.findings)
+    quality = content_quality(pages, today)
+    gaps = find_gaps(pages, mix, flow.findings, quality)
     matrix: dict[str, dict[str, int]] = {t.name: {} for t in topics}
     for p in funnel_pages(pages):
         if p.topic:
@@ -312,7 +320,8 @@ def _analyse(opts: AuditOptions, pipeline: _Pipeline, target: str, site: str, st
                        settings=settings, model_version=model.version, pages=pages, mix=mix,
                        gaps=gaps, calendar=calendar, topics=matrix, notes=tuple(notes),
                        audit_id=audit_id, link_flow={"onward_share": flow.onward_share,
-                                                     "stage_links": flow.stage_links})
+                                                     "stage_links": flow.stage_links},
+                       quality=quality)
 
 
 def _model_version(model: ModelSource) -> str:

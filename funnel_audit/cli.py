@@ -245,4 +245,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
     return 0
 
+import funnel_audit.cli_history  # noqa: E402,F401 - registers history/diff/schedule verbs
 from funnel_audit import cli_model  # noqa: E402,F401 - registers the train/evaluate verbs

@@ -97,13 +97,17 @@ def page_stage(page: Mapping[str, Any]) -> str:
 
 def stage_mix(pages: Sequence[Mapping[str, Any]]) -> dict[str, tuple[int, float]]:
     """(pages, share of funnel pages) per funnel stage; excluded/unreadable pages don't count."""
-    counts = {s.value: 0 for s in Stage.funnel()}
+    counts: dict[str, int] = {}
     for page in pages:
-        stage = page_stage(page)
-        if stage in counts:
-            counts[stage] += 1
-    total = sum(counts.values())
-    return {s: (n, round(n / total, 4) if total else 0.0) for s, n in counts.items()}
+        counts[page_stage(page)] = counts.get(page_stage(page), 0) + 1
+    return shares(counts)
+
+
+def shares(counts: Mapping[str, int]) -> dict[str, tuple[int, float]]:
+    """Pages per stage (as `HistoryStore.stage_counts` gives) -> (pages, share) per funnel stage."""
+    funnel = {s.value: int(counts.get(s.value, 0)) for s in Stage.funnel()}
+    total = sum(funnel.values())
+    return {s: (n, round(n / total, 4) if total else 0.0) for s, n in funnel.items()}
 
 
 def gap_key(gap: Mapping[str, Any]) -> GapKey:

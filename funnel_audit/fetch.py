@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import heapq
+import itertools
 import socket
 import threading
 import time
@@ -93,6 +95,50 @@ class HostThrottle:
         return not self._stop.is_set()
 
 
+class _Watchdog:
+    """One daemon thread that fires every pending deadline when it falls due.
+
+    A `threading.Timer` per attempt would start (and wait for) a new OS thread for every request,
+    which under a busy GIL costs far more than the request itself; one shared thread with a heap
+    of due times does the same job. Cancelled deadlines are dropped lazily when they fall due.
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _Deadline]] = []
+        self._seq = itertools.count()
+        self._cond = threading.Condition(threading.Lock())
+        self._thread: threading.Thread | None = None
+
+    def schedule(self, deadline: _Deadline, seconds: float) -> None:
+        due = time.monotonic() + seconds
+        with self._cond:
+            heapq.heappush(self._heap, (due, next(self._seq), deadline))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="funnel-audit-deadlines", daemon=True
+                )
+                self._thread.start()
+            elif self._heap[0][2] is deadline:
+                self._cond.notify()  # the new deadline is the earliest: wake up sooner
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap:
+                    self._cond.wait()
+                due, _, deadline = self._heap[0]
+                pause = due - time.monotonic()
+                if pause > 0:
+                    self._cond.wait(pause)
+                    continue
+                heapq.heappop(self._heap)
+            if not deadline.cancelled:
+                deadline._expire()
+
+
+_WATCHDOG = _Watchdog()
+
+
 class _Deadline:
     """Shuts down every socket registered for one attempt once `seconds` have passed."""
 
@@ -100,18 +146,20 @@ class _Deadline:
 
     def __init__(self, seconds: float) -> None:
         self.expired = False
+        self.cancelled = False
+        self._seconds = seconds
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
 
     def __enter__(self) -> _Deadline:
         _Deadline._local.current = self
-        self._timer.start()
+        _WATCHDOG.schedule(self, self._seconds)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
+        with self._lock:
+            self.cancelled = True
+            self._sockets = []
         _Deadline._local.current = None
 
     @classmethod
@@ -129,6 +177,8 @@ class _Deadline:
 
     def _expire(self) -> None:
         with self._lock:
+            if self.cancelled:
+                return
             self.expired = True
             sockets, self._sockets = self._sockets, []
         for sock in sockets:

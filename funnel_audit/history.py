@@ -203,7 +203,7 @@ class HistoryStore:
 
     def audit(self, audit_id: int) -> dict[str, Any] | None:
         """One audit with everything stored about it; `gaps`/`calendar` are None if unrecorded."""
-        cur = self.conn.execute(f"SELECT {_AUDIT_COLUMNS}, settings, error, gaps, calendar "
+        cur = self.conn.execute(f"SELECT {_AUDIT_COLUMNS}, settings, gaps, calendar "
                                 "FROM audits WHERE id = ?", (audit_id,))
         row = cur.fetchone()
         if row is None:
@@ -235,7 +235,8 @@ class HistoryStore:
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-_AUDIT_COLUMNS = "id, site, target, started_at, finished_at, status, model_version, summary"
+_AUDIT_COLUMNS = ("id, site, target, started_at, finished_at, status, model_version, summary, "
+                  "error")
 
 
 def _row(cur: sqlite3.Cursor, row: Sequence[Any], json_keys: Sequence[str]) -> dict[str, Any]:

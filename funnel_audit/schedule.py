@@ -1,0 +1,275 @@
+"""Re-audit the configured sites that are due, a few at a time, from cron or a systemd timer.
+
+Due-ness is judged from the history database, never from files or memory: a site is due when it
+has no complete audit since its last scheduled date, so running `run-due` twice in a period audits
+nothing the second time, and a failed audit leaves the site due for the next run. Each site is
+audited under its own non-blocking `flock`, so an overlapping cron start skips a site that is
+still running instead of auditing it twice. The clock and the model are passed in, so tests can
+move through months without waiting.
+"""
+
+from __future__ import annotations
+
+import calendar
+import contextlib
+import fcntl
+import os
+import shlex
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import (
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    as_completed,
+)
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from funnel_audit.audit import AuditOptions, ModelSource, run_audit
+from funnel_audit.config import Cadence, SiteConfig
+from funnel_audit.crawl import CrawlSettings
+from funnel_audit.errors import FunnelAuditError
+from funnel_audit.history import HistoryStore
+from funnel_audit.report import Branding
+
+Clock = Callable[[], datetime]
+UNIT_NAME = "funnel-audit-run-due"
+
+
+def local_now() -> datetime:
+    """The real clock, timezone-aware in local time (cadence days are local calendar days)."""
+    return datetime.now().astimezone()
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRun:
+    """What `run-due` did with one site: complete, failed, not-due or running (locked)."""
+
+    name: str
+    status: str
+    audit_id: int | None = None
+    pages: int = 0
+    report: str = ""
+    error: str = ""
+    seconds: float = 0.0
+    next_due: date | None = None
+
+
+def _scheduled(year: int, month: int, day: int) -> date:
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def next_due(cadence: Cadence, last: date | None, today: date) -> date:
+    """The first day the site is due again after an audit on `last` (today if never audited)."""
+    if last is None:
+        return today
+    if cadence.days is not None:
+        return last + timedelta(days=cadence.days)
+    day = cadence.day_of_month or 1
+    candidate = _scheduled(last.year, last.month, day)
+    if candidate <= last:
+        year, month = (last.year + 1, 1) if last.month == 12 else (last.year, last.month + 1)
+        candidate = _scheduled(year, month, day)
+    return candidate
+
+
+def audit_day(stamp: str, now: datetime) -> date:
+    """The calendar day (in the clock's timezone) an audit started on."""
+    started = datetime.fromisoformat(stamp)
+    if started.tzinfo is not None and now.tzinfo is not None:
+        started = started.astimezone(now.tzinfo)
+    return started.date()
+
+
+def last_audit_day(store: HistoryStore, site: SiteConfig, now: datetime) -> date | None:
+    last = store.last_complete(site.url)
+    return audit_day(last["started_at"], now) if last else None
+
+
+def due_date(store: HistoryStore | None, site: SiteConfig, now: datetime) -> date:
+    last = last_audit_day(store, site, now) if store is not None else None
+    return next_due(site.cadence, last, now.date())
+
+
+def lock_dir_for(db_path: Path) -> Path:
+    """Per-database lock folder, so two history databases never block each other."""
+    return db_path.with_name(db_path.name + ".locks")
+
+
+@contextlib.contextmanager
+def site_lock(lock_dir: Path, name: str) -> Iterator[bool]:
+    """Hold `<name>.lock` exclusively; yields False at once if another run holds it.
+
+    The file is never deleted (deleting a lock file races with a waiting opener); the kernel
+    drops the lock when its holder exits, even after a crash.
+    """
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / f"{name}.lock", "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            handle.truncate(0)
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+            yield True
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def is_locked(lock_dir: Path, name: str) -> bool:
+    """True while some run holds the site's lock (for `schedule show`)."""
+    if not (lock_dir / f"{name}.lock").exists():
+        return False
+    with site_lock(lock_dir, name) as got:
+        return not got
+
+
+def audit_options(site: SiteConfig, day: date) -> AuditOptions:
+    crawl = CrawlSettings(max_pages=site.max_pages, max_depth=site.max_depth,
+                          concurrency=site.concurrency, delay=site.delay)
+    return AuditOptions(target=site.url, out_dir=site.output / day.isoformat(), crawl=crawl,
+                        target_mix=dict(site.target_mix),
+                        branding=Branding(client_name=site.client_name,
+                                          agency_name=site.agency_name))
+
+
+def audit_site(site: SiteConfig, db_path: Path, clock: Clock, model: ModelSource) -> SiteRun:
+    """Audit one site if it is still due and not running elsewhere; never raises for the site's
+    own failures, so one bad site cannot stop the others (runs in a worker thread or process)."""
+    began = time.monotonic()
+
+    def failed(message: str) -> SiteRun:
+        return SiteRun(site.name, "failed", error=message[:500],
+                       seconds=round(time.monotonic() - began, 2))
+
+    try:
+        with site_lock(lock_dir_for(db_path), site.name) as locked:
+            if not locked:
+                return SiteRun(site.name, "running", error="another run is auditing it")
+            with HistoryStore(db_path) as store:
+                now = clock()
+                due = due_date(store, site, now)
+                if due > now.date():
+                    return SiteRun(site.name, "not-due", next_due=due)
+                store.upsert_site(site.name, site.url, site.settings(),
+                                  client_name=site.client_name, now=now)
+                outcome = run_audit(audit_options(site, now.date()), model=model, store=store,
+                                    today=now.date(), clock=clock)
+                result = outcome.result
+                if result.audit_id is not None:
+                    store.record_findings(result.audit_id, result.gaps, result.calendar)
+                report = outcome.files.get("report.html", outcome.out_dir)
+                return SiteRun(site.name, "complete", audit_id=result.audit_id,
+                               pages=len(result.pages), report=str(report),
+                               seconds=round(time.monotonic() - began, 2))
+    except FunnelAuditError as exc:
+        return failed(str(exc))
+    except OSError as exc:
+        return failed(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+    except Exception as exc:  # noqa: BLE001 - one site's bug must not stop the others
+        return failed(f"internal error: {type(exc).__name__}: {exc}")
+
+
+def run_due(sites: Sequence[SiteConfig], db_path: Path, *, model: ModelSource,
+            workers: int = 2, clock: Clock = local_now, processes: bool = True,
+            on_done: Callable[[SiteRun], None] | None = None) -> list[SiteRun]:
+    """Audit every due site, `workers` at a time; results in config order.
+
+    With `processes`, `model` and `clock` must be picklable (module-level functions such as
+    `default_model` and `local_now`); threads accept any callable or a loaded model.
+    """
+    now = clock()
+    results: dict[str, SiteRun] = {}
+    with contextlib.suppress(FunnelAuditError), HistoryStore(db_path) as store:
+        for site in sites:
+            due = due_date(store, site, now)
+            if due > now.date():
+                results[site.name] = SiteRun(site.name, "not-due", next_due=due)
+    todo = [s for s in sites if s.name not in results]
+    if todo:
+        if processes and callable(model):
+            with contextlib.suppress(Exception):
+                model()  # train and cache once here, not once per worker process
+        pool: Executor = (ProcessPoolExecutor(min(workers, len(todo)), get_context("spawn"))
+                          if processes else ThreadPoolExecutor(min(workers, len(todo))))
+        with pool:
+            futures: dict[Future[SiteRun], str] = {
+                pool.submit(audit_site, site, db_path, clock, model): site.name for site in todo}
+            for future in as_completed(futures):
+                results[futures[future]] = _outcome(future, futures[future])
+                if on_done is not None:
+                    on_done(results[futures[future]])
+    return [results[s.name] for s in sites]
+
+
+def _outcome(future: Future[SiteRun], name: str) -> SiteRun:
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - e.g. a worker process killed by the OS
+        return SiteRun(name, "failed", error=f"worker died: {type(exc).__name__}: {exc}")
+
+
+def run_due_command(config: Path, db: Path, workers: int | None = None,
+                    python: str | None = None) -> list[str]:
+    """The argv a timer or cron runs: this interpreter, absolute paths, nothing from the env."""
+    import sys
+
+    argv = [python or sys.executable, "-m", "funnel_audit", "run-due", "--config",
+            str(config.resolve()), "--db", str(db.resolve())]
+    if workers is not None:
+        argv += ["--workers", str(workers)]
+    return argv
+
+
+def _systemd_quote(arg: str) -> str:
+    escaped = arg.replace("%", "%%").replace("$", "$$")
+    if escaped and not any(c in escaped for c in " \t\"'\\;"):
+        return escaped
+    return '"' + escaped.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def systemd_units(argv: Sequence[str], at: str, workdir: Path) -> dict[str, str]:
+    """A oneshot service plus a daily, persistent timer (catches up after the machine slept)."""
+    service = (
+        "[Unit]\nDescription=funnel-audit: re-audit the sites that are due\n\n"
+        "[Service]\nType=oneshot\n"
+        f"WorkingDirectory={_systemd_quote(str(workdir))}\n"
+        f"ExecStart={' '.join(_systemd_quote(a) for a in argv)}\n"
+        "Nice=10\n")
+    timer = (
+        "[Unit]\nDescription=Daily funnel-audit run-due\n\n"
+        f"[Timer]\nOnCalendar=*-*-* {at}:00\nPersistent=true\nRandomizedDelaySec=10min\n\n"
+        "[Install]\nWantedBy=timers.target\n")
+    return {f"{UNIT_NAME}.service": service, f"{UNIT_NAME}.timer": timer}
+
+
+def cron_line(argv: Sequence[str], at: str, log: Path) -> str:
+    """A crontab line; `%` is escaped because cron turns it into a newline."""
+    hour, minute = (int(p) for p in at.split(":"))
+    command = " ".join(shlex.quote(a) for a in argv) + f" >> {shlex.quote(str(log))} 2>&1"
+    return f"{minute} {hour} * * * {command.replace('%', chr(92) + '%')}"
+
+
+def install_systemd(units: dict[str, str], unit_dir: Path) -> list[Path]:
+    unit_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in units.items():
+        path = unit_dir / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def summary_counts(runs: Sequence[SiteRun]) -> dict[str, Any]:
+    counts = {status: 0 for status in ("complete", "failed", "not-due", "running")}
+    for run in runs:
+        counts[run.status] = counts.get(run.status, 0) + 1
+    return counts

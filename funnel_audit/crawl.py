@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from threading import Event
@@ -82,6 +82,26 @@ class CrawlSettings:
 
 
 @dataclass(frozen=True)
+class KnownPage:
+    """What an earlier run already knows about a URL. `finished` pages (a resumed audit) are not
+    fetched again; the others are fetched with conditional-request validators, and on a 304
+    their stored links keep the crawl going."""
+
+    links: tuple[str, ...] = ()
+    etag: str | None = None
+    last_modified: str | None = None
+    finished: bool = False
+
+    def validators(self) -> dict[str, str] | None:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers or None
+
+
+@dataclass(frozen=True)
 class CrawlProgress:
     done: int  # pages yielded so far (successes and failures)
     queued: int  # URLs waiting or in flight
@@ -114,11 +134,17 @@ class Crawler:
         self.session = session
         self.progress = progress
         self.notes: list[str] = []
+        self._known: dict[str, KnownPage] = {}
         self._include = _compile(settings.include, "--include")
         self._exclude = _compile(settings.exclude, "--exclude")
 
     # -- public ------------------------------------------------------------------------------
-    def crawl(self, start_url: str, on_page: OnPage | None = None) -> Iterator[FetchedPage]:
+    def crawl(
+        self,
+        start_url: str,
+        on_page: OnPage | None = None,
+        known: Mapping[str, KnownPage] | None = None,
+    ) -> Iterator[FetchedPage]:
         """Yield every fetched page (failures included), start page first."""
         try:
             start = normalize_url(start_url)
@@ -127,6 +153,7 @@ class Crawler:
                 f"invalid start URL {start_url[:200]!r}: {exc} "
                 "(give a full http:// or https:// address)"
             ) from exc
+        self._known = dict(known or {})
         return self._crawl(start, on_page)
 
     def fetch(self, url: str) -> FetchedPage:
@@ -212,11 +239,18 @@ class Crawler:
         self._setup(start)
         pool = ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="funnel-crawl")
         try:
-            first = self._fetch_start(start)
-            sitemap_urls = self._load_sitemaps() if self.settings.use_sitemaps else {}
-            first = replace(first, lastmod=self._lastmods.get(dedup_key(first.final_url)))
-            yield self._deliver(first, on_page)
-            del first
+            start_known = self._known.get(dedup_key(start))
+            if start_known is not None and start_known.finished:
+                self._frontier.mark_seen(start)
+                self._yielded.add(dedup_key(start))
+                self._frontier.add_links(start, "", start_known.links, 1)
+                sitemap_urls = self._load_sitemaps() if self.settings.use_sitemaps else {}
+            else:
+                first = self._fetch_start(start, start_known)
+                sitemap_urls = self._load_sitemaps() if self.settings.use_sitemaps else {}
+                first = replace(first, lastmod=self._lastmods.get(dedup_key(first.final_url)))
+                yield self._deliver(first, on_page)
+                del first
             for url in sitemap_urls:
                 self._frontier.consider(url, 1, listed=True)
             yield from self._run(pool, on_page)
@@ -227,9 +261,10 @@ class Crawler:
             if self._owned_session is not None:
                 self._owned_session.close()
 
-    def _fetch_start(self, start: str) -> FetchedPage:
-        page = self._fetcher.fetch_page(start, 0, rebase_scope=True)
-        if page.ok:
+    def _fetch_start(self, start: str, known: KnownPage | None = None) -> FetchedPage:
+        validators = known.validators() if known is not None else None
+        page = self._fetcher.fetch_page(start, 0, rebase_scope=True, validators=validators)
+        if page.ok or page.not_modified:
             if self._scope.start != start:
                 self.notes.append(
                     f"start URL redirected to {page.final_url}; crawling {self._scope.host}"
@@ -284,8 +319,19 @@ class Crawler:
                 and submitted < settings.max_pages
             ):
                 url, depth = self._frontier.pop()
-                lastmod = self._lastmods.get(dedup_key(url))
-                future = pool.submit(self._fetcher.fetch_page, url, depth, lastmod)
+                key = dedup_key(url)
+                prior = self._known.get(key)
+                if prior is not None and prior.finished:
+                    self._yielded.add(key)
+                    self._frontier.mark_seen(url)
+                    self._frontier.add_links(url, "", prior.links, depth + 1)
+                    submitted += 1
+                    continue
+                lastmod = self._lastmods.get(key)
+                validators = prior.validators() if prior is not None else None
+                future = pool.submit(
+                    self._fetcher.fetch_page, url, depth, lastmod, False, validators
+                )
                 in_flight[future] = sequence
                 sequence += 1
                 submitted += 1
@@ -315,6 +361,10 @@ class Crawler:
             self._errors += 1
         if page.ok:
             self._enqueue_links(page, on_page)
+        elif page.not_modified:
+            prior = self._known.get(dedup_key(page.url))
+            if prior is not None:
+                self._frontier.add_links(page.final_url, "", prior.links, page.depth + 1)
         if self.progress is not None:
             elapsed = max(time.monotonic() - self._started, 1e-6)
             self.progress(

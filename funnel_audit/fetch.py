@@ -319,6 +319,7 @@ class Transport:
         accept: AcceptBody | None = None,
         accept_header: str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
         truncate: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Hop:
         """GET `url` (no redirects), retrying connection errors and 408/429/5xx with backoff.
 
@@ -329,7 +330,9 @@ class Transport:
         for attempt in range(self.retries + 1):
             if not self.throttle.wait(host):
                 return Hop(url=url, error="crawl stopped", attempts=attempt + 1)
-            hop, retryable = self._attempt(url, max_bytes, accept, accept_header, truncate)
+            hop, retryable = self._attempt(
+                url, max_bytes, accept, accept_header, truncate, extra_headers
+            )
             hop = Hop(
                 hop.url, hop.status, hop.headers, hop.body, hop.error, hop.elapsed, attempt + 1
             )
@@ -349,12 +352,14 @@ class Transport:
         accept: AcceptBody | None,
         accept_header: str,
         truncate: bool,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> tuple[Hop, bool]:
         started = time.monotonic()
         headers = {
             "User-Agent": self.user_agent,
             "Accept": accept_header,
             "Accept-Encoding": "gzip, deflate",
+            **(extra_headers or {}),
         }
         with _Deadline(self.timeout) as deadline:
             try:

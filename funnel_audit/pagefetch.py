@@ -6,6 +6,7 @@ Runs in the crawler's worker threads. Never raises: every outcome is a `FetchedP
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -110,18 +111,31 @@ class PageFetcher:
 
     # -- fetching ----------------------------------------------------------------------------
     def fetch_page(
-        self, url: str, depth: int, lastmod: str | None = None, rebase_scope: bool = False
+        self,
+        url: str,
+        depth: int,
+        lastmod: str | None = None,
+        rebase_scope: bool = False,
+        validators: Mapping[str, str] | None = None,
     ) -> FetchedPage:
         """Fetch `url` as an HTML page. With `rebase_scope` (the start page) a redirect to
-        another host moves the crawl's scope there instead of failing."""
+        another host moves the crawl's scope there instead of failing. `validators` are the
+        conditional-request headers (If-None-Match / If-Modified-Since) of a re-audit; a 304
+        answer comes back as a page with `not_modified` set."""
         fetched_at = datetime.now(UTC)
         try:
-            return self._fetch(url, depth, lastmod, rebase_scope, fetched_at)
+            return self._fetch(url, depth, lastmod, rebase_scope, fetched_at, validators)
         except Exception as exc:  # noqa: BLE001 - a worker must never die
             return self._failure(url, url, depth, fetched_at, f"internal error: {exc!r}"[:200])
 
     def _fetch(
-        self, url: str, depth: int, lastmod: str | None, rebase_scope: bool, fetched_at: datetime
+        self,
+        url: str,
+        depth: int,
+        lastmod: str | None,
+        rebase_scope: bool,
+        fetched_at: datetime,
+        validators: Mapping[str, str] | None = None,
     ) -> FetchedPage:
         current, seen, elapsed = url, {dedup_key(url)}, 0.0
         hop = Hop(url=url)
@@ -133,7 +147,12 @@ class PageFetcher:
                 return self._failure(url, current, depth, fetched_at, refusal, elapsed=elapsed)
             if not self.allowed_by_robots(current):
                 return self._failure(url, current, depth, fetched_at, BLOCKED, elapsed=elapsed)
-            hop = self.transport.get(current, max_bytes=self.max_bytes, accept=_accept_html)
+            hop = self.transport.get(
+                current,
+                max_bytes=self.max_bytes,
+                accept=_accept_html,
+                extra_headers=validators if hop_number == 0 else None,
+            )
             elapsed += hop.elapsed
             location = hop.location
             if location is None:
@@ -194,6 +213,21 @@ class PageFetcher:
         elapsed: float,
     ) -> FetchedPage:
         mime, charset = parse_content_type(hop.headers.get("content-type"))
+        if hop.status == 304 and hop.error is None:
+            return FetchedPage(
+                url=url,
+                final_url=final_url,
+                status=304,
+                content_type=mime or "text/html",
+                html=None,
+                depth=depth,
+                fetched_at=fetched_at,
+                lastmod=lastmod,
+                etag=hop.headers.get("etag"),
+                last_modified=hop.headers.get("last-modified"),
+                elapsed_ms=round(elapsed * 1000, 1),
+                not_modified=True,
+            )
         error = hop.error
         if error is None and hop.status in _REDIRECTS:
             error = f"HTTP {hop.status} redirect without a usable Location"

@@ -178,13 +178,20 @@ def generate_site(bench: Path, n: int, base_url: str) -> Path:
     return site
 
 
+_RAISE_NOFILE = 'ulimit -n 131072 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec bash "$0" "$@"'
+
+
 class Server:
     def __init__(self, bench: Path, site: Path, server: str, port: int, name: str) -> None:
         self.serve = bench / "serve.sh"
         self.name = name
         self.started = False
-        cmd = ["bash", str(self.serve), "start", str(site), "--server", server,
-               "--port", str(port), "--name", name]
+        # serve.sh's nginx caches up to 100,000 open files (open_file_cache) but inherits our fd
+        # limit; past it nginx answers 404 ("Too many open files") on 20,000-page sites. Raise
+        # the limit where allowed; main() also restarts the server before every timed run so
+        # each tool starts from the same fresh server.
+        cmd = ["bash", "-c", _RAISE_NOFILE, str(self.serve), "start", str(site),
+               "--server", server, "--port", str(port), "--name", name]
         result = sh(cmd, capture_output=True)
         if result.returncode != 0 and server == "nginx":
             say(f"nginx did not start ({result.stderr.strip()}); falling back to the python server")
@@ -248,6 +255,9 @@ def audit_command(url: str, n: int, conc: int, report: Path) -> list[str]:
             "--concurrency", str(conc)]
 
 
+TRAINED_DURING_RUN: list[int] = []
+
+
 def model_files() -> set[str]:
     return {p.name for p in (WORK / "model-cache").glob("model-*.npz")}
 
@@ -261,6 +271,7 @@ def run_audit(url: str, n: int, conc: int, out: Path) -> Run:
     wall, rss, code = timed(audit_command(url, n, conc, report), out / "audit.log",
                             env=project_env(), cwd=ROOT)
     if model_files() - before:
+        TRAINED_DURING_RUN.append(n)
         say("WARNING: the timed audit trained a model (the corpus changed during the run); "
             "its time includes training, run again")
     pages = 0
@@ -334,11 +345,14 @@ def main(argv: list[str] | None = None) -> int:
         out = WORK / "runs" / f"s{n}"
         server = None
         try:
-            server = Server(bench, site, server_kind, port, f"crawl-bench-{n}")
             scrapy_runs, audit_runs = [], []
             for i in range(args.repeat):
                 for runs, fn, label in ((scrapy_runs, run_scrapy, "Scrapy"),
                                         (audit_runs, None, "funnel-audit")):
+                    if server is not None:
+                        server.stop()
+                    server = Server(bench, site, server_kind, port, f"crawl-bench-{n}")
+                    server_kind = server.kind
                     run_dir = out / f"{label.lower()}-{i + 1}"
                     if run_dir.exists():
                         shutil.rmtree(run_dir)
@@ -365,7 +379,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"## Crawl benchmark: concurrency {args.concurrency}, medians of {args.repeat} run(s), "
           f"{os.cpu_count()} CPU(s), server: {server_kind}")
-    print("Model cache warmed before timing (no run trains the classifier).")
+    if TRAINED_DURING_RUN:
+        print(f"WARNING: audit runs at N={sorted(set(TRAINED_DURING_RUN))} trained the model "
+              "(the training corpus changed while they ran): their figures include training.")
+    else:
+        print("Model cache warmed before timing (no timed run trained the classifier).")
     print()
     print(table(rows))
     print()

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from funnel_audit.classify import StageModel
 from funnel_audit.corpus import load_labels
-from funnel_audit.crawl import Crawler, CrawlProgress, CrawlSettings, read_folder
+from funnel_audit.crawl import Crawler, CrawlProgress, CrawlSettings, KnownPage, read_folder
 from funnel_audit.errors import OutputError, TargetError
 from funnel_audit.exports import (
     calendar_ics,
@@ -41,8 +41,9 @@ from funnel_audit.linkflow import analyse_links, page_key
 from funnel_audit.models import AuditResult, FetchedPage, PageResult, PageText, Stage
 from funnel_audit.plan import DEFAULT_PER_WEEK, DEFAULT_WEEKS, build_calendar, next_monday
 from funnel_audit.report import Branding, render_report
+from funnel_audit.reuse import plan_reuse
 from funnel_audit.topics import find_topics, topic_text
-from funnel_audit.urls import site_key
+from funnel_audit.urls import InvalidURLError, normalize_url, site_key
 
 BATCH = 64
 MAX_LINK_CACHE = 500_000
@@ -60,6 +61,8 @@ class AuditOptions:
     per_week: int = DEFAULT_PER_WEEK
     start: date | None = None
     labels: Path | None = None
+    resume: bool = False
+    conditional: bool = True
     branding: Branding = field(default_factory=Branding)
     template_dir: Path | None = None
 
@@ -140,7 +143,7 @@ class _Pipeline:
         self.audit_id = audit_id
         self.overrides = overrides
         self.texts: dict[str, PageText] = {}
-        self.pending: list[tuple[FetchedPage, PageText | None]] = []
+        self.pending: list[tuple[FetchedPage, PageText | None, tuple[PageResult, str] | None]] = []
         self.results: list[PageResult] = []
         self.topic_texts: dict[str, str] = {}
         self.titles: list[str] = []
@@ -148,13 +151,20 @@ class _Pipeline:
         self.duplicates = 0
         self.js_pages = 0
         self._keys: dict[str, str] = {}
+        self.done: set[str] = set()
+        self.prior: dict[str, tuple[PageResult, str]] = {}
+        self.unchanged = 0
 
     def _link_key(self, url: str) -> str:
-        """page_key, memoised: nav and footer links repeat on every page, and one shared string
-        per URL keeps the link graph small on big sites."""
+        """The link as the crawler names it (normalised, memoised): nav and footer links repeat on
+        every page, and one shared string per URL keeps the link graph small on big sites. The
+        exact URL is kept (not the page key) so a resumed or re-audit can follow it as is."""
         key = self._keys.get(url)
         if key is None:
-            computed = page_key(url)
+            try:
+                computed = normalize_url(url)
+            except InvalidURLError:
+                computed = url
             key = self._keys.setdefault(computed, computed)
             if len(self._keys) < MAX_LINK_CACHE:
                 self._keys[url] = key
@@ -173,7 +183,25 @@ class _Pipeline:
         self.texts[page.url] = text
         return text.links
 
+    def preload(self, rows: Sequence[tuple[PageResult, str]]) -> None:
+        """Pages a resumed audit already committed: kept as they are, never fetched again."""
+        for result, text in rows:
+            self.results.append(result)
+            self.done.add(result.url)
+            if result.title:
+                self.titles.append(result.title)
+            if text:
+                self.topic_texts[result.url] = text
+
     def add(self, page: FetchedPage) -> None:
+        if page.url in self.done:
+            return
+        if page.not_modified and page.url in self.prior:
+            self.pending.append((page, None, self.prior[page.url]))
+            self.unchanged += 1
+            if len(self.pending) >= BATCH:
+                self.flush()
+            return
         text = self.texts.pop(page.url, None)
         if text is None and page.ok:
             text = extract(page)
@@ -185,22 +213,39 @@ class _Pipeline:
                 self.duplicates += 1
                 return
             self.canonicals.add(canon)
-        self.pending.append((page, text))
+        self.pending.append((page, text, None))
         if len(self.pending) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
         if not self.pending:
             return
-        readable = [(p, t) for p, t in self.pending if t is not None]
-        preds = iter(self.model.predict([doc_from_page(t) for _, t in readable]))
+        readable = [t for _, t, _ in self.pending if t is not None]
+        preds = iter(self.model.predict([doc_from_page(t) for t in readable]) if readable else ())
         batch: list[PageResult] = []
-        for page, text in self.pending:
-            batch.append(self._result(page, text, next(preds) if text is not None else None))
+        for page, text, reused in self.pending:
+            if reused is not None:
+                batch.append(self._reuse(page, *reused))
+            else:
+                batch.append(self._result(page, text, next(preds) if text is not None else None))
         self.pending = []
         self.results.extend(batch)
         if self.store is not None and self.audit_id is not None:
-            self.store.add_pages(self.audit_id, batch)
+            self.store.add_pages(self.audit_id, batch, self.topic_texts)
+
+    def _reuse(self, page: FetchedPage, prior: PageResult, text: str) -> PageResult:
+        """A 304 page keeps its earlier reading; manual labels still win."""
+        if text:
+            self.topic_texts[page.url] = text
+        if prior.title:
+            self.titles.append(prior.title)
+        manual = self.overrides.get(page_key(page.url))
+        if manual:
+            prior = replace(prior, stage=Stage(manual), confidence=1.0,
+                            reasons=("manual label",), label_source="manual",
+                            needs_review=False)
+        return replace(prior, depth=page.depth, etag=page.etag or prior.etag,
+                       last_modified=page.last_modified or prior.last_modified)
 
     def _result(self, page: FetchedPage, text: PageText | None, pred: Any) -> PageResult:
         if text is None or pred is None:
@@ -229,18 +274,19 @@ class _Pipeline:
             stage=stage, confidence=round(confidence, 4), reasons=reasons, needs_review=review,
             label_source=source, links=links, lastmod=text.lastmod or page.lastmod,
             noindex=text.noindex, js_rendered=text.js_rendered,
-            content_hash=hashlib.sha1(text.main_text.encode("utf-8", "replace")).hexdigest())
+            content_hash=hashlib.sha1(text.main_text.encode("utf-8", "replace")).hexdigest(),
+            etag=page.etag, last_modified=page.last_modified)
 
 
 def _pages(opts: AuditOptions, folder: Path | None, pipeline: _Pipeline,
-           progress: Callable[[CrawlProgress], None] | None, notes: list[str]
-           ) -> Iterator[FetchedPage]:
+           progress: Callable[[CrawlProgress], None] | None, notes: list[str],
+           known: dict[str, KnownPage]) -> Iterator[FetchedPage]:
     if folder is not None:
         yield from read_folder(folder, opts.crawl, on_page=pipeline.on_page, notes=notes)
         return
     crawler = Crawler(opts.crawl, progress=progress)
     try:
-        yield from crawler.crawl(opts.target, on_page=pipeline.on_page)
+        yield from crawler.crawl(opts.target, on_page=pipeline.on_page, known=known)
     finally:
         notes.extend(crawler.notes)
 
@@ -263,13 +309,19 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
     site = folder.name if folder else site_key(target)
     settings = settings_summary(opts)
     pipeline = _Pipeline(model, store, None, overrides)
-    if store is not None:
+    reuse = plan_reuse(store, target, resume=opts.resume, conditional=opts.conditional)
+    notes: list[str] = [reuse.note] if reuse.note else []
+    pipeline.prior = reuse.prior
+    pipeline.preload(reuse.finished)
+    if store is not None and reuse.resume_id is not None:
+        store.reopen_audit(reuse.resume_id)
+        pipeline.audit_id = reuse.resume_id
+    elif store is not None:
         pipeline.audit_id = store.start_audit(site, target, started, settings,
                                               _model_version(model))
     audit_id = pipeline.audit_id
-    notes: list[str] = []
     try:
-        for page in _pages(opts, folder, pipeline, progress, notes):
+        for page in _pages(opts, folder, pipeline, progress, notes, reuse.known):
             pipeline.add(page)
         pipeline.flush()
         if not pipeline.results:
@@ -311,6 +363,9 @@ def _analyse(opts: AuditOptions, pipeline: _Pipeline, target: str, site: str, st
     calendar = build_calendar(pages, mix, gaps, topics, site_name=name,
                               start=opts.start or next_monday(today), weeks=opts.weeks,
                               per_week=opts.per_week)
+    if pipeline.unchanged:
+        notes.append(f"{pipeline.unchanged} page(s) unchanged since the last audit (HTTP 304): "
+                     "their earlier results were reused")
     if pipeline.duplicates:
         notes.append(f"{pipeline.duplicates} page(s) skipped as duplicates of a canonical URL")
     if pipeline.js_pages:

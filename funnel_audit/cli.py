@@ -99,6 +99,11 @@ def cli(show_traceback: bool) -> None:
 @click.option("--db", "db_path", type=click.Path(path_type=Path),
               help="History database [default: $FUNNEL_AUDIT_DB or "
                    "~/.local/share/funnel-audit/history.sqlite3].")
+@click.option("--resume", is_flag=True,
+              help="Continue the last interrupted audit of TARGET without refetching its pages.")
+@click.option("--no-conditional", is_flag=True,
+              help="Refetch every page instead of sending conditional requests (ETag / "
+                   "Last-Modified from the last audit).")
 @click.option("--no-history", is_flag=True,
               help="Do not record this audit in the history database.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output; only the summary.")
@@ -109,7 +114,7 @@ def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, con
           start_date: str | None, labels: Path | None, model_path: Path | None,
           client_name: str, agency_name: str,
           logo: Path | None, accent: str, template_dir: Path | None, db_path: Path | None,
-          no_history: bool, quiet: bool) -> None:
+          resume: bool, no_conditional: bool, no_history: bool, quiet: bool) -> None:
     """Crawl TARGET (an http(s) URL or a static-site folder) and write the audit to --out."""
     from funnel_audit.audit import AuditOptions, run_audit
     from funnel_audit.crawl import DEFAULT_USER_AGENT, CrawlSettings
@@ -128,7 +133,8 @@ def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, con
     opts = AuditOptions(target=target, out_dir=out_dir, crawl=crawl,
                         target_mix=parse_target(target_mix) if target_mix else dict(DEFAULT_TARGET),
                         weeks=weeks, per_week=per_week, start=_parse_date(start_date),
-                        labels=labels, branding=branding, template_dir=template_dir)
+                        labels=labels, branding=branding, template_dir=template_dir,
+                        resume=resume, conditional=not no_conditional)
     if not quiet and model_path is None and not default_model_path().is_file():
         click.echo("Training the classifier from the shipped corpus (first run only, about a "
                    "minute) ...", err=True)

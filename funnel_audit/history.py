@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from funnel_audit.errors import StoreError
-from funnel_audit.models import CalendarEntry, Gap, PageResult
+from funnel_audit.models import CalendarEntry, Gap, PageResult, Stage
 
 BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS: tuple[str, ...] = (
@@ -69,6 +70,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX sites_target ON sites (target);
     """,
+    # 3: what a resumed or conditional re-audit needs to reuse a page without fetching it.
+    """
+    ALTER TABLE pages ADD COLUMN depth INTEGER;
+    ALTER TABLE pages ADD COLUMN content_type TEXT;
+    ALTER TABLE pages ADD COLUMN links TEXT;
+    ALTER TABLE pages ADD COLUMN etag TEXT;
+    ALTER TABLE pages ADD COLUMN last_modified TEXT;
+    ALTER TABLE pages ADD COLUMN lastmod TEXT;
+    ALTER TABLE pages ADD COLUMN flags TEXT;
+    ALTER TABLE pages ADD COLUMN topic_text TEXT;
+    """,
 )
 
 
@@ -84,17 +96,30 @@ def default_db_path() -> Path:
 class HistoryStore:
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000,
-                                        isolation_level=None, check_same_thread=False)
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            self.conn.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"cannot open history database {path}: {exc}") from exc
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self._open(path)
+                return
+            except sqlite3.OperationalError as exc:
+                # Switching a new file to WAL needs a moment alone and does not wait on the
+                # busy handler, so two processes creating one database retry here.
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise StoreError(f"cannot open history database {path}: {exc}") from exc
+                self.conn.close()
+                time.sleep(0.05)
+            except (sqlite3.Error, OSError) as exc:
+                raise StoreError(f"cannot open history database {path}: {exc}") from exc
+
+    def _open(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000,
+                                    isolation_level=None, check_same_thread=False)
+        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self._migrate()
 
     def close(self) -> None:
         self.conn.close()
@@ -142,14 +167,54 @@ class HistoryStore:
                  model_version))
             return int(cur.lastrowid or 0)
 
-    def add_pages(self, audit_id: int, pages: Iterable[PageResult]) -> None:
+    def add_pages(self, audit_id: int, pages: Iterable[PageResult],
+                  topic_texts: Mapping[str, str] | None = None) -> None:
+        """Commit a batch of pages at once: a run killed later keeps every committed batch."""
+        texts = topic_texts or {}
         rows = [(audit_id, p.url, p.status, p.error, p.title, p.word_count,
                  p.stage.value if p.stage else None, p.confidence, json.dumps(list(p.reasons)),
-                 p.label_source, p.content_hash, p.topic) for p in pages]
+                 p.label_source, p.content_hash, p.topic, p.depth, p.content_type,
+                 json.dumps(list(p.links)), p.etag, p.last_modified, p.lastmod,
+                 json.dumps({"needs_review": p.needs_review, "noindex": p.noindex,
+                             "js_rendered": p.js_rendered}), texts.get(p.url))
+                for p in pages]
         if not rows:
             return
         with self._tx() as c:
-            c.executemany("INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            c.executemany(f"INSERT OR REPLACE INTO pages ({_PAGE_COLUMNS}) "
+                          f"VALUES ({','.join('?' * 20)})", rows)
+
+    def page_results(self, audit_id: int) -> list[tuple[PageResult, str]]:
+        """The stored pages as PageResults with their topic text, to reuse without fetching."""
+        cur = self.conn.execute(f"SELECT {_PAGE_COLUMNS} FROM pages WHERE audit_id = ? "
+                                "ORDER BY rowid", (audit_id,))
+        out = []
+        for row in cur.fetchall():
+            r = dict(zip(_PAGE_COLUMNS.split(", "), row, strict=True))
+            flags = json.loads(r["flags"] or "{}")
+            out.append((PageResult(
+                url=r["url"], status=r["status"], error=r["error"], depth=r["depth"] or 0,
+                content_type=r["content_type"] or "", title=r["title"] or "",
+                word_count=r["word_count"] or 0,
+                stage=Stage(r["stage"]) if r["stage"] else None,
+                confidence=r["confidence"] or 0.0, reasons=tuple(json.loads(r["reasons"] or "[]")),
+                needs_review=bool(flags.get("needs_review")), label_source=r["label_source"] or "",
+                links=tuple(json.loads(r["links"] or "[]")), lastmod=r["lastmod"],
+                noindex=bool(flags.get("noindex")), js_rendered=bool(flags.get("js_rendered")),
+                content_hash=r["content_hash"] or "", etag=r["etag"],
+                last_modified=r["last_modified"]), r["topic_text"] or ""))
+        return out
+
+    def latest_unfinished(self, target: str) -> dict[str, Any] | None:
+        """The newest audit of `target` that was interrupted, failed or left running."""
+        found = [a for a in self.audits(target)
+                 if a["target"] == target and a["status"] != "complete"]
+        return found[-1] if found else None
+
+    def reopen_audit(self, audit_id: int) -> None:
+        with self._tx() as c:
+            c.execute("UPDATE audits SET status = 'running', finished_at = NULL, error = NULL "
+                      "WHERE id = ?", (audit_id,))
 
     def set_topics(self, audit_id: int, topics: dict[str, str]) -> None:
         with self._tx() as c:
@@ -235,6 +300,9 @@ class HistoryStore:
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
+_PAGE_COLUMNS = ("audit_id, url, status, error, title, word_count, stage, confidence, reasons, "
+                 "label_source, content_hash, topic, depth, content_type, links, etag, "
+                 "last_modified, lastmod, flags, topic_text")
 _AUDIT_COLUMNS = ("id, site, target, started_at, finished_at, status, model_version, summary, "
                   "error")
 

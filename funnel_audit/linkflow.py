@@ -41,14 +41,22 @@ class LinkFlow:
 
 
 def analyse_links(pages: Sequence[PageResult], start_url: str | None = None) -> LinkFlow:
-    """`PageResult.links` must already be page keys (audit.py stores them so)."""
+    """Pages and links are matched by page key (`/blog/` == `/blog/index.html`)."""
+    cache: dict[str, str] = {}
+
+    def key_cache(url: str) -> str:
+        key = cache.get(url)
+        if key is None:
+            key = cache[url] = page_key(url)
+        return key
+
     ok = [p for p in pages if p.stage is not None and p.error is None]
     key_of = {page_key(p.url): p for p in ok}
     out_edges: dict[str, set[str]] = {}
     inbound: dict[str, set[str]] = defaultdict(set)
     for page in ok:
         src = page_key(page.url)
-        targets = {k for k in page.links if k in key_of and k != src}
+        targets = {k for k in map(key_cache, page.links) if k in key_of and k != src}
         out_edges[src] = targets
         for t in targets:
             inbound[t].add(src)

@@ -115,12 +115,14 @@ class PageResult:
     reasons: tuple[str, ...]
     needs_review: bool
     label_source: str
-    links: tuple[str, ...] = ()  # internal links, as linkflow.page_key identities
+    links: tuple[str, ...] = ()  # internal links, normalised absolute URLs
     lastmod: str | None = None
     noindex: bool = False
     js_rendered: bool = False
     content_hash: str = ""
     topic: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -191,7 +191,9 @@ class PageFetcher:
             target = normalize_url(raw)
         except InvalidURLError:
             return None, "redirect to an invalid URL"
-        if dedup_key(target) in seen:
+        # A hop to the page's own trailing-slash twin (`/docs` -> `/docs/`) is how servers
+        # canonicalise directories, not a loop; coming back to any other page already seen is.
+        if dedup_key(target) in seen and dedup_key(target) != dedup_key(current):
             return target, "redirect loop"
         refusal = self.address_refusal(target)
         if refusal:

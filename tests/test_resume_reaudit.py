@@ -1,0 +1,112 @@
+"""Resume an interrupted audit without refetching, and re-audit with conditional requests,
+against a real HTTP server on 127.0.0.1 and a real SQLite file."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+import funnel_audit.audit as audit_mod
+from funnel_audit.audit import AuditOptions, run_audit
+from funnel_audit.crawl import CrawlSettings
+from funnel_audit.history import HistoryStore
+from tests.conftest import SAMPLES
+
+
+class _LoggingHandler(SimpleHTTPRequestHandler):
+    """Serves files with Last-Modified and answers If-Modified-Since with 304 (stdlib)."""
+
+    log: list[tuple[str, int]]
+
+    def log_request(self, code: object = "-", size: object = "-") -> None:
+        self.log.append((self.path, int(code) if str(code).isdigit() else 0))
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def logged_site(tmp_path: Path) -> Iterator[tuple[str, Path, list[tuple[str, int]]]]:
+    folder = tmp_path / "site"
+    shutil.copytree(SAMPLES / "harbourline-plumbing", folder)
+    old = time.time() - 3600
+    for path in folder.rglob("*"):
+        os.utime(path, (old, old))
+    log: list[tuple[str, int]] = []
+    handler = functools.partial(type("H", (_LoggingHandler,), {"log": log}),
+                                directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", folder, log
+    server.shutdown()
+    server.server_close()
+
+
+def _opts(url: str, out: Path, **kw: object) -> AuditOptions:
+    return AuditOptions(target=url, out_dir=out, crawl=CrawlSettings(concurrency=4), **kw)
+
+
+def test_resume_continues_without_refetching(logged_site, tmp_path: Path, model,  # noqa: ANN001
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    url, _folder, log = logged_site
+    db = tmp_path / "h.sqlite3"
+    real_add = audit_mod._Pipeline.add
+    calls = {"n": 0}
+
+    def interrupting_add(self, page):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 12:
+            raise KeyboardInterrupt
+        real_add(self, page)
+
+    monkeypatch.setattr(audit_mod._Pipeline, "add", interrupting_add)
+    with HistoryStore(db) as store, pytest.raises(KeyboardInterrupt):
+        run_audit(_opts(url, tmp_path / "a"), model=model, store=store)
+    monkeypatch.setattr(audit_mod._Pipeline, "add", real_add)
+    with HistoryStore(db) as store:
+        first = store.audits()[0]
+        assert first["status"] == "interrupted"
+        kept = {p["url"] for p in store.pages(first["id"])}
+    assert len(kept) == 11
+    log.clear()
+    with HistoryStore(db) as store:
+        outcome = run_audit(_opts(url, tmp_path / "b", resume=True), model=model, store=store)
+        audits = store.audits()
+        stored = store.pages(first["id"])
+    assert len(audits) == 1 and audits[0]["status"] == "complete", "the same audit was finished"
+    refetched = {url.rstrip("/") + path for path, _ in log} & kept
+    assert not refetched, f"pages fetched again after resume: {refetched}"
+    urls = [p.url for p in outcome.result.pages]
+    assert len(urls) == len(set(urls)), "no duplicates"
+    assert len(stored) == len(urls) >= 34
+    assert any("resumed audit" in n for n in outcome.result.notes)
+
+
+def test_reaudit_sends_conditional_requests_and_reuses_unchanged(logged_site, tmp_path: Path,
+                                                                 model) -> None:  # noqa: ANN001
+    url, folder, log = logged_site
+    db = tmp_path / "h.sqlite3"
+    with HistoryStore(db) as store:
+        first = run_audit(_opts(url, tmp_path / "a"), model=model, store=store)
+    stages = {p.url: p.stage for p in first.result.pages}
+    page = folder / "advice" / "frozen-pipes.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "</main>", "<p>Updated for this winter: new advice on lagging loft pipes.</p></main>"),
+        encoding="utf-8")
+    log.clear()
+    with HistoryStore(db) as store:
+        second = run_audit(_opts(url, tmp_path / "b"), model=model, store=store)
+    codes = dict(log)
+    assert codes.get("/advice/frozen-pipes.html") == 200, "the changed page is fetched in full"
+    not_modified = [p for p, c in log if c == 304]
+    assert len(not_modified) >= 30
+    assert {p.url: p.stage for p in second.result.pages} == stages
+    assert any("unchanged since the last audit" in n for n in second.result.notes)

@@ -81,6 +81,7 @@ class StageModel:
         self.temperature = temperature
         self.metadata: dict[str, object] = dict(metadata or {})
         self._margin_cache: np.ndarray | None = None
+        self._name_cache: np.ndarray | None = None
 
     @property
     def version(self) -> str:
@@ -98,7 +99,7 @@ class StageModel:
         X = sp.csr_matrix(vec.transform(docs))
         logits = np.asarray(X @ weights.T)
         probs = _softmax(logits / self.temperature)
-        names = vec.get_feature_names_out() if n_reasons else None
+        names = self._names(vec) if n_reasons else None
         margins = self._margins(weights) if n_reasons else None
         classes = self.classes
         out: list[Prediction] = []
@@ -116,6 +117,12 @@ class StageModel:
                 reasons=reasons))
         return out
 
+
+    def _names(self, vec: FeatureUnion) -> np.ndarray:
+        """Feature names, built once: rebuilding them per batch cost 6% of an audit."""
+        if self._name_cache is None:
+            self._name_cache = vec.get_feature_names_out()
+        return self._name_cache
 
     def _margins(self, coef: np.ndarray) -> np.ndarray:
         """How much each token favours a class over the average of the others: the honest

@@ -290,10 +290,20 @@ def _strip_boilerplate(doc: etree._Element) -> None:
             el.drop_tree()
 
 
+def _has_words(el: etree._Element, n: int) -> bool:
+    """At least n words under el, reading only as far as needed."""
+    count = 0
+    for chunk in el.itertext():
+        count += len(chunk.split())
+        if count >= n:
+            return True
+    return False
+
+
 def _main_root(doc: etree._Element) -> etree._Element:
     for xpath in ("//main", "//*[@role='main']", "//article"):
         found = doc.xpath(xpath)
-        if found and len(_text(found[0]).split()) >= 30:
+        if found and _has_words(found[0], 30):
             return found[0]
     body = doc.find("body")
     return body if body is not None else doc

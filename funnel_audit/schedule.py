@@ -28,14 +28,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from funnel_audit.audit import AuditOptions, ModelSource, run_audit
 from funnel_audit.config import Cadence, SiteConfig
-from funnel_audit.crawl import CrawlSettings
 from funnel_audit.errors import FunnelAuditError
 from funnel_audit.history import HistoryStore
-from funnel_audit.report import Branding
+
+if TYPE_CHECKING:  # the audit machinery (scikit-learn) loads only when a site is audited
+    from funnel_audit.audit import AuditOptions, ModelSource
 
 Clock = Callable[[], datetime]
 UNIT_NAME = "funnel-audit-run-due"
@@ -133,6 +133,10 @@ def is_locked(lock_dir: Path, name: str) -> bool:
 
 
 def audit_options(site: SiteConfig, day: date) -> AuditOptions:
+    from funnel_audit.audit import AuditOptions
+    from funnel_audit.crawl import CrawlSettings
+    from funnel_audit.report import Branding
+
     crawl = CrawlSettings(max_pages=site.max_pages, max_depth=site.max_depth,
                           concurrency=site.concurrency, delay=site.delay)
     return AuditOptions(target=site.url, out_dir=site.output / day.isoformat(), crawl=crawl,
@@ -142,6 +146,8 @@ def audit_options(site: SiteConfig, day: date) -> AuditOptions:
 
 
 def audit_site(site: SiteConfig, db_path: Path, clock: Clock, model: ModelSource) -> SiteRun:
+    from funnel_audit.audit import run_audit
+
     """Audit one site if it is still due and not running elsewhere; never raises for the site's
     own failures, so one bad site cannot stop the others (runs in a worker thread or process)."""
     began = time.monotonic()

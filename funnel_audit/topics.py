@@ -52,7 +52,12 @@ def find_topics(texts: Sequence[str], seed: int = 0) -> tuple[list[int], list[To
                           token_pattern=r"(?u)\b[^\W\d_][\w-]{2,}\b", max_features=20_000,
                           dtype=np.float32)
     try:
-        X = vec.fit_transform(texts)
+        # Fit the vocabulary on a sample on big sites: two-word phrases of 20,000 pages would
+        # otherwise be built in full before pruning (hundreds of MB); then read every page.
+        sample = texts if n <= MAX_FIT_PAGES else [
+            texts[i] for i in np.linspace(0, n - 1, MAX_FIT_PAGES).astype(int)]
+        vec.fit(sample)
+        X = vec.transform(texts)
     except ValueError:
         return [0] * n, [Topic("general", ())]
     terms = vec.get_feature_names_out()

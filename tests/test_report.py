@@ -66,8 +66,8 @@ def _assert_quality_in_mix(soup: BeautifulSoup, out: Path) -> None:
     stale_col = header.index(next(h for h in header if h.startswith("Stale"))) - 1
     quality = {q["stage"]: q for q in json.loads((out / "audit.json").read_text())["quality"]}
     # harbourline's two advice articles carry 2022 sitemap dates: stale against the audit date
-    assert quality["awareness"]["stale"] == 2 and quality["awareness"]["dated"] == 2
-    assert rows["awareness"][stale_col].startswith("2 of 2 dated")
+    assert quality["awareness"]["stale"] == 2 and quality["awareness"]["dated"] >= 2
+    assert rows["awareness"][stale_col].startswith(f"2 of {quality['awareness']['dated']} dated")
     assert set(quality) == {"awareness", "consideration", "decision", "conversion"}
 
 

@@ -339,7 +339,8 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
         store.record_findings(audit_id, result.gaps, result.calendar)
         store.finish_audit(audit_id, result.finished_at, "complete", summary=summary(result),
                            model_version=result.model_version)
-    files = write_all(result, out_dir, opts) if write_outputs else {}
+    previous = since_last(store, target, audit_id, result) if store is not None else None
+    files = write_all(result, out_dir, opts, previous) if write_outputs else {}
     return AuditOutcome(result, out_dir, files)
 
 
@@ -398,7 +399,29 @@ def summary(result: AuditResult) -> dict[str, Any]:
             "gaps": len(result.gaps), "calendar": len(result.calendar)}
 
 
-def write_all(result: AuditResult, out_dir: Path, opts: AuditOptions) -> dict[str, Path]:
+def since_last(store: HistoryStore, target: str, audit_id: int | None,
+               result: AuditResult) -> dict[str, Any] | None:
+    """Stage counts then and now, and the trend over every complete audit of this target."""
+    earlier = [a for a in store.audits(target) if a["target"] == target
+               and a["status"] == "complete" and a["id"] != audit_id]
+    if not earlier:
+        return None
+    funnel = [s.value for s in Stage.funnel()]
+    trend = []
+    for audit in earlier:
+        counts = store.stage_counts(audit["id"])
+        trend.append({"date": audit["started_at"][:10],
+                      "counts": {s: counts.get(s, 0) for s in funnel}})
+    now = {s.stage.value: s.pages for s in result.mix}
+    trend.append({"date": result.started_at.date().isoformat(), "counts": now})
+    last = trend[-2]
+    return {"date": last["date"], "trend": trend,
+            "stages": [{"stage": s, "then": last["counts"][s], "now": now.get(s, 0)}
+                       for s in funnel]}
+
+
+def write_all(result: AuditResult, out_dir: Path, opts: AuditOptions,
+              previous: dict[str, Any] | None = None) -> dict[str, Path]:
     files = {name: out_dir / name for name in OUTPUT_FILES}
     try:
         write_pages_csv(result, files["pages.csv"])
@@ -407,7 +430,8 @@ def write_all(result: AuditResult, out_dir: Path, opts: AuditOptions) -> dict[st
             calendar_ics(result.calendar, site=result.site, stamp=result.finished_at),
             encoding="utf-8", newline="")
         write_audit_json(result, files["audit.json"])
-        html = render_report(result, branding=opts.branding, template_dir=opts.template_dir)
+        html = render_report(result, branding=opts.branding, template_dir=opts.template_dir,
+                             previous=previous)
         files["report.html"].write_text(html, encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"cannot write outputs to {out_dir}: {exc.strerror or exc}") from exc

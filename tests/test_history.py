@@ -70,3 +70,19 @@ def test_interrupted_audit_is_marked_and_keeps_pages(tmp_path: Path, model,  # n
         audit = store.audits()[0]
         assert audit["status"] == "interrupted"
         assert len(store.pages(audit["id"])) == 19
+
+
+def test_second_audit_report_shows_changes_since_the_last(tmp_path: Path, model) -> None:  # noqa: ANN001
+    from bs4 import BeautifulSoup
+
+    db = tmp_path / "h.sqlite3"
+    with HistoryStore(db) as store:
+        for name in ("one", "two"):
+            outcome = run_audit(AuditOptions(target=str(SAMPLES / "ledgerloop"),
+                                             out_dir=tmp_path / name), model=model, store=store)
+    soup = BeautifulSoup((outcome.out_dir / "report.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    section = soup.find(id="changes")
+    assert section is not None
+    assert "Trend across audits" in section.get_text()
+    assert len(section.find_all("table")[1].find("tbody").find_all("tr")) == 2

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from funnel_audit.boilerplate import RepeatedLines
 from funnel_audit.classify import StageModel
 from funnel_audit.corpus import load_labels
 from funnel_audit.crawl import Crawler, CrawlProgress, CrawlSettings, KnownPage, read_folder
@@ -152,6 +153,7 @@ class _Pipeline:
         self.js_pages = 0
         self._keys: dict[str, str] = {}
         self.done: set[str] = set()
+        self.repeated = RepeatedLines()
         self.prior: dict[str, tuple[PageResult, str]] = {}
         self.unchanged = 0
 
@@ -205,6 +207,10 @@ class _Pipeline:
         text = self.texts.pop(page.url, None)
         if text is None and page.ok:
             text = extract(page)
+        if text is not None:
+            main = self.repeated.filter(text.main_text)
+            if main != text.main_text:
+                text = replace(text, main_text=main)
         if text is not None and text.canonical:
             canon = page_key(text.canonical)
             own = page_key(page.final_url or page.url)

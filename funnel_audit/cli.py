@@ -40,6 +40,23 @@ def _accent(value: str) -> str:
     return value
 
 
+def branding_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The report-branding flags shared by `audit` and `report`."""
+    for option in reversed((
+        click.option("--client-name", default="", help="Client name shown in the report."),
+        click.option("--agency-name", default="", help="Agency name shown in the report."),
+        click.option("--logo", type=click.Path(path_type=Path),
+                     help="Logo image embedded in the report."),
+        click.option("--accent", default="#1f4e79", show_default=True,
+                     help="Report accent colour."),
+        click.option("--templates", "template_dir",
+                     type=click.Path(path_type=Path, file_okay=False),
+                     help="Folder of templates that override the shipped report templates."),
+    )):
+        f = option(f)
+    return f
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="funnel-audit")
 @click.option("--traceback", "show_traceback", is_flag=True,
@@ -90,12 +107,7 @@ def cli(show_traceback: bool) -> None:
               help="CSV of url,stage with manual labels that override the model.")
 @click.option("--model", "model_path", type=click.Path(path_type=Path),
               help="A model written by `funnel-audit train` [default: the shipped model].")
-@click.option("--client-name", default="", help="Client name shown in the report.")
-@click.option("--agency-name", default="", help="Agency name shown in the report.")
-@click.option("--logo", type=click.Path(path_type=Path), help="Logo image embedded in the report.")
-@click.option("--accent", default="#1f4e79", show_default=True, help="Report accent colour.")
-@click.option("--templates", "template_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Folder of templates that override the shipped report templates.")
+@branding_options
 @click.option("--db", "db_path", type=click.Path(path_type=Path),
               help="History database [default: $FUNNEL_AUDIT_DB or "
                    "~/.local/share/funnel-audit/history.sqlite3].")
@@ -155,12 +167,7 @@ def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, con
 @click.argument("audit_json", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Output folder [default: the folder holding AUDIT_JSON].")
-@click.option("--client-name", default="", help="Client name shown in the report.")
-@click.option("--agency-name", default="", help="Agency name shown in the report.")
-@click.option("--logo", type=click.Path(path_type=Path), help="Logo image embedded in the report.")
-@click.option("--accent", default="#1f4e79", show_default=True, help="Report accent colour.")
-@click.option("--templates", "template_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Folder of templates that override the shipped report templates.")
+@branding_options
 def report(audit_json: Path, out_dir: Path | None, client_name: str, agency_name: str,
            logo: Path | None, accent: str, template_dir: Path | None) -> None:
     """Re-render report.html, pages.csv, calendar.csv/.ics from a stored AUDIT_JSON (no crawl)."""

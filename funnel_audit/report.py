@@ -31,8 +31,8 @@ from funnel_audit.plan import needed_pages
 MAX_ROWS_PER_STAGE = 150
 MAX_REVIEW_ROWS = 100
 SORT_SCRIPT = "_partials/_sort.js"
-STAGE_COLOURS = {"awareness": "#2f6db5", "consideration": "#7a4bb3", "decision": "#b5602f",
-                 "conversion": "#2f8a4c", "excluded": "#6b6b6b"}
+STAGE_COLOURS = {"awareness": "#2f6db5", "consideration": "#7a4bb3", "decision": "#a4541f",
+                 "conversion": "#25733e", "excluded": "#6b6b6b"}
 
 
 @dataclass(frozen=True, slots=True)

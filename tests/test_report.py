@@ -96,3 +96,15 @@ def test_hostile_site_strings_never_become_markup(tmp_path: Path, site: SiteServ
     _assert_self_contained(soup)
     csv_text = (out / "pages.csv").read_text(encoding="utf-8")
     assert "<script>" in csv_text  # CSV keeps the text; it is data, not markup
+
+
+def test_stage_colours_pass_wcag_aa_against_white_text() -> None:
+    from funnel_audit.report import STAGE_COLOURS
+
+    def luminance(hex_colour: str) -> float:
+        channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    for stage, colour in STAGE_COLOURS.items():
+        assert 1.05 / (luminance(colour) + 0.05) >= 4.5, stage

@@ -97,11 +97,6 @@ def extract(page: FetchedPage) -> PageText:
     )
 
 
-def extract_links(page: FetchedPage) -> list[str]:
-    """Only the links, for callers that need nothing else."""
-    return list(extract(page).links)
-
-
 def _parser() -> lxml.html.HTMLParser:
     return lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, huge_tree=False,
                                 recover=True, no_network=True)

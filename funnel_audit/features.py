@@ -150,11 +150,6 @@ FIELDS: tuple[tuple[str, Callable[[Doc], list[str]], float], ...] = (
 )
 
 
-def analyze(doc: Doc) -> list[str]:
-    """Every token of a doc, all fields together."""
-    return [tok for _, fn, _ in FIELDS for tok in fn(doc)]
-
-
 def describe(token: str) -> str:
     """Human wording of a token for the reasons column: `url:pricing`, `cta:"book demo"`."""
     prefix, _, rest = token.partition(":")

@@ -282,9 +282,6 @@ class HistoryStore:
         done = self.complete_audits(site)
         return done[-1] if done else None
 
-    def previous_complete(self, site: str, before_id: int) -> dict[str, Any] | None:
-        done = [a for a in self.complete_audits(site) if a["id"] < before_id]
-        return done[-1] if done else None
 
     def stage_counts(self, audit_id: int) -> dict[str, int]:
         """Pages per stage (unreadable pages under `unreadable`), for audits without a summary."""

@@ -86,20 +86,6 @@ class PageText:
 
 
 @dataclass(frozen=True, slots=True)
-class Classification:
-    """The model's verdict on a page: `stage` is None only when nothing could be read."""
-
-    url: str
-    stage: Stage
-    confidence: float
-    scores: dict[str, float]
-    reasons: tuple[str, ...]
-    model_version: str
-    source: str = "model"
-    needs_review: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class PageResult:
     """Everything the report needs about one page: its fetch, text and label joined."""
 

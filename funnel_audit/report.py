@@ -12,7 +12,6 @@ import base64
 import hashlib
 import mimetypes
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,12 +177,3 @@ def render_report(result: AuditResult, *, branding: Branding | None = None,
     script, script_hash = inline_script(env)
     return template.render(**context(result, branding or Branding(), previous),
                            sort_script=script, script_hash=script_hash)
-
-
-def write_report(html: str, path: Path) -> None:
-    path.write_text(html, encoding="utf-8")
-
-
-def stage_counts(pages: Sequence[PageResult]) -> dict[str, int]:
-    counts = Counter(p.stage.value for p in pages if p.stage is not None)
-    return {s.value: counts.get(s.value, 0) for s in Stage}

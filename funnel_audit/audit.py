@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -47,6 +48,7 @@ from funnel_audit.topics import find_topics, topic_text
 from funnel_audit.urls import InvalidURLError, normalize_url, site_key
 
 BATCH = 64
+FLUSH_SECONDS = 2.0
 MAX_LINK_CACHE = 500_000
 ModelSource = StageModel | Callable[[], StageModel]
 OUTPUT_FILES = ("report.html", "pages.csv", "calendar.csv", "calendar.ics", "audit.json")
@@ -154,6 +156,7 @@ class _Pipeline:
         self._keys: dict[str, str] = {}
         self.done: set[str] = set()
         self.repeated = RepeatedLines()
+        self._last_flush = time.monotonic()
         self.prior: dict[str, tuple[PageResult, str]] = {}
         self.unchanged = 0
 
@@ -201,7 +204,7 @@ class _Pipeline:
         if page.not_modified and page.url in self.prior:
             self.pending.append((page, None, self.prior[page.url]))
             self.unchanged += 1
-            if len(self.pending) >= BATCH:
+            if self._flush_due():
                 self.flush()
             return
         text = self.texts.pop(page.url, None)
@@ -220,10 +223,16 @@ class _Pipeline:
                 return
             self.canonicals.add(canon)
         self.pending.append((page, text, None))
-        if len(self.pending) >= BATCH:
+        if self._flush_due():
             self.flush()
 
+    def _flush_due(self) -> bool:
+        """Every BATCH pages or FLUSH_SECONDS, so a slow crawl that is killed loses little."""
+        return len(self.pending) >= BATCH or \
+            time.monotonic() - self._last_flush >= FLUSH_SECONDS
+
     def flush(self) -> None:
+        self._last_flush = time.monotonic()
         if not self.pending:
             return
         readable = [t for _, t, _ in self.pending if t is not None]

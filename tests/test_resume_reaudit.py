@@ -110,3 +110,63 @@ def test_reaudit_sends_conditional_requests_and_reuses_unchanged(logged_site, tm
     assert len(not_modified) >= 30
     assert {p.url: p.stage for p in second.result.pages} == stages
     assert any("unchanged since the last audit" in n for n in second.result.notes)
+
+
+def test_sigkill_loses_nothing_committed_and_resume_finishes(tmp_path: Path,
+                                                           model) -> None:  # noqa: ANN001
+    """A process killed with SIGKILL mid-crawl; the next run resumes from what it committed.
+    (`model` warms the shared model cache, so the child process does not train.)"""
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    folder = tmp_path / "site"
+    shutil.copytree(SAMPLES / "ledgerloop", folder)
+    log: list[tuple[str, int]] = []
+
+    class Slow(_LoggingHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            time.sleep(0.25)
+            super().do_GET()
+
+    Slow.log = log
+    server = ThreadingHTTPServer(("127.0.0.1", 0),
+                                 functools.partial(Slow, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    db = tmp_path / "h.sqlite3"
+    cmd = [sys.executable, "-m", "funnel_audit", "audit", url, "--db", str(db), "--quiet",
+           "--concurrency", "1", "--out", str(tmp_path / "o")]
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        committed = 0
+        deadline = time.monotonic() + 120
+        while committed < 8 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+            if db.exists():
+                with sqlite3.connect(db) as conn:
+                    try:
+                        committed = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+                    except sqlite3.OperationalError:
+                        committed = 0
+        assert proc.poll() is None and committed >= 8, "the audit should still be running"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        with sqlite3.connect(db) as conn:
+            kept = {r[0] for r in conn.execute("SELECT url FROM pages")}
+            status = conn.execute("SELECT status FROM audits").fetchone()[0]
+        assert status == "running" and len(kept) >= 8
+        log.clear()
+        done = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    finally:
+        server.shutdown()
+        server.server_close()
+    with sqlite3.connect(db) as conn:
+        rows = [r[0] for r in conn.execute("SELECT url FROM pages")]
+        audits = conn.execute("SELECT status FROM audits").fetchall()
+    assert audits == [("complete",)]
+    assert len(rows) == len(set(rows)) >= 37
+    refetched = {url.rstrip("/") + path for path, _ in log} & kept
+    assert not refetched, refetched

@@ -42,6 +42,7 @@ from funnel_audit.history import HistoryStore
 from funnel_audit.linkflow import analyse_links, page_key
 from funnel_audit.models import AuditResult, FetchedPage, PageResult, PageText, Stage
 from funnel_audit.plan import DEFAULT_PER_WEEK, DEFAULT_WEEKS, build_calendar, next_monday
+from funnel_audit.published import published_entries
 from funnel_audit.report import Branding, render_report
 from funnel_audit.reuse import plan_reuse
 from funnel_audit.topics import find_topics, topic_text
@@ -430,7 +431,10 @@ def since_last(store: HistoryStore, target: str, audit_id: int | None,
     now = {s.stage.value: s.pages for s in result.mix}
     trend.append({"date": result.started_at.date().isoformat(), "counts": now})
     last = trend[-2]
-    return {"date": last["date"], "trend": trend,
+    stored = store.audit(earlier[-1]["id"]) or {}
+    old_urls = {p["url"] for p in store.pages(earlier[-1]["id"])}
+    published = published_entries(stored.get("calendar") or (), old_urls, result.pages)
+    return {"date": last["date"], "trend": trend, "published": published,
             "stages": [{"stage": s, "then": last["counts"][s], "now": now.get(s, 0)}
                        for s in funnel]}
 

@@ -86,3 +86,38 @@ def test_second_audit_report_shows_changes_since_the_last(tmp_path: Path, model)
     assert section is not None
     assert "Trend across audits" in section.get_text()
     assert len(section.find_all("table")[1].find("tbody").find_all("tr")) == 2
+
+
+def test_report_lists_planned_entries_that_were_published(tmp_path: Path, model) -> None:  # noqa: ANN001
+    import json
+    import shutil
+
+    from bs4 import BeautifulSoup
+
+    site = tmp_path / "ledgerloop"
+    shutil.copytree(SAMPLES / "ledgerloop", site)
+    db = tmp_path / "h.sqlite3"
+    with HistoryStore(db) as store:
+        first = run_audit(AuditOptions(target=str(site), out_dir=tmp_path / "one"),
+                          model=model, store=store)
+    plan = json.loads((first.out_dir / "audit.json").read_text(encoding="utf-8"))["calendar"]
+    entry = next(e for e in plan if e["stage"] == "decision")
+    keyword = (entry["keywords"] or [entry["target_topic"]])[0]
+    (site / "customers" / "harbour-freight.html").write_text(f"""<!doctype html><html><head>
+<title>Case study: {keyword} at Harbour Freight | Ledgerloop</title></head><body><main>
+<h1>Customer story: Harbour Freight cut invoice processing time by 62%</h1>
+<p>Harbour Freight's finance team chose Ledgerloop after comparing three vendors. Within four
+months of going live they processed invoices 62% faster, captured every early-payment discount
+and saved $48,000 a year. "The rollout took three weeks and paid for itself in a quarter," says
+their finance director. Results: 62% faster approvals, zero duplicate payments, 4.8/5 rating.</p>
+<a class="btn" href="../demo.html">Book a demo</a></main></body></html>""", encoding="utf-8")
+    with HistoryStore(db) as store:
+        second = run_audit(AuditOptions(target=str(site), out_dir=tmp_path / "two"),
+                           model=model, store=store)
+    new = next(p for p in second.result.pages if "harbour-freight" in p.url)
+    assert new.stage is not None and new.stage.value == "decision"
+    soup = BeautifulSoup((second.out_dir / "report.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    changes = soup.find(id="changes").get_text(" ")
+    assert "Planned content now published" in changes
+    assert "harbour-freight" in changes and entry["working_title"] in changes

@@ -434,7 +434,8 @@ def since_last(store: HistoryStore, target: str, audit_id: int | None,
     stored = store.audit(earlier[-1]["id"]) or {}
     old_urls = {p["url"] for p in store.pages(earlier[-1]["id"])}
     published = published_entries(stored.get("calendar") or (), old_urls, result.pages)
-    return {"date": last["date"], "trend": trend, "published": published,
+    trend_max = max([1, *(n for point in trend for n in point["counts"].values())])
+    return {"date": last["date"], "trend": trend, "trend_max": trend_max, "published": published,
             "stages": [{"stage": s, "then": last["counts"][s], "now": now.get(s, 0)}
                        for s in funnel]}
 

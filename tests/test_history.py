@@ -85,6 +85,9 @@ def test_second_audit_report_shows_changes_since_the_last(tmp_path: Path, model)
     section = soup.find(id="changes")
     assert section is not None
     assert "Trend across audits" in section.get_text()
+    chart = section.find("svg")
+    assert chart is not None and chart.find("title") is not None
+    assert len(chart.find_all("polyline")) == 4
     assert len(section.find_all("table")[1].find("tbody").find_all("tr")) == 2
 
 

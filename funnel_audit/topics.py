@@ -24,6 +24,9 @@ _STOP = sorted(ENGLISH_STOP_WORDS | {
     "page", "pages", "click", "read", "learn", "contact", "us", "get", "new", "just", "like",
     "make", "use", "need", "want", "way", "ll", "ve", "don", "re", "com", "www", "http", "https",
     "html", "blog", "home", "menu", "skip", "content", "cookies", "cookie", "accept",
+    # form vocabulary: every contact or booking form has it, it is never what a page is about
+    "message", "email", "phone", "name", "submit", "required", "form", "send", "optional",
+    "address", "postcode", "details", "enquiry", "mobile",
 })
 _NUMBERISH = re.compile(r"^\d")
 _ADDRESSES = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\b[\w-]+\.(?:com|org|net|io|co|example|local)\b",
@@ -82,12 +85,16 @@ def _name(centre: np.ndarray, terms: np.ndarray, used: set[str]) -> Topic:
     ranked = [str(terms[i]) for i in order if centre[i] > 0 and not _NUMBERISH.match(terms[i])]
     keywords: list[str] = []
     for term in ranked:
-        if any(term in kw or kw in term for kw in keywords):
+        if " " in term:
+            # a phrase replaces the single words it contains ("boiler installation" > "boiler")
+            keywords = [kw for kw in keywords if kw not in term.split()]
+        elif any(term in kw.split() for kw in keywords):
             continue
-        keywords.append(term)
+        if term not in keywords:
+            keywords.append(term)
         if len(keywords) == 6:
             break
-    phrases = [t for t in keywords if " " in t]
+    phrases = [t for t in ranked[:15] if " " in t]
     name = next((p for p in phrases if p not in used), None) or next(
         (t for t in keywords if t not in used), "general")
     return Topic(name=name, keywords=tuple(keywords))

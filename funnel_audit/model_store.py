@@ -30,7 +30,7 @@ from funnel_audit.corpus import corpus_hash, load_corpus
 from funnel_audit.errors import ModelError
 from funnel_audit.features import FIELDS
 
-FORMAT = "funnel-audit-model/3"
+FORMAT = "funnel-audit-model/4"
 
 
 def cache_dir() -> Path:
@@ -53,7 +53,9 @@ def _arrays(model: StageModel) -> dict[str, np.ndarray]:
     clf: ComplementNB = model.pipeline.named_steps["model"]
     arrays: dict[str, np.ndarray] = {}
     for name, vec in _vectorizers(model.pipeline).items():
-        arrays[f"terms_{name}"] = np.asarray(vec.get_feature_names_out().astype(str), dtype=str)
+        # One UTF-8 blob per field: a fixed-width unicode array of 260k terms costs ~70 MB.
+        blob = "\n".join(str(t) for t in vec.get_feature_names_out()).encode("utf-8")
+        arrays[f"terms_{name}"] = np.frombuffer(blob, dtype=np.uint8)
         arrays[f"idf_{name}"] = np.asarray(vec.idf_, dtype=np.float32)
     return arrays | {
         "coef": np.asarray(linear_weights(clf), dtype=np.float32),
@@ -100,13 +102,18 @@ def load_model(path: Path) -> StageModel:
         raise ModelError(f"{path}: unsupported model format {meta.get('format')!r}")
     if meta.get("sha256") != _digest(arrays):
         raise ModelError(f"{path}: model file was modified after it was written; refusing it")
-    n_terms = sum(len(arrays[f"terms_{field}"]) for field, _, _ in FIELDS)
-    consistent = all(len(arrays[f"terms_{f}"]) == len(arrays[f"idf_{f}"]) for f, _, _ in FIELDS)
+    try:
+        terms = {f: arrays[f"terms_{f}"].tobytes().decode("utf-8").split("\n")
+                 for f, _, _ in FIELDS}
+    except UnicodeDecodeError as exc:
+        raise ModelError(f"{path}: model vocabulary is not UTF-8; refusing it") from exc
+    n_terms = sum(len(t) for t in terms.values())
+    consistent = all(len(terms[f]) == len(arrays[f"idf_{f}"]) for f, _, _ in FIELDS)
     if arrays["coef"].shape != (len(arrays["classes"]), n_terms) or not consistent:
         raise ModelError(f"{path}: model arrays are inconsistent; refusing it")
     pipe: Pipeline = build_pipeline()
     for name, vec in _vectorizers(pipe).items():
-        vec.set_params(vocabulary={str(t): i for i, t in enumerate(arrays[f"terms_{name}"])})
+        vec.set_params(vocabulary={t: i for i, t in enumerate(terms[name])})
         vec.idf_ = arrays[f"idf_{name}"].astype(np.float64)
     clf: ComplementNB = pipe.named_steps["model"]
     clf.classes_ = arrays["classes"].astype(object)

@@ -206,6 +206,7 @@ class Crawler:
             allow_private=allow_private,
             max_redirects=settings.max_redirects,
             max_bytes=settings.max_bytes,
+            max_url_length=settings.max_url_length,
         )
         if robots is not None:
             robots._check = self._fetcher.address_refusal

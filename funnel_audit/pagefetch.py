@@ -79,8 +79,10 @@ class PageFetcher:
         allow_private: bool,
         max_redirects: int,
         max_bytes: int,
+        max_url_length: int = 2000,
     ) -> None:
         self.transport = transport
+        self.max_url_length = max_url_length
         self.robots = robots
         self.scope = scope
         self.allow_private = allow_private
@@ -180,6 +182,8 @@ class PageFetcher:
     def _redirect_target(
         self, current: str, location: str, seen: set[str], rebase_scope: bool
     ) -> tuple[str | None, str | None]:
+        if len(location) > self.max_url_length:
+            return None, f"redirect to a URL over {self.max_url_length} characters"
         try:
             raw = urljoin(current, location.strip())
         except ValueError:
@@ -191,6 +195,8 @@ class PageFetcher:
             target = normalize_url(raw)
         except InvalidURLError:
             return None, "redirect to an invalid URL"
+        if len(target) > self.max_url_length:
+            return None, f"redirect to a URL over {self.max_url_length} characters"
         # A hop to the page's own trailing-slash twin (`/docs` -> `/docs/`) is how servers
         # canonicalise directories, not a loop; coming back to any other page already seen is.
         if dedup_key(target) in seen and dedup_key(target) != dedup_key(current):

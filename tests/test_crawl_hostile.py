@@ -40,7 +40,8 @@ def errors(pages: list[FetchedPage]) -> dict[str, str | None]:
 def test_redirect_failures(site: SiteServer) -> None:
     with SiteServer() as other:
         other.page("/")
-        site.page("/", "/loop-a", "/ftp", "/away", "/chain0", "/no-location", "/js", "/bad")
+        site.page("/", "/loop-a", "/ftp", "/away", "/chain0", "/no-location", "/js", "/bad",
+                  "/long", "/dir")
         site.add("/loop-a", redirect="/loop-b")
         site.add("/loop-b", redirect="/loop-a/")  # a trailing-slash twin is the same page
         site.add("/ftp", redirect="ftp://files.example/x")
@@ -51,6 +52,9 @@ def test_redirect_failures(site: SiteServer) -> None:
             site.add(f"/chain{i}", redirect=f"/chain{i + 1}", status=307)
         site.page("/chain12")
         site.add("/no-location", status=302)
+        site.add("/long", redirect="/" + "x" * 5000)
+        site.add("/dir", redirect="/dir/")  # servers canonicalise directories this way
+        site.page("/dir/")
         pages, _ = crawl(site.url("/"), max_redirects=10)
         assert other.paths == []
     assert errors(pages) == {
@@ -62,6 +66,8 @@ def test_redirect_failures(site: SiteServer) -> None:
         "/no-location": "HTTP 302 redirect without a usable Location",
         "/js": "redirect to unsupported scheme: javascript",
         "/bad": "redirect to an invalid URL",
+        "/long": "redirect to a URL over 2000 characters",
+        "/dir": None,
     }
     assert len(site.hits_for("/chain10")) == 1 and site.hits_for("/chain11") == []
 

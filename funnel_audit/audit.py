@@ -7,9 +7,7 @@ held for more than one page at a time.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -18,7 +16,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from funnel_audit.boilerplate import RepeatedLines
 from funnel_audit.classify import StageModel
 from funnel_audit.corpus import load_labels
 from funnel_audit.crawl import Crawler, CrawlProgress, CrawlSettings, KnownPage, read_folder
@@ -29,8 +26,6 @@ from funnel_audit.exports import (
     write_calendar_csv,
     write_pages_csv,
 )
-from funnel_audit.extract import extract
-from funnel_audit.features import doc_from_page
 from funnel_audit.gaps import (
     DEFAULT_TARGET,
     content_quality,
@@ -40,18 +35,15 @@ from funnel_audit.gaps import (
 )
 from funnel_audit.history import HistoryStore
 from funnel_audit.linkflow import analyse_links, page_key
-from funnel_audit.models import AuditResult, FetchedPage, PageResult, PageText, Stage
+from funnel_audit.models import AuditResult, FetchedPage, Stage
+from funnel_audit.pipeline import ModelSource, PagePipeline
 from funnel_audit.plan import DEFAULT_PER_WEEK, DEFAULT_WEEKS, build_calendar, next_monday
-from funnel_audit.published import published_entries
 from funnel_audit.report import Branding, render_report
 from funnel_audit.reuse import plan_reuse
-from funnel_audit.topics import find_topics, topic_text
-from funnel_audit.urls import InvalidURLError, normalize_url, site_key
+from funnel_audit.since_last import since_last
+from funnel_audit.topics import find_topics
+from funnel_audit.urls import site_key
 
-BATCH = 64
-FLUSH_SECONDS = 2.0
-MAX_LINK_CACHE = 500_000
-ModelSource = StageModel | Callable[[], StageModel]
 OUTPUT_FILES = ("report.html", "pages.csv", "calendar.csv", "calendar.ics", "audit.json")
 
 
@@ -136,165 +128,7 @@ def site_name(titles: Sequence[str], fallback: str) -> str:
     return " ".join(w.capitalize() for w in re.split(r"[-_]+", core) if w) or fallback
 
 
-class _Pipeline:
-    """Extract, classify and store pages as the crawl yields them."""
-
-    def __init__(self, model: ModelSource, store: HistoryStore | None, audit_id: int | None,
-                 overrides: dict[str, str]) -> None:
-        self._model_source = model
-        self._model: StageModel | None = model if isinstance(model, StageModel) else None
-        self.store = store
-        self.audit_id = audit_id
-        self.overrides = overrides
-        self.texts: dict[str, PageText] = {}
-        self.pending: list[tuple[FetchedPage, PageText | None, tuple[PageResult, str] | None]] = []
-        self.results: list[PageResult] = []
-        self.topic_texts: dict[str, str] = {}
-        self.titles: list[str] = []
-        self.canonicals: set[str] = set()
-        self.duplicates = 0
-        self.js_pages = 0
-        self._keys: dict[str, str] = {}
-        self.done: set[str] = set()
-        self.repeated = RepeatedLines()
-        self._last_flush = time.monotonic()
-        self.prior: dict[str, tuple[PageResult, str]] = {}
-        self.unchanged = 0
-
-    def _link_key(self, url: str) -> str:
-        """The link as the crawler names it (normalised, memoised): nav and footer links repeat on
-        every page, and one shared string per URL keeps the link graph small on big sites. The
-        exact URL is kept (not the page key) so a resumed or re-audit can follow it as is."""
-        key = self._keys.get(url)
-        if key is None:
-            try:
-                computed = normalize_url(url)
-            except InvalidURLError:
-                computed = url
-            key = self._keys.setdefault(computed, computed)
-            if len(self._keys) < MAX_LINK_CACHE:
-                self._keys[url] = key
-        return key
-
-    @property
-    def model(self) -> StageModel:
-        """Loaded on first use, so a start page that fails costs no model load."""
-        if self._model is None:
-            source = self._model_source
-            self._model = source if isinstance(source, StageModel) else source()
-        return self._model
-
-    def on_page(self, page: FetchedPage) -> Sequence[str]:
-        text = extract(page)
-        self.texts[page.url] = text
-        return text.links
-
-    def preload(self, rows: Sequence[tuple[PageResult, str]]) -> None:
-        """Pages a resumed audit already committed: kept as they are, never fetched again."""
-        for result, text in rows:
-            self.results.append(result)
-            self.done.add(result.url)
-            if result.title:
-                self.titles.append(result.title)
-            if text:
-                self.topic_texts[result.url] = text
-
-    def add(self, page: FetchedPage) -> None:
-        if page.url in self.done:
-            return
-        if page.not_modified and page.url in self.prior:
-            self.pending.append((page, None, self.prior[page.url]))
-            self.unchanged += 1
-            if self._flush_due():
-                self.flush()
-            return
-        text = self.texts.pop(page.url, None)
-        if text is None and page.ok:
-            text = extract(page)
-        if text is not None:
-            main = self.repeated.filter(text.main_text)
-            if main != text.main_text:
-                text = replace(text, main_text=main)
-        if text is not None and text.canonical:
-            canon = page_key(text.canonical)
-            own = page_key(page.final_url or page.url)
-            same_host = urlsplit(canon).netloc == urlsplit(own).netloc
-            if canon != own and same_host and canon in self.canonicals:
-                self.duplicates += 1
-                return
-            self.canonicals.add(canon)
-        self.pending.append((page, text, None))
-        if self._flush_due():
-            self.flush()
-
-    def _flush_due(self) -> bool:
-        """Every BATCH pages or FLUSH_SECONDS, so a slow crawl that is killed loses little."""
-        return len(self.pending) >= BATCH or \
-            time.monotonic() - self._last_flush >= FLUSH_SECONDS
-
-    def flush(self) -> None:
-        self._last_flush = time.monotonic()
-        if not self.pending:
-            return
-        readable = [t for _, t, _ in self.pending if t is not None]
-        preds = iter(self.model.predict([doc_from_page(t) for t in readable]) if readable else ())
-        batch: list[PageResult] = []
-        for page, text, reused in self.pending:
-            if reused is not None:
-                batch.append(self._reuse(page, *reused))
-            else:
-                batch.append(self._result(page, text, next(preds) if text is not None else None))
-        self.pending = []
-        self.results.extend(batch)
-        if self.store is not None and self.audit_id is not None:
-            self.store.add_pages(self.audit_id, batch, self.topic_texts)
-
-    def _reuse(self, page: FetchedPage, prior: PageResult, text: str) -> PageResult:
-        """A 304 page keeps its earlier reading; manual labels still win."""
-        if text:
-            self.topic_texts[page.url] = text
-        if prior.title:
-            self.titles.append(prior.title)
-        manual = self.overrides.get(page_key(page.url))
-        if manual:
-            prior = replace(prior, stage=Stage(manual), confidence=1.0,
-                            reasons=("manual label",), label_source="manual",
-                            needs_review=False)
-        return replace(prior, depth=page.depth, etag=page.etag or prior.etag,
-                       last_modified=page.last_modified or prior.last_modified)
-
-    def _result(self, page: FetchedPage, text: PageText | None, pred: Any) -> PageResult:
-        if text is None or pred is None:
-            return PageResult(url=page.url, status=page.status, error=page.error or "no content",
-                              depth=page.depth, content_type=page.content_type, title="",
-                              word_count=0, stage=None, confidence=0.0, reasons=(),
-                              needs_review=False, label_source="none", lastmod=page.lastmod)
-        manual = self.overrides.get(page_key(page.url))
-        if manual:
-            stage, confidence, reasons, source, review = Stage(manual), 1.0, ("manual label",), \
-                "manual", False
-        else:
-            stage, confidence, reasons = Stage(pred.label), pred.confidence, pred.reasons
-            source, review = "model", pred.needs_review
-        if text.js_rendered:
-            self.js_pages += 1
-        self.titles.append(text.title)
-        if stage is not Stage.EXCLUDED:
-            self.topic_texts[page.url] = topic_text(text.title, text.headings, text.main_text)
-        origin = urlsplit(page.final_url or page.url).netloc
-        links = tuple(dict.fromkeys(k for k in map(self._link_key, text.links)
-                                    if urlsplit(k).netloc == origin))
-        return PageResult(
-            url=page.url, status=page.status, error=None, depth=page.depth,
-            content_type=page.content_type, title=text.title, word_count=text.word_count,
-            stage=stage, confidence=round(confidence, 4), reasons=reasons, needs_review=review,
-            label_source=source, links=links, lastmod=text.lastmod or page.lastmod,
-            noindex=text.noindex, js_rendered=text.js_rendered,
-            content_hash=hashlib.sha1(text.main_text.encode("utf-8", "replace")).hexdigest(),
-            etag=page.etag, last_modified=page.last_modified)
-
-
-def _pages(opts: AuditOptions, folder: Path | None, pipeline: _Pipeline,
+def _pages(opts: AuditOptions, folder: Path | None, pipeline: PagePipeline,
            progress: Callable[[CrawlProgress], None] | None, notes: list[str],
            known: dict[str, KnownPage]) -> Iterator[FetchedPage]:
     if folder is not None:
@@ -324,7 +158,7 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
         overrides = {page_key(ex.doc.url): ex.label for ex in load_labels(opts.labels)}
     site = folder.name if folder else site_key(target)
     settings = settings_summary(opts)
-    pipeline = _Pipeline(model, store, None, overrides)
+    pipeline = PagePipeline(model, store, None, overrides)
     reuse = plan_reuse(store, target, resume=opts.resume, conditional=opts.conditional)
     notes: list[str] = [reuse.note] if reuse.note else []
     pipeline.prior = reuse.prior
@@ -360,7 +194,7 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
     return AuditOutcome(result, out_dir, files)
 
 
-def _analyse(opts: AuditOptions, pipeline: _Pipeline, target: str, site: str, started: datetime,
+def _analyse(opts: AuditOptions, pipeline: PagePipeline, target: str, site: str, started: datetime,
              finished: datetime, settings: dict[str, Any], model: StageModel, today: date,
              notes: list[str], audit_id: int | None) -> AuditResult:
     urls = list(pipeline.topic_texts)
@@ -413,31 +247,6 @@ def summary(result: AuditResult) -> dict[str, Any]:
             "mix": {s.stage.value: {"pages": s.pages, "share": s.share, "thin": s.thin}
                     for s in result.mix},
             "gaps": len(result.gaps), "calendar": len(result.calendar)}
-
-
-def since_last(store: HistoryStore, target: str, audit_id: int | None,
-               result: AuditResult) -> dict[str, Any] | None:
-    """Stage counts then and now, and the trend over every complete audit of this target."""
-    earlier = [a for a in store.audits(target) if a["target"] == target
-               and a["status"] == "complete" and a["id"] != audit_id]
-    if not earlier:
-        return None
-    funnel = [s.value for s in Stage.funnel()]
-    trend = []
-    for audit in earlier:
-        counts = store.stage_counts(audit["id"])
-        trend.append({"date": audit["started_at"][:10],
-                      "counts": {s: counts.get(s, 0) for s in funnel}})
-    now = {s.stage.value: s.pages for s in result.mix}
-    trend.append({"date": result.started_at.date().isoformat(), "counts": now})
-    last = trend[-2]
-    stored = store.audit(earlier[-1]["id"]) or {}
-    old_urls = {p["url"] for p in store.pages(earlier[-1]["id"])}
-    published = published_entries(stored.get("calendar") or (), old_urls, result.pages)
-    trend_max = max([1, *(n for point in trend for n in point["counts"].values())])
-    return {"date": last["date"], "trend": trend, "trend_max": trend_max, "published": published,
-            "stages": [{"stage": s, "then": last["counts"][s], "now": now.get(s, 0)}
-                       for s in funnel]}
 
 
 def write_all(result: AuditResult, out_dir: Path, opts: AuditOptions,

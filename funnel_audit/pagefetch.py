@@ -221,31 +221,18 @@ class PageFetcher:
         elapsed: float,
     ) -> FetchedPage:
         mime, charset = parse_content_type(hop.headers.get("content-type"))
-        if hop.status == 304 and hop.error is None:
-            return FetchedPage(
-                url=url,
-                final_url=final_url,
-                status=304,
-                content_type=mime or "text/html",
-                html=None,
-                depth=depth,
-                fetched_at=fetched_at,
-                lastmod=lastmod,
-                etag=hop.headers.get("etag"),
-                last_modified=hop.headers.get("last-modified"),
-                elapsed_ms=round(elapsed * 1000, 1),
-                not_modified=True,
-            )
         error = hop.error
-        if error is None and hop.status in _REDIRECTS:
+        # 304 answers a conditional request: no body, and not an error (the caller reuses).
+        not_modified = hop.status == 304 and error is None
+        if error is None and not not_modified and hop.status in _REDIRECTS:
             error = f"HTTP {hop.status} redirect without a usable Location"
-        if error is None and hop.body is None:
+        if error is None and not not_modified and hop.body is None:
             error = f"HTTP {hop.status} without a body"
         html = None
-        if error is None and hop.body is not None:
+        if error is None and hop.body is not None and not not_modified:
             html = decode_html(hop.body, charset)
-            if not mime or is_unknown_type(mime):
-                mime = "text/html"
+        if (html is not None or not_modified) and (not mime or is_unknown_type(mime)):
+            mime = "text/html"
         return FetchedPage(
             url=url,
             final_url=final_url,
@@ -260,6 +247,7 @@ class PageFetcher:
             last_modified=hop.headers.get("last-modified"),
             elapsed_ms=round(elapsed * 1000, 1),
             size_bytes=len(hop.body) if hop.body is not None else 0,
+            not_modified=not_modified,
         )
 
     @staticmethod

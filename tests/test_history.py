@@ -50,10 +50,10 @@ def test_audit_is_stored_with_pages(tmp_path: Path, model) -> None:  # noqa: ANN
 
 def test_interrupted_audit_is_marked_and_keeps_pages(tmp_path: Path, model,  # noqa: ANN001
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    import funnel_audit.audit as audit_mod
+    import funnel_audit.pipeline as pipeline_mod
 
     db = tmp_path / "h.sqlite3"
-    real_add = audit_mod._Pipeline.add
+    real_add = pipeline_mod.PagePipeline.add
     seen = {"n": 0}
 
     def interrupting_add(self, page):  # type: ignore[no-untyped-def]
@@ -62,7 +62,7 @@ def test_interrupted_audit_is_marked_and_keeps_pages(tmp_path: Path, model,  # n
             raise KeyboardInterrupt
         real_add(self, page)
 
-    monkeypatch.setattr(audit_mod._Pipeline, "add", interrupting_add)
+    monkeypatch.setattr(pipeline_mod.PagePipeline, "add", interrupting_add)
     with HistoryStore(db) as store, pytest.raises(KeyboardInterrupt):
         run_audit(AuditOptions(target=str(SAMPLES / "harbourline-plumbing"),
                                out_dir=tmp_path / "o"), model=model, store=store)

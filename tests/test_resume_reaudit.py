@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import funnel_audit.audit as audit_mod
+import funnel_audit.pipeline as pipeline_mod
 from funnel_audit.audit import AuditOptions, run_audit
 from funnel_audit.crawl import CrawlSettings
 from funnel_audit.history import HistoryStore
@@ -58,7 +58,7 @@ def test_resume_continues_without_refetching(logged_site, tmp_path: Path, model,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     url, _folder, log = logged_site
     db = tmp_path / "h.sqlite3"
-    real_add = audit_mod._Pipeline.add
+    real_add = pipeline_mod.PagePipeline.add
     calls = {"n": 0}
 
     def interrupting_add(self, page):  # type: ignore[no-untyped-def]
@@ -67,10 +67,10 @@ def test_resume_continues_without_refetching(logged_site, tmp_path: Path, model,
             raise KeyboardInterrupt
         real_add(self, page)
 
-    monkeypatch.setattr(audit_mod._Pipeline, "add", interrupting_add)
+    monkeypatch.setattr(pipeline_mod.PagePipeline, "add", interrupting_add)
     with HistoryStore(db) as store, pytest.raises(KeyboardInterrupt):
         run_audit(_opts(url, tmp_path / "a"), model=model, store=store)
-    monkeypatch.setattr(audit_mod._Pipeline, "add", real_add)
+    monkeypatch.setattr(pipeline_mod.PagePipeline, "add", real_add)
     with HistoryStore(db) as store:
         first = store.audits()[0]
         assert first["status"] == "interrupted"

@@ -1,13 +1,14 @@
-"""Build, train, store and apply the funnel-stage model.
+"""Apply the funnel-stage model to pages, with NumPy alone.
 
-The model is a scikit-learn Pipeline: per-field TF-IDF vectorizers over namespaced tokens
-(`features.py`) and a Complement Naive Bayes classifier. On real pages written by others it
-generalised clearly better than logistic regression, which fitted our own corpus's style more
-closely (cross-validated 0.95 in-corpus) but dropped to about 0.62 macro-F1 on real pages, against
-about 0.70 for Complement NB. Its scores are linear in the features, so every label is explainable
-(the tokens that pushed a page to its stage are its reasons) and prediction costs well under a
-millisecond a page. Probabilities come from a softmax over the scores, calibrated by temperature
-scaling fitted on cross-validated scores.
+The model is trained with scikit-learn (`fitting.py`): per-field TF-IDF vectorizers over namespaced
+tokens (`features.py`) and a Complement Naive Bayes classifier, whose scores are linear in the
+features. Applying it needs only the stored arrays: each field's vocabulary, idf weights and the
+per-class token weights. Doing that here instead of through the fitted Pipeline keeps scikit-learn
+and SciPy (about 120 MB of imports) out of every audit, and tests check that the two agree.
+
+Vocabularies are held as sorted arrays of the terms' hashes rather than a dict of 290k strings:
+about 5 MB instead of 30, and a page's tokens are looked up in one vectorised search. Term names
+are decoded from the stored UTF-8 blob only when a page's reasons need them.
 """
 
 from __future__ import annotations
@@ -16,20 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import StratifiedKFold
-from sklearn.naive_bayes import ComplementNB
-from sklearn.pipeline import FeatureUnion, Pipeline
 
-from funnel_audit.corpus import LABELS, Example
 from funnel_audit.features import FIELDS, Doc, describe
 
 REVIEW_THRESHOLD = 0.55
-ALPHA = 0.3
-MIN_DF = 2
-CV_FOLDS = 5
-SEED = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,44 +35,104 @@ class Prediction:
         return self.confidence < REVIEW_THRESHOLD
 
 
-def build_pipeline() -> Pipeline:
-    union = FeatureUnion(
-        [(name, TfidfVectorizer(analyzer=fn, sublinear_tf=True, min_df=MIN_DF, dtype=np.float32))
-         for name, fn, _ in FIELDS],
-        transformer_weights={name: weight for name, _, weight in FIELDS})
-    return Pipeline([
-        ("features", union),
-        ("model", ComplementNB(alpha=ALPHA)),
-    ])
+@dataclass(frozen=True, slots=True)
+class FieldArrays:
+    """One field's part of a stored model: terms in column order (UTF-8, one per line) and idf."""
+
+    name: str
+    terms: bytes
+    idf: np.ndarray
 
 
-def augment(examples: Sequence[Example]) -> tuple[list[Doc], list[str]]:
-    """Each page twice: as written, and flattened to url + title + text as excerpts arrive.
+class _Vocabulary:
+    """Term -> column lookup for one field, by hash; falls back to a dict if two terms collide."""
 
-    Real pages often reach us without structure (JS shells, text excerpts); the flat copy teaches
-    the model to read the stage from words alone instead of leaning only on forms and buttons.
-    """
-    docs: list[Doc] = []
-    labels: list[str] = []
-    for ex in examples:
-        docs.append(ex.doc)
-        labels.append(ex.label)
-        flat = "\n".join((*ex.doc.headings, ex.doc.text))
-        docs.append(Doc(url=ex.doc.url, title=ex.doc.title, text=flat))
-        labels.append(ex.label)
-    return docs, labels
+    def __init__(self, terms: list[str], start: int) -> None:
+        self.start = start
+        hashes = np.fromiter(map(hash, terms), dtype=np.int64, count=len(terms))
+        order = np.argsort(hashes, kind="stable")
+        self.hashes = hashes[order]
+        self.columns = (order + start).astype(np.int64)
+        self.exact: dict[str, int] | None = None
+        if len(self.hashes) > 1 and bool(np.any(self.hashes[1:] == self.hashes[:-1])):
+            self.exact = {t: i + start for i, t in enumerate(terms)}
+
+    @classmethod
+    def merge(cls, parts: Sequence[_Vocabulary]) -> _Vocabulary:
+        merged = cls([], 0)
+        hashes = np.concatenate([p.hashes for p in parts]) if parts else np.empty(0, np.int64)
+        columns = np.concatenate([p.columns for p in parts]) if parts else np.empty(0, np.int64)
+        order = np.argsort(hashes, kind="stable")
+        merged.hashes, merged.columns = hashes[order], columns[order]
+        if any(p.exact is not None for p in parts) or (
+                len(hashes) > 1 and bool(np.any(merged.hashes[1:] == merged.hashes[:-1]))):
+            merged.exact = {}  # marks the merge unusable
+        return merged
+
+    def lookup(self, tokens: list[str]) -> np.ndarray:
+        """Global column of every token found in the vocabulary (repeats kept, for counting)."""
+        if self.exact is not None:
+            return np.array([self.exact[t] for t in tokens if t in self.exact], dtype=np.int64)
+        if not len(self.hashes):
+            return np.empty(0, dtype=np.int64)
+        wanted = np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens))
+        pos = self.hashes.searchsorted(wanted)
+        pos[pos == len(self.hashes)] = 0
+        return self.columns[pos[self.hashes[pos] == wanted]]
 
 
 class StageModel:
-    """A fitted pipeline plus the temperature that calibrates its probabilities."""
+    """Stored model arrays plus the temperature that calibrates its probabilities."""
 
-    def __init__(self, pipeline: Pipeline, temperature: float = 1.0,
-                 metadata: dict[str, object] | None = None) -> None:
-        self.pipeline = pipeline
-        self.temperature = temperature
+    def __init__(self, fields: Sequence[FieldArrays], coef: np.ndarray, classes: Sequence[str],
+                 temperature: float = 1.0, metadata: dict[str, object] | None = None) -> None:
+        by_name = {f.name: f for f in fields}
+        self.fields = tuple(by_name[name] for name, _, _ in FIELDS)
+        # token weights by column (features x classes): a page's scores gather its rows
+        self._coef_t = np.ascontiguousarray(np.asarray(coef, dtype=np.float32).T)
+        self._classes = [str(c) for c in classes]
+        self.temperature = float(temperature)
         self.metadata: dict[str, object] = dict(metadata or {})
-        self._margin_cache: np.ndarray | None = None
-        self._name_cache: list[str] | None = None
+        self._vocab: list[_Vocabulary] = []
+        self._idf: list[np.ndarray] = []
+        offsets: list[np.ndarray] = []
+        start = 0
+        for field in self.fields:
+            terms = field.terms.decode("utf-8").split("\n") if field.terms else []
+            self._vocab.append(_Vocabulary(terms, start))
+            self._idf.append(np.asarray(field.idf, dtype=np.float64))
+            if terms:
+                raw = np.frombuffer(field.terms, dtype=np.uint8)
+                offsets.append(np.concatenate(([0], np.flatnonzero(raw == 10) + 1)))
+            start += len(terms)
+            del terms
+        self.n_features = start
+        # where each term starts in its field's blob (it ends at the next one's start, less 1)
+        self._offsets = np.concatenate(offsets).astype(np.int64) if offsets else \
+            np.empty(0, dtype=np.int64)
+        self._weights = np.array([weight for _, _, weight in FIELDS], dtype=np.float64)
+        self._idf_all = np.concatenate(self._idf) if self._idf else np.empty(0)
+        self._field_starts = np.array([v.start for v in self._vocab], dtype=np.int64)
+        # Fields' tokens never share a string (each field has its own prefix), so one table can
+        # look a whole page up at once; if they ever did, each field is looked up on its own.
+        merged = _Vocabulary.merge(self._vocab)
+        self._all = merged if merged.exact is None else None
+        if self._all is not None:
+            self._vocab = []  # the per-field tables are only the fallback
+        del self._idf
+        self._coef_sum = self._coef_t.sum(axis=1)
+        self._body_start = int(self._field_starts[-1])
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled as its stored arrays: the hash tables are rebuilt in the receiving process,
+        whose string hashes differ."""
+        return (StageModel, (self.fields, self.coef, self._classes, self.temperature,
+                             self.metadata))
+
+    @property
+    def coef(self) -> np.ndarray:
+        """Per-class token weights (classes x features), as Complement NB fitted them."""
+        return self._coef_t.T
 
     @property
     def version(self) -> str:
@@ -89,138 +140,91 @@ class StageModel:
 
     @property
     def classes(self) -> list[str]:
-        return [str(c) for c in self.pipeline.named_steps["model"].classes_]
+        return list(self._classes)
+
+    def term(self, column: int) -> str:
+        """The vocabulary term of a feature column."""
+        field = int(self._field_starts.searchsorted(column, side="right")) - 1
+        blob = self.fields[field].terms
+        field_end = self._field_starts[field + 1] if field + 1 < len(self.fields) else \
+            self.n_features
+        end = len(blob) + 1 if column + 1 == field_end else int(self._offsets[column + 1])
+        return blob[int(self._offsets[column]): end - 1].decode("utf-8")
+
+    def vectorize(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
+        """A page's non-zero features: (columns, values), as the fitted TF-IDF union gives them
+        (sublinear tf times idf, L2-normalised per field, times the field's weight)."""
+        per_field = [analyze(doc) for _, analyze, _ in FIELDS]
+        if self._all is not None:
+            found = self._all.lookup([t for tokens in per_field for t in tokens])
+        else:
+            found = np.concatenate([vocab.lookup(tokens) if tokens else np.empty(0, np.int64)
+                                    for vocab, tokens in zip(self._vocab, per_field,
+                                                             strict=True)])
+        if not found.size:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+        cols, counts = np.unique(found, return_counts=True)
+        vals = (1.0 + np.log(counts)) * self._idf_all[cols]
+        field = self._field_starts.searchsorted(cols, side="right") - 1
+        norms = np.sqrt(np.bincount(field, weights=vals * vals, minlength=len(FIELDS)))
+        scale = np.divide(self._weights, norms, out=np.zeros(len(FIELDS)), where=norms > 0)
+        return cols, vals * scale[field]
+
+    def logits(self, docs: Sequence[Doc]) -> np.ndarray:
+        """Complement NB's joint log-likelihood per class (uncalibrated scores)."""
+        out = np.zeros((len(docs), len(self._classes)))
+        for i, doc in enumerate(docs):
+            cols, vals = self.vectorize(doc)
+            if cols.size:
+                out[i] = vals @ self._coef_t[cols]
+        return out
 
     def predict(self, docs: Sequence[Doc], n_reasons: int = 4) -> list[Prediction]:
-        if not docs:
-            return []
-        vec: FeatureUnion = self.pipeline.named_steps["features"]
-        weights = linear_weights(self.pipeline.named_steps["model"])
-        X = sp.csr_matrix(vec.transform(docs))
-        logits = np.asarray(X @ weights.T)
-        probs = _softmax(logits / self.temperature)
-        names = self._names(vec) if n_reasons else None
-        margins = self._margins(weights) if n_reasons else None
-        classes = self.classes
+        classes = self._classes
+        vectors = [self.vectorize(doc) for doc in docs]
+        logits = np.zeros((len(docs), len(classes)))
+        for i, (cols, vals) in enumerate(vectors):
+            if cols.size:
+                logits[i] = vals @ self._coef_t[cols]
+        probs = softmax(logits / self.temperature) if len(docs) else logits
+        best = probs.argmax(axis=1) if len(docs) else np.empty(0, dtype=np.int64)
         out: list[Prediction] = []
-        for i in range(X.shape[0]):
-            k = int(np.argmax(probs[i]))
+        for (cols, vals), row, k in zip(vectors, probs.tolist(), best.tolist(), strict=True):
             reasons: tuple[str, ...] = ()
-            if names is not None:
-                row = X.getrow(i)
-                contrib = row.data * margins[k][row.indices]
-                tokens = [names[j] for j in row.indices]
-                reasons = _reasons(tokens, contrib, n_reasons)
+            if n_reasons and cols.size:
+                reasons = self._reasons(cols, vals * self._margin(cols, k), n_reasons)
             out.append(Prediction(
-                label=classes[k], confidence=float(probs[i, k]),
-                scores={c: round(float(p), 4) for c, p in zip(classes, probs[i], strict=True)},
+                label=classes[k], confidence=row[k],
+                scores={c: round(p, 4) for c, p in zip(classes, row, strict=True)},
                 reasons=reasons))
         return out
 
-
-    def _names(self, vec: FeatureUnion) -> list[str]:
-        """Feature names, built once: rebuilding them per batch cost 6% of an audit."""
-        if self._name_cache is None:
-            # The vocabularies' own strings in column order: no prefixed copies of 290k terms.
-            names: list[str] = []
-            for _, field in vec.transformer_list:
-                terms = [""] * len(field.vocabulary_)
-                for term, index in field.vocabulary_.items():
-                    terms[index] = term
-                names.extend(terms)
-            self._name_cache = names
-        return self._name_cache
-
-    def _margins(self, coef: np.ndarray) -> np.ndarray:
-        """How much each token favours a class over the average of the others: the honest
+    def _margin(self, cols: np.ndarray, k: int) -> np.ndarray:
+        """How much each token favours class k over the average of the others: the honest
         measure of what pushed a page to its label, rather than words common to every stage."""
-        if self._margin_cache is None:
-            n = coef.shape[0]
-            others = (coef.sum(axis=0, keepdims=True) - coef) / max(n - 1, 1)
-            self._margin_cache = coef - others
-        return self._margin_cache
+        mine = self._coef_t[cols, k].astype(np.float64)
+        others = (self._coef_sum[cols] - mine) / max(len(self._classes) - 1, 1)
+        return mine - others
+
+    def _reasons(self, cols: np.ndarray, contrib: np.ndarray, n: int) -> tuple[str, ...]:
+        """The strongest signals, with up to half of them from page structure (URL, title, CTAs,
+        forms) because those read as explanations; body words fill the rest."""
+        ranked = np.argsort(-contrib, kind="stable")
+        order: list[int] = ranked[contrib[ranked] > 0].tolist()
+        wanted = max(1, n // 2)
+        structured: list[int] = []
+        for j in order:
+            if len(structured) == wanted:
+                break
+            column = int(cols[j])
+            if column < self._body_start and not self.term(column).startswith("w:"):
+                structured.append(j)
+        chosen = structured + [j for j in order if j not in structured][: n - len(structured)]
+        chosen.sort(key=lambda j: -contrib[j])
+        return tuple(dict.fromkeys(describe(self.term(int(cols[j]))) for j in chosen))
 
 
-def _reasons(tokens: list[str], contrib: np.ndarray, n: int) -> tuple[str, ...]:
-    """The strongest signals, with up to half of them from page structure (URL, title, CTAs,
-    forms) because those read as explanations; body words fill the rest."""
-    order = [j for j in np.argsort(-contrib) if contrib[j] > 0]
-    structured = [j for j in order if ":" in tokens[j] and not tokens[j].startswith("w:")]
-    chosen = structured[: max(1, n // 2)]
-    chosen += [j for j in order if j not in chosen][: n - len(chosen)]
-    chosen.sort(key=lambda j: -contrib[j])
-    return tuple(dict.fromkeys(describe(tokens[j]) for j in chosen))
-
-
-def linear_weights(clf: ComplementNB) -> np.ndarray:
-    """Per-class token weights: the score of a page is X @ weights.T (Complement NB's joint
-    log-likelihood for more than one class)."""
-    return np.asarray(clf.feature_log_prob_)
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
+def softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
-
-
-def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
-    """The temperature that minimises log-loss of held-out scores (a one-parameter calibration)."""
-    best, best_loss = 1.0, float("inf")
-    for t in np.exp(np.linspace(np.log(0.01), np.log(100.0), 121)):
-        p = _softmax(logits / t)
-        loss = -float(np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None))))
-        if loss < best_loss:
-            best, best_loss = float(t), loss
-    return best
-
-
-def cross_validate(examples: Sequence[Example], folds: int = CV_FOLDS
-                   ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Out-of-fold logits for every example (augmented copies stay in their example's fold)."""
-    labels = np.array([ex.label for ex in examples])
-    classes = sorted(set(labels), key=LABELS.index)
-    y = np.array([classes.index(lab) for lab in labels])
-    logits = np.zeros((len(examples), len(classes)))
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
-    for train_idx, test_idx in splitter.split(np.zeros(len(y)), y):
-        docs, labs = augment([examples[i] for i in train_idx])
-        pipe = build_pipeline().fit(docs, labs)
-        clf = pipe.named_steps["model"]
-        order = [list(clf.classes_).index(c) for c in classes]
-        X = pipe.named_steps["features"].transform([examples[i].doc for i in test_idx])
-        logits[test_idx] = np.asarray(X @ linear_weights(clf).T)[:, order]
-    return logits, y, classes
-
-
-def train(examples: Sequence[Example], *, calibrate: bool = True,
-          metadata: dict[str, object] | None = None) -> StageModel:
-    """Fit on all examples; calibrate the temperature on out-of-fold scores."""
-    if len({ex.label for ex in examples}) < 2:
-        from funnel_audit.errors import ModelError
-        raise ModelError("training needs examples of at least two stages")
-    temperature = 1.0
-    meta = dict(metadata or {})
-    if calibrate:
-        logits, y, classes = cross_validate(examples)
-        temperature = fit_temperature(logits, y)
-        meta["cv"] = cv_scores(logits, y, classes)
-    docs, labels = augment(examples)
-    pipe = build_pipeline().fit(docs, labels)
-    meta["temperature"] = temperature
-    meta["n_examples"] = len(examples)
-    return StageModel(pipe, temperature, meta)
-
-
-def cv_scores(logits: np.ndarray, y: np.ndarray, classes: list[str]) -> dict[str, object]:
-    from sklearn.metrics import f1_score
-
-    pred = logits.argmax(axis=1)
-    funnel = [i for i, c in enumerate(classes) if c != "excluded"]
-    per = f1_score(y, pred, labels=list(range(len(classes))), average=None, zero_division=0)
-    return {
-        "macro_f1_all": round(float(np.mean(per)), 4),
-        "macro_f1_funnel": round(float(np.mean(per[funnel])), 4),
-        "f1": {c: round(float(per[i]), 4) for i, c in enumerate(classes)},
-        "accuracy": round(float(np.mean(pred == y)), 4),
-    }

@@ -16,16 +16,13 @@ import json
 import os
 import platform
 import tempfile
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
-import sklearn
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.naive_bayes import ComplementNB
-from sklearn.pipeline import Pipeline
 
 from funnel_audit import __version__
-from funnel_audit.classify import StageModel, build_pipeline, linear_weights, train
+from funnel_audit.classify import FieldArrays, StageModel
 from funnel_audit.corpus import corpus_hash, load_corpus
 from funnel_audit.errors import ModelError
 from funnel_audit.features import FIELDS
@@ -42,24 +39,24 @@ def cache_dir() -> Path:
 
 
 def library_key() -> str:
-    return f"py{platform.python_version()}-sklearn{sklearn.__version__}-np{np.__version__}"
-
-
-def _vectorizers(pipe: Pipeline) -> dict[str, TfidfVectorizer]:
-    return dict(pipe.named_steps["features"].transformer_list)
+    """Python, scikit-learn and NumPy versions: a model is retrained when any of them changes.
+    Read from package metadata, because importing scikit-learn costs ~120 MB."""
+    try:
+        sklearn_version = version("scikit-learn")
+    except PackageNotFoundError:
+        sklearn_version = "none"
+    return f"py{platform.python_version()}-sklearn{sklearn_version}-np{np.__version__}"
 
 
 def _arrays(model: StageModel) -> dict[str, np.ndarray]:
-    clf: ComplementNB = model.pipeline.named_steps["model"]
     arrays: dict[str, np.ndarray] = {}
-    for name, vec in _vectorizers(model.pipeline).items():
+    for field in model.fields:
         # One UTF-8 blob per field: a fixed-width unicode array of 260k terms costs ~70 MB.
-        blob = "\n".join(str(t) for t in vec.get_feature_names_out()).encode("utf-8")
-        arrays[f"terms_{name}"] = np.frombuffer(blob, dtype=np.uint8)
-        arrays[f"idf_{name}"] = np.asarray(vec.idf_, dtype=np.float32)
+        arrays[f"terms_{field.name}"] = np.frombuffer(field.terms, dtype=np.uint8)
+        arrays[f"idf_{field.name}"] = np.asarray(field.idf, dtype=np.float32)
     return arrays | {
-        "coef": np.asarray(linear_weights(clf), dtype=np.float32),
-        "classes": np.asarray(clf.classes_, dtype=str),
+        "coef": np.asarray(model.coef, dtype=np.float32),
+        "classes": np.asarray(model.classes, dtype=str),
     }
 
 
@@ -102,24 +99,17 @@ def load_model(path: Path) -> StageModel:
         raise ModelError(f"{path}: unsupported model format {meta.get('format')!r}")
     if meta.get("sha256") != _digest(arrays):
         raise ModelError(f"{path}: model file was modified after it was written; refusing it")
+    blobs = {f: arrays[f"terms_{f}"].tobytes() for f, _, _ in FIELDS}
+    counts = {f: blob.count(b"\n") + 1 if blob else 0 for f, blob in blobs.items()}
+    consistent = all(counts[f] == len(arrays[f"idf_{f}"]) for f, _, _ in FIELDS)
+    if arrays["coef"].shape != (len(arrays["classes"]), sum(counts.values())) or not consistent:
+        raise ModelError(f"{path}: model arrays are inconsistent; refusing it")
+    fields = [FieldArrays(f, blobs[f], arrays[f"idf_{f}"]) for f, _, _ in FIELDS]
     try:
-        terms = {f: arrays[f"terms_{f}"].tobytes().decode("utf-8").split("\n")
-                 for f, _, _ in FIELDS}
+        return StageModel(fields, arrays["coef"], [str(c) for c in arrays["classes"]],
+                          float(meta.get("temperature", 1.0)), meta)
     except UnicodeDecodeError as exc:
         raise ModelError(f"{path}: model vocabulary is not UTF-8; refusing it") from exc
-    n_terms = sum(len(t) for t in terms.values())
-    consistent = all(len(terms[f]) == len(arrays[f"idf_{f}"]) for f, _, _ in FIELDS)
-    if arrays["coef"].shape != (len(arrays["classes"]), n_terms) or not consistent:
-        raise ModelError(f"{path}: model arrays are inconsistent; refusing it")
-    pipe: Pipeline = build_pipeline()
-    for name, vec in _vectorizers(pipe).items():
-        vec.set_params(vocabulary={t: i for i, t in enumerate(terms[name])})
-        vec.idf_ = arrays[f"idf_{name}"].astype(np.float64)
-    clf: ComplementNB = pipe.named_steps["model"]
-    clf.classes_ = arrays["classes"].astype(object)
-    clf.feature_log_prob_ = arrays["coef"].astype(np.float64)
-    clf.n_features_in_ = n_terms
-    return StageModel(pipe, float(meta.get("temperature", 1.0)), meta)
 
 
 def default_model_path() -> Path:
@@ -137,6 +127,8 @@ def default_model(*, calibrate: bool = True) -> StageModel:
     examples = load_corpus()
     if not examples:
         raise ModelError("the shipped training corpus is missing (reinstall funnel-audit)")
+    from funnel_audit.fitting import train
+
     data_hash = corpus_hash()
     model = train(examples, calibrate=calibrate, metadata={
         "version": f"{__version__}+{data_hash[:8]}",

@@ -13,12 +13,13 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from funnel_audit.classify import StageModel, train
+from funnel_audit.classify import StageModel
 from funnel_audit.corpus import LABELS, Example, corpus_hash, load_corpus, load_labels
 from funnel_audit.crawl import Crawler, CrawlSettings
 from funnel_audit.errors import InputError
 from funnel_audit.extract import extract
 from funnel_audit.features import doc_from_page
+from funnel_audit.fitting import train
 from funnel_audit.model_store import library_key
 
 FUNNEL = ("awareness", "consideration", "decision", "conversion")

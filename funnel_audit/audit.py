@@ -61,6 +61,9 @@ class AuditOptions:
     conditional: bool = True
     branding: Branding = field(default_factory=Branding)
     template_dir: Path | None = None
+    # processes that read pages while the crawl fetches (0: read in the crawling process);
+    # folders are always read in-process
+    parsers: int = 1
 
 
 @dataclass
@@ -158,7 +161,8 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
         overrides = {page_key(ex.doc.url): ex.label for ex in load_labels(opts.labels)}
     site = folder.name if folder else site_key(target)
     settings = settings_summary(opts)
-    pipeline = PagePipeline(model, store, None, overrides)
+    pipeline = PagePipeline(model, store, None, overrides,
+                            parsers=opts.parsers if folder is None else 0)
     reuse = plan_reuse(store, target, resume=opts.resume, conditional=opts.conditional)
     notes: list[str] = [reuse.note] if reuse.note else []
     pipeline.prior = reuse.prior
@@ -177,13 +181,15 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
         if not pipeline.results:
             raise TargetError(f"no HTML pages found in {target}")
         result = _analyse(opts, pipeline, target, site, started, now(), settings,
-                          pipeline.model, today, notes, audit_id)
+                          pipeline.model_version, today, notes, audit_id)
     except BaseException as exc:
         if store is not None and audit_id is not None:
             pipeline.flush()
             status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
             store.finish_audit(audit_id, now(), status, error=str(exc)[:500] or status)
         raise
+    finally:
+        pipeline.close()
     if store is not None and audit_id is not None:
         store.set_topics(audit_id, {p.url: p.topic for p in result.pages if p.topic})
         store.record_findings(audit_id, result.gaps, result.calendar)
@@ -195,12 +201,20 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
 
 
 def _analyse(opts: AuditOptions, pipeline: PagePipeline, target: str, site: str, started: datetime,
-             finished: datetime, settings: dict[str, Any], model: StageModel, today: date,
+             finished: datetime, settings: dict[str, Any], model_version: str, today: date,
              notes: list[str], audit_id: int | None) -> AuditResult:
     urls = list(pipeline.topic_texts)
-    labels, topics = find_topics([pipeline.topic_texts[u] for u in urls])
+    name = opts.branding.client_name or site_name(pipeline.titles, site)
+    labels, topics = find_topics(pipeline.topic_texts.texts(urls), brand=name)
     topic_of = {u: topics[i].name for u, i in zip(urls, labels, strict=True)}
-    pages = tuple(replace(p, topic=topic_of.get(p.url, "")) for p in pipeline.results)
+    del urls, labels
+    # in place, so the pages are never held twice on big sites
+    results = pipeline.results
+    for i, page in enumerate(results):
+        results[i] = replace(page, topic=topic_of.get(page.url, ""))
+    pages = tuple(results)
+    results.clear()
+    del topic_of
     mix = stage_mix(pages, opts.target_mix)
     flow = analyse_links(pages, None if is_folder_target(target) else target)
     quality = content_quality(pages, today)
@@ -210,7 +224,6 @@ def _analyse(opts: AuditOptions, pipeline: PagePipeline, target: str, site: str,
         if p.topic:
             row = matrix[p.topic]
             row[p.stage.value] = row.get(p.stage.value, 0) + 1  # type: ignore[union-attr]
-    name = opts.branding.client_name or site_name(pipeline.titles, site)
     calendar = build_calendar(pages, mix, gaps, topics, site_name=name,
                               start=opts.start or next_monday(today), weeks=opts.weeks,
                               per_week=opts.per_week)
@@ -223,7 +236,7 @@ def _analyse(opts: AuditOptions, pipeline: PagePipeline, target: str, site: str,
         notes.append(f"{pipeline.js_pages} page(s) look JavaScript-rendered (little text, heavy "
                      "scripts): their labels rest on little evidence")
     return AuditResult(target=target, site=site, started_at=started, finished_at=finished,
-                       settings=settings, model_version=model.version, pages=pages, mix=mix,
+                       settings=settings, model_version=model_version, pages=pages, mix=mix,
                        gaps=gaps, calendar=calendar, topics=matrix, notes=tuple(notes),
                        audit_id=audit_id, link_flow={"onward_share": flow.onward_share,
                                                      "stage_links": flow.stage_links},

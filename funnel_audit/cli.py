@@ -6,6 +6,7 @@ other programs can call directly.
 
 from __future__ import annotations
 
+import functools
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -118,6 +119,9 @@ def cli(show_traceback: bool) -> None:
                    "Last-Modified from the last audit).")
 @click.option("--no-history", is_flag=True,
               help="Do not record this audit in the history database.")
+@click.option("--parsers", type=click.IntRange(0, 16), default=1, show_default=True,
+              help="Processes that read and classify pages while the crawl fetches; 0 reads "
+                   "them in the crawling process (one CPU core).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output; only the summary.")
 def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, concurrency: int,
           delay: float, timeout: float, user_agent: str | None, include_subdomains: bool,
@@ -126,7 +130,8 @@ def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, con
           start_date: str | None, labels: Path | None, model_path: Path | None,
           client_name: str, agency_name: str,
           logo: Path | None, accent: str, template_dir: Path | None, db_path: Path | None,
-          resume: bool, no_conditional: bool, no_history: bool, quiet: bool) -> None:
+          resume: bool, no_conditional: bool, no_history: bool, parsers: int,
+          quiet: bool) -> None:
     """Crawl TARGET (an http(s) URL or a static-site folder) and write the audit to --out."""
     from funnel_audit.audit import AuditOptions, run_audit
     from funnel_audit.crawl import DEFAULT_USER_AGENT, CrawlSettings
@@ -146,14 +151,18 @@ def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, con
                         target_mix=parse_target(target_mix) if target_mix else dict(DEFAULT_TARGET),
                         weeks=weeks, per_week=per_week, start=_parse_date(start_date),
                         labels=labels, branding=branding, template_dir=template_dir,
-                        resume=resume, conditional=not no_conditional)
+                        resume=resume, conditional=not no_conditional,
+                        parsers=parsers)
     if not quiet and model_path is None and not default_model_path().is_file():
         click.echo("Training the classifier from the shipped corpus (first run only, about a "
                    "minute) ...", err=True)
     store = None if no_history else HistoryStore(db_path or default_db_path())
     progress, close = _progress(quiet)
     try:
-        model = load_model(model_path) if model_path else default_model
+        model: Any = default_model
+        if model_path:
+            load_model(model_path)  # a bad file fails here, with its own message
+            model = functools.partial(load_model, model_path)  # loaded where pages are read
         outcome = run_audit(opts, model=model, store=store, progress=progress)
     finally:
         close()

@@ -1,8 +1,11 @@
 """The polite, concurrent crawler, and the reader for a local folder holding a static site.
 
 Fetching runs in `concurrency` worker threads with per-host spacing; only the calling thread
-touches the frontier and calls `on_page`, so the caller's code never runs concurrently. A failure
-on one page is data (`FetchedPage.error`); only what stops the whole crawl raises `CrawlError`.
+touches the frontier and calls `on_page`, so the caller's code never runs concurrently. `on_page`
+may return the page's links, or a Future of them when it hands parsing to another process: the
+crawl then goes on fetching while pages are parsed, and yields each page once its links are known.
+A failure on one page is data (`FetchedPage.error`); only what stops the whole crawl raises
+`CrawlError`.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ __all__ = [
 
 DEFAULT_USER_AGENT = f"funnel-audit/{__version__} (+https://github.com/funnel-audit/funnel-audit)"
 
-OnPage = Callable[[FetchedPage], Iterable[str]]
+OnPage = Callable[[FetchedPage], "Iterable[str] | Future[Iterable[str]]"]
+PARSE_BACKLOG = 2  # pages waiting for a parser, per unit of concurrency: bounds held HTML
 
 
 @dataclass(frozen=True)
@@ -312,11 +316,13 @@ class Crawler:
     def _run(self, pool: ThreadPoolExecutor, on_page: OnPage | None) -> Iterator[FetchedPage]:
         settings = self.settings
         in_flight: dict[Future[FetchedPage], int] = {}
+        parsing: dict[Future[Iterable[str]], FetchedPage] = {}
         submitted, sequence = 1, 0  # the start page counts
         while True:
             while (
                 self._frontier
                 and len(in_flight) < settings.concurrency
+                and len(parsing) < PARSE_BACKLOG * settings.concurrency
                 and submitted < settings.max_pages
             ):
                 url, depth = self._frontier.pop()
@@ -336,32 +342,69 @@ class Crawler:
                 in_flight[future] = sequence
                 sequence += 1
                 submitted += 1
-            if not in_flight:
+            if not in_flight and not parsing:
                 break
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in sorted(done, key=in_flight.__getitem__):
+            done, _ = wait([*in_flight, *parsing], return_when=FIRST_COMPLETED)
+            fetched = sorted((f for f in done if f in in_flight), key=in_flight.__getitem__)
+            for future in fetched:
                 del in_flight[future]
                 page = future.result()
                 if dedup_key(page.final_url) in self._yielded:
                     submitted -= 1  # a redirect to a page already crawled
                     self._duplicates += 1
                     continue
-                yield self._deliver(page, on_page, queued=len(in_flight))
+                links = self._accept(page, on_page)
+                if isinstance(links, Future):
+                    parsing[links] = page
+                else:
+                    yield self._finish(page, links, queued=len(in_flight))
+            for future in done:
+                if future in parsing:
+                    page = parsing.pop(future)
+                    yield self._finish(page, self._parsed_links(future, page, on_page),
+                                       queued=len(in_flight) + len(parsing))
         if self._frontier:
             self.notes.append(
                 f"stopped at max_pages={settings.max_pages}; "
                 f"{len(self._frontier)} discovered URL(s) not crawled"
             )
 
+    def _parsed_links(self, future: Future[Iterable[str]], page: FetchedPage,
+                      on_page: OnPage | None) -> Iterable[str] | None:
+        """A parser's answer; if the parser failed, `on_page` is asked again (it parses the page
+        itself once its parser is gone), so no page's links are lost."""
+        try:
+            return future.result()
+        except Exception:  # noqa: BLE001 - any parser failure falls back to parsing here
+            again = on_page(page) if on_page is not None else None
+            return again.result() if isinstance(again, Future) else again
+
     def _deliver(self, page: FetchedPage, on_page: OnPage | None, queued: int = 0) -> FetchedPage:
         """Record a finished page, enqueue its links, report progress; returns it for yielding."""
+        links = self._accept(page, on_page)
+        if isinstance(links, Future):
+            links = self._parsed_links(links, page, on_page)
+        return self._finish(page, links, queued)
+
+    def _accept(self, page: FetchedPage, on_page: OnPage | None
+                ) -> Iterable[str] | Future[Iterable[str]] | None:
+        """Mark a fetched page as crawled and start reading its links."""
         self._yielded.update({dedup_key(page.url), dedup_key(page.final_url)})
         self._frontier.mark_seen(page.final_url)
+        if not page.ok:
+            return None
+        if on_page is None:
+            return extract_hrefs(page.html or "", self.settings.max_links_per_page)
+        return on_page(page)
+
+    def _finish(self, page: FetchedPage, links: Iterable[str] | None,
+                queued: int = 0) -> FetchedPage:
+        """Enqueue a page's links and report progress; returns the page for yielding."""
         self._done += 1
         if page.error is not None:
             self._errors += 1
         if page.ok:
-            self._enqueue_links(page, on_page)
+            self._frontier.add_links(page.final_url, page.html or "", links or (), page.depth + 1)
         elif page.not_modified:
             prior = self._known.get(dedup_key(page.url))
             if prior is not None:
@@ -377,12 +420,6 @@ class Crawler:
                 )
             )
         return page
-
-    def _enqueue_links(self, page: FetchedPage, on_page: OnPage | None) -> None:
-        html = page.html or ""
-        limit = self.settings.max_links_per_page
-        hrefs = on_page(page) if on_page is not None else extract_hrefs(html, limit)
-        self._frontier.add_links(page.final_url, html, hrefs, page.depth + 1)
 
     def _finish_notes(self) -> None:
         self.notes.extend(self._frontier.notes())

@@ -1,49 +1,63 @@
-"""Extract, classify and commit pages as the crawl yields them.
+"""Read, classify and commit pages as the crawl yields them.
 
-Each fetched page is extracted at once and classified in batches; batches are committed to the
-history database every BATCH pages or FLUSH_SECONDS, so a run killed later keeps them. Only a
-compact PageResult (and a short topic text) stays in memory per page.
+Each fetched page is read (extracted and classified, `reading.py`) as soon as it arrives, in a
+parser process when one is given, so fetching and parsing use both cores. Results are committed
+to the history database every BATCH pages or FLUSH_SECONDS, so a run killed later keeps them. Only
+a compact PageResult stays in memory per page; topic texts wait on disk (`spool.py`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import replace
-from typing import Any
 from urllib.parse import urlsplit
 
 from funnel_audit.boilerplate import RepeatedLines
-from funnel_audit.classify import StageModel
-from funnel_audit.extract import extract
-from funnel_audit.features import doc_from_page
+from funnel_audit.classify import Prediction, StageModel
 from funnel_audit.history import HistoryStore
 from funnel_audit.linkflow import page_key
 from funnel_audit.models import FetchedPage, PageResult, PageText, Stage
+from funnel_audit.reading import (
+    ModelSource,
+    ParserGone,
+    ParserProcess,
+    Reading,
+    load,
+    read_page,
+)
+from funnel_audit.spool import TextSpool
 from funnel_audit.topics import topic_text
 from funnel_audit.urls import InvalidURLError, normalize_url
+
+__all__ = ["ModelSource", "PagePipeline"]
 
 BATCH = 64
 FLUSH_SECONDS = 2.0
 MAX_LINK_CACHE = 500_000
-ModelSource = StageModel | Callable[[], StageModel]
 
 
 class PagePipeline:
-    """Extract, classify and store pages as the crawl yields them."""
+    """Read, classify and store pages as the crawl yields them."""
 
     def __init__(self, model: ModelSource, store: HistoryStore | None, audit_id: int | None,
-                 overrides: dict[str, str]) -> None:
+                 overrides: dict[str, str], *, parsers: int = 0) -> None:
         self._model_source = model
         self._model: StageModel | None = model if isinstance(model, StageModel) else None
+        self._model_version: str | None = None
+        self._parsers = [ParserProcess(model) for _ in range(parsers)]
+        self._turn = 0
         self.store = store
         self.audit_id = audit_id
         self.overrides = overrides
-        self.texts: dict[str, PageText] = {}
-        self.pending: list[tuple[FetchedPage, PageText | None, tuple[PageResult, str] | None]] = []
+        self.readings: dict[str, Reading | str] = {}  # a str says why a page could not be read
+        self._retry: set[str] = set()
+        self.pending: list[tuple[FetchedPage, Reading | None, tuple[PageResult, str] | None]] = []
         self.results: list[PageResult] = []
-        self.topic_texts: dict[str, str] = {}
+        self.topic_texts = TextSpool()
         self.titles: list[str] = []
         self.canonicals: set[str] = set()
         self.duplicates = 0
@@ -70,18 +84,61 @@ class PagePipeline:
                 self._keys[url] = key
         return key
 
+    def close(self) -> None:
+        """Stop the parser process and release the on-disk text spool (the OS also removes it
+        if the process dies)."""
+        for parser in self._parsers:
+            parser.close()
+        self._parsers = []
+        self.topic_texts.close()
+
     @property
     def model(self) -> StageModel:
         """Loaded on first use, so a start page that fails costs no model load."""
         if self._model is None:
-            source = self._model_source
-            self._model = source if isinstance(source, StageModel) else source()
+            self._model = load(self._model_source)
         return self._model
 
-    def on_page(self, page: FetchedPage) -> Sequence[str]:
-        text = extract(page)
-        self.texts[page.url] = text
-        return text.links
+    @property
+    def model_version(self) -> str:
+        """The version of the model that read the pages (the parser process reports it)."""
+        return self._model_version or self.model.version
+
+    def on_page(self, page: FetchedPage) -> Sequence[str] | Future[Sequence[str]]:
+        """Start reading a page; returns its links, or a Future of them from the parser."""
+        while self._parsers and page.url not in self._retry:
+            self._turn = (self._turn + 1) % len(self._parsers)
+            parser = self._parsers[self._turn]
+            try:
+                reading = parser.submit(page)
+            except ParserGone:
+                # it died (killed, out of memory): the others, or this process, read from now on
+                parser.close()
+                self._parsers.remove(parser)
+            else:
+                links: Future[Sequence[str]] = Future()
+                reading.add_done_callback(functools.partial(self._keep, page.url, links=links))
+                return links
+        reading_here = self._read_here(page)
+        self.readings[page.url] = reading_here
+        return reading_here.text.links if isinstance(reading_here, Reading) else ()
+
+    def _read_here(self, page: FetchedPage) -> Reading | str:
+        """Read a page in this process; a page that breaks the reader is reported, not fatal."""
+        try:
+            return read_page(page, self.model, self.repeated)
+        except Exception as exc:  # noqa: BLE001 - one broken page never stops an audit
+            return f"could not read the page: {type(exc).__name__}: {str(exc)[:200]}"
+
+    def _keep(self, url: str, done: Future[Reading], *, links: Future[Sequence[str]]) -> None:
+        try:
+            reading = done.result()
+        except BaseException as exc:  # noqa: BLE001 - the crawler asks again; read here then
+            self._retry.add(url)
+            links.set_exception(exc)
+            return
+        self.readings[url] = reading
+        links.set_result(reading.text.links)
 
     def preload(self, rows: Sequence[tuple[PageResult, str]]) -> None:
         """Pages a resumed audit already committed: kept as they are, never fetched again."""
@@ -102,13 +159,14 @@ class PagePipeline:
             if self._flush_due():
                 self.flush()
             return
-        text = self.texts.pop(page.url, None)
-        if text is None and page.ok:
-            text = extract(page)
-        if text is not None:
-            main = self.repeated.filter(text.main_text)
-            if main != text.main_text:
-                text = replace(text, main_text=main)
+        reading = self.readings.pop(page.url, None)
+        if reading is None and page.ok:
+            reading = self._read_here(page)
+        if isinstance(reading, str):
+            page, reading = replace(page, error=reading), None
+        if reading is not None:
+            self._model_version = reading.model_version
+        text = reading.text if reading is not None else None
         if text is not None and text.canonical:
             canon = page_key(text.canonical)
             own = page_key(page.final_url or page.url)
@@ -117,7 +175,7 @@ class PagePipeline:
                 self.duplicates += 1
                 return
             self.canonicals.add(canon)
-        self.pending.append((page, text, None))
+        self.pending.append((replace(page, html=None), reading, None))
         if self._flush_due():
             self.flush()
 
@@ -130,14 +188,14 @@ class PagePipeline:
         self._last_flush = time.monotonic()
         if not self.pending:
             return
-        readable = [t for _, t, _ in self.pending if t is not None]
-        preds = iter(self.model.predict([doc_from_page(t) for t in readable]) if readable else ())
         batch: list[PageResult] = []
-        for page, text, reused in self.pending:
+        for page, reading, reused in self.pending:
             if reused is not None:
                 batch.append(self._reuse(page, *reused))
+            elif reading is not None:
+                batch.append(self._result(page, reading.text, reading.prediction))
             else:
-                batch.append(self._result(page, text, next(preds) if text is not None else None))
+                batch.append(self._failure(page))
         self.pending = []
         self.results.extend(batch)
         if self.store is not None and self.audit_id is not None:
@@ -157,12 +215,14 @@ class PagePipeline:
         return replace(prior, depth=page.depth, etag=page.etag or prior.etag,
                        last_modified=page.last_modified or prior.last_modified)
 
-    def _result(self, page: FetchedPage, text: PageText | None, pred: Any) -> PageResult:
-        if text is None or pred is None:
-            return PageResult(url=page.url, status=page.status, error=page.error or "no content",
-                              depth=page.depth, content_type=page.content_type, title="",
-                              word_count=0, stage=None, confidence=0.0, reasons=(),
-                              needs_review=False, label_source="none", lastmod=page.lastmod)
+    @staticmethod
+    def _failure(page: FetchedPage) -> PageResult:
+        return PageResult(url=page.url, status=page.status, error=page.error or "no content",
+                          depth=page.depth, content_type=page.content_type, title="",
+                          word_count=0, stage=None, confidence=0.0, reasons=(),
+                          needs_review=False, label_source="none", lastmod=page.lastmod)
+
+    def _result(self, page: FetchedPage, text: PageText, pred: Prediction) -> PageResult:
         manual = self.overrides.get(page_key(page.url))
         if manual:
             stage, confidence, reasons, source, review = Stage(manual), 1.0, ("manual label",), \

@@ -151,8 +151,16 @@ def test_sigkill_loses_nothing_committed_and_resume_finishes(tmp_path: Path,
                     except sqlite3.OperationalError:
                         committed = 0
         assert proc.poll() is None and committed >= 8, "the audit should still be running"
+        parsers = _children(proc.pid)
+        assert parsers, "the crawl reads pages in a parser process"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
+        gone_by = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() for pid in parsers) and \
+                time.monotonic() < gone_by:
+            time.sleep(0.1)
+        assert not [pid for pid in parsers if Path(f"/proc/{pid}").exists()], \
+            "a parser process outlived its killed parent"
         with sqlite3.connect(db) as conn:
             kept = {r[0] for r in conn.execute("SELECT url FROM pages")}
             status = conn.execute("SELECT status FROM audits").fetchone()[0]
@@ -170,3 +178,17 @@ def test_sigkill_loses_nothing_committed_and_resume_finishes(tmp_path: Path,
     assert len(rows) == len(set(rows)) >= 37
     refetched = {url.rstrip("/") + path for path, _ in log} & kept
     assert not refetched, refetched
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines()
+                          if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.append(int(status.parent.name))
+    return found

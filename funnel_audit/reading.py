@@ -1,0 +1,181 @@
+"""Read a fetched page: extract it, drop site-wide repeated text, classify it.
+
+This is most of an audit's CPU time (HTML parsing above all), so on a crawl it runs in a separate
+process (`ParserProcess`) while the crawler keeps fetching: with two cores, the whole audit runs
+about as fast as fetching alone. One process, not several, because the repeated-text filter learns
+from every page of the site in turn.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import signal
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection
+from typing import Any
+
+from funnel_audit.boilerplate import RepeatedLines
+from funnel_audit.classify import Prediction, StageModel
+from funnel_audit.extract import extract
+from funnel_audit.features import doc_from_page
+from funnel_audit.models import FetchedPage, PageText
+
+ModelSource = Any  # a StageModel, or a picklable callable returning one (loaded where it is used)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What reading a page gives: its text (site-wide lines removed) and the model's verdict."""
+
+    text: PageText
+    prediction: Prediction
+    model_version: str
+
+
+def load(model: ModelSource) -> StageModel:
+    return model if isinstance(model, StageModel) else model()
+
+
+def read_page(page: FetchedPage, model: StageModel, repeated: RepeatedLines) -> Reading:
+    text = extract(page)
+    main = repeated.filter(text.main_text)
+    if main != text.main_text:
+        text = replace(text, main_text=main)
+    prediction = model.predict([doc_from_page(text)])[0]
+    return Reading(text, prediction, model.version)
+
+
+# -- the parser process --------------------------------------------------------------------------
+class ParserGone(RuntimeError):
+    """The parser process has stopped (killed, out of memory, or its model failed to load)."""
+
+
+def _serve(tasks: Connection, results: Connection, parent: int) -> None:
+    """The worker: read pages in the order they come, until told to stop or the parent dies.
+    The model comes as the first message, not with the process's start-up arguments: CPython
+    writes those while holding the pipe's other end, so a child that dies while a large payload
+    is written would block the parent for ever."""
+    # Ctrl-C is the parent's to handle: it stops the crawl and then shuts this process down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    try:
+        loaded = load(tasks.recv())
+    except (EOFError, OSError):
+        return
+    except Exception as exc:  # noqa: BLE001 - reported; the parent reads pages itself instead
+        results.send((-1, None, f"{type(exc).__name__}: {exc}"))
+        return
+    repeated = RepeatedLines()
+    while True:
+        try:
+            item = tasks.recv()
+        except (EOFError, OSError):
+            return
+        if item is None:
+            return
+        ident, page = item
+        try:
+            results.send((ident, read_page(page, loaded, repeated), None))
+        except Exception as exc:  # noqa: BLE001 - one broken page never stops the others
+            results.send((ident, None, f"{type(exc).__name__}: {str(exc)[:200]}"))
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A parent killed with SIGKILL cannot shut us down; never outlive it."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+class ParserProcess:
+    """One worker process that reads pages in the order they are submitted.
+
+    Pages go over a pipe as soon as they are submitted (a sender thread pickles them, so the
+    crawl never waits on the pipe) and readings come back on another, where a reader thread
+    completes their Futures. A worker that dies fails every page it held with `ParserGone`."""
+
+    def __init__(self, model: ModelSource) -> None:
+        context = multiprocessing.get_context("spawn")  # never fork a process running threads
+        task_out, task_in = context.Pipe(duplex=False)
+        result_out, result_in = context.Pipe(duplex=False)
+        self._process = context.Process(target=_serve, name="funnel-audit-parser", daemon=True,
+                                        args=(task_out, result_in, os.getpid()))
+        self._process.start()
+        task_out.close()
+        result_in.close()
+        self._tasks, self._results = task_in, result_out
+        self._futures: dict[int, Future[Reading]] = {}
+        self._lock = threading.Lock()
+        self._next = 0
+        self._gone: str | None = None
+        self._outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._outbox.put(model)
+        self._sender = threading.Thread(target=self._send, name="funnel-parser-send", daemon=True)
+        self._reader = threading.Thread(target=self._read, name="funnel-parser-read", daemon=True)
+        self._sender.start()
+        self._reader.start()
+
+    def submit(self, page: FetchedPage) -> Future[Reading]:
+        future: Future[Reading] = Future()
+        with self._lock:
+            if self._gone is not None:
+                raise ParserGone(self._gone)
+            ident = self._next
+            self._next += 1
+            self._futures[ident] = future
+        self._outbox.put((ident, page))
+        return future
+
+    def _send(self) -> None:
+        while True:
+            item = self._outbox.get()
+            try:
+                self._tasks.send(item)
+            except (OSError, ValueError):
+                self._fail("the parser process stopped")
+                return
+            if item is None:
+                return
+
+    def _read(self) -> None:
+        while True:
+            try:
+                ident, reading, error = self._results.recv()
+            except (EOFError, OSError):
+                self._fail("the parser process stopped")
+                return
+            if ident < 0:
+                self._fail(f"the parser process could not start: {error}")
+                return
+            with self._lock:
+                future = self._futures.pop(ident, None)
+            if future is None:
+                continue
+            if error is None:
+                future.set_result(reading)
+            else:
+                future.set_exception(RuntimeError(error))
+
+    def _fail(self, why: str) -> None:
+        with self._lock:
+            self._gone = self._gone or why
+            pending, self._futures = self._futures, {}
+        for future in pending.values():
+            future.set_exception(ParserGone(why))
+
+    def close(self) -> None:
+        self._outbox.put(None)
+        self._sender.join(timeout=5)
+        self._process.join(timeout=5)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(timeout=5)
+        self._tasks.close()
+        self._reader.join(timeout=5)
+        self._results.close()
+        self._fail("the parser process was closed")

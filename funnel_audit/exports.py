@@ -150,8 +150,23 @@ def audit_to_dict(result: AuditResult) -> dict[str, Any]:
 
 
 def write_audit_json(result: AuditResult, path: Path) -> None:
+    """The same document as `audit_to_dict`, written a page at a time (one page per line), so a
+    20,000-page audit is never held twice in memory as plain dicts."""
+    head = {f.name: _plain(getattr(result, f.name))
+            for f in dataclasses.fields(result) if f.name != "pages"}
+    head |= {"format": AUDIT_FORMAT, "tool_version": __version__}
+
+    def encode(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
     with path.open("w", encoding="utf-8") as handle:
-        json.dump(audit_to_dict(result), handle, ensure_ascii=False, indent=1, allow_nan=False)
+        handle.write("{\n")
+        for key, value in head.items():
+            handle.write(f" {encode(key)}: {encode(value)},\n")
+        handle.write(' "pages": [')
+        for i, page in enumerate(result.pages):
+            handle.write(("\n  " if i == 0 else ",\n  ") + encode(_plain(page)))
+        handle.write("\n ]\n}\n")
 
 
 class _Malformed(ValueError):

@@ -52,6 +52,9 @@ def test_audit_json_round_trips_to_an_equal_result(audited: Path) -> None:
     result = read_audit_json(audited / "audit.json")
     assert result.pages and result.calendar and result.mix
     assert audit_from_dict(audit_to_dict(result)) == result
+    # the streamed file holds exactly the document audit_to_dict describes
+    on_disk = json.loads((audited / "audit.json").read_text(encoding="utf-8"))
+    assert on_disk == json.loads(json.dumps(audit_to_dict(result)))
 
 
 def _broken(audited: Path, tmp_path: Path, edit) -> Path:  # noqa: ANN001

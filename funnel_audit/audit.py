@@ -38,6 +38,7 @@ from funnel_audit.linkflow import analyse_links, page_key
 from funnel_audit.models import AuditResult, FetchedPage, Stage
 from funnel_audit.pipeline import ModelSource, PagePipeline
 from funnel_audit.plan import DEFAULT_PER_WEEK, DEFAULT_WEEKS, build_calendar, next_monday
+from funnel_audit.reading import default_parsers
 from funnel_audit.report import Branding, render_report
 from funnel_audit.reuse import plan_reuse
 from funnel_audit.since_last import since_last
@@ -61,9 +62,9 @@ class AuditOptions:
     conditional: bool = True
     branding: Branding = field(default_factory=Branding)
     template_dir: Path | None = None
-    # processes that read pages while the crawl fetches (0: read in the crawling process);
-    # folders are always read in-process
-    parsers: int = 1
+    # processes that read pages while the crawl fetches (0: read in the crawling process;
+    # None: one per CPU up to three); folders are always read in-process
+    parsers: int | None = None
 
 
 @dataclass
@@ -162,7 +163,8 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
     site = folder.name if folder else site_key(target)
     settings = settings_summary(opts)
     pipeline = PagePipeline(model, store, None, overrides,
-                            parsers=opts.parsers if folder is None else 0)
+                            parsers=0 if folder is not None else
+                            default_parsers() if opts.parsers is None else opts.parsers)
     reuse = plan_reuse(store, target, resume=opts.resume, conditional=opts.conditional)
     notes: list[str] = [reuse.note] if reuse.note else []
     pipeline.prior = reuse.prior
@@ -178,6 +180,7 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
         for page in _pages(opts, folder, pipeline, progress, notes, reuse.known):
             pipeline.add(page)
         pipeline.flush()
+        pipeline.stop_parsers()  # their memory is free for the analysis
         if not pipeline.results:
             raise TargetError(f"no HTML pages found in {target}")
         result = _analyse(opts, pipeline, target, site, started, now(), settings,

@@ -119,9 +119,10 @@ def cli(show_traceback: bool) -> None:
                    "Last-Modified from the last audit).")
 @click.option("--no-history", is_flag=True,
               help="Do not record this audit in the history database.")
-@click.option("--parsers", type=click.IntRange(0, 16), default=1, show_default=True,
-              help="Processes that read and classify pages while the crawl fetches; 0 reads "
-                   "them in the crawling process (one CPU core).")
+@click.option("--parsers", type=click.IntRange(0, 16), default=None,
+              help="Processes that read and classify pages while the crawl fetches, ~100 MB "
+                   "each [default: one per CPU, up to 3]; 0 reads them in the crawling process "
+                   "(one CPU core, least memory).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output; only the summary.")
 def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, concurrency: int,
           delay: float, timeout: float, user_agent: str | None, include_subdomains: bool,
@@ -130,7 +131,7 @@ def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, con
           start_date: str | None, labels: Path | None, model_path: Path | None,
           client_name: str, agency_name: str,
           logo: Path | None, accent: str, template_dir: Path | None, db_path: Path | None,
-          resume: bool, no_conditional: bool, no_history: bool, parsers: int,
+          resume: bool, no_conditional: bool, no_history: bool, parsers: int | None,
           quiet: bool) -> None:
     """Crawl TARGET (an http(s) URL or a static-site folder) and write the audit to --out."""
     from funnel_audit.audit import AuditOptions, run_audit

@@ -84,12 +84,15 @@ class PagePipeline:
                 self._keys[url] = key
         return key
 
-    def close(self) -> None:
-        """Stop the parser process and release the on-disk text spool (the OS also removes it
-        if the process dies)."""
+    def stop_parsers(self) -> None:
         for parser in self._parsers:
             parser.close()
         self._parsers = []
+
+    def close(self) -> None:
+        """Stop the parser processes and release the on-disk text spool (the OS also removes it
+        if the process dies)."""
+        self.stop_parsers()
         self.topic_texts.close()
 
     @property

@@ -35,3 +35,18 @@ def test_filter_only_removes_lines(pages: list[str]) -> None:
         original = text.split("\n")
         it = iter(original)
         assert all(any(line == o for o in it) for line in kept)
+
+
+def test_memory_is_bounded_and_site_wide_lines_survive_pruning() -> None:
+    from funnel_audit import boilerplate
+
+    tracker = RepeatedLines()
+    banner = "Talk to a plumber today about your boiler"
+    for i in range(600):
+        unique = "\n".join(f"line {i} {j} only on this one page" for j in range(200))
+        out = tracker.filter(f"{unique}\n{banner}")
+        assert len(tracker.counts) <= boilerplate.MAX_LINES
+        if i >= 4:
+            assert banner not in out
+        assert f"line {i} 0 only" in out
+    assert tracker.counts[RepeatedLines._key(banner)] == 600

@@ -52,7 +52,7 @@ class _Vocabulary:
         hashes = np.fromiter(map(hash, terms), dtype=np.int64, count=len(terms))
         order = np.argsort(hashes, kind="stable")
         self.hashes = hashes[order]
-        self.columns = (order + start).astype(np.int64)
+        self.columns = (order + start).astype(np.int32)
         self.exact: dict[str, int] | None = None
         if len(self.hashes) > 1 and bool(np.any(self.hashes[1:] == self.hashes[:-1])):
             self.exact = {t: i + start for i, t in enumerate(terms)}
@@ -100,7 +100,7 @@ class StageModel:
         for field in self.fields:
             terms = field.terms.decode("utf-8").split("\n") if field.terms else []
             self._vocab.append(_Vocabulary(terms, start))
-            self._idf.append(np.asarray(field.idf, dtype=np.float64))
+            self._idf.append(np.asarray(field.idf, dtype=np.float32))  # as stored
             if terms:
                 raw = np.frombuffer(field.terms, dtype=np.uint8)
                 offsets.append(np.concatenate(([0], np.flatnonzero(raw == 10) + 1)))
@@ -108,8 +108,8 @@ class StageModel:
             del terms
         self.n_features = start
         # where each term starts in its field's blob (it ends at the next one's start, less 1)
-        self._offsets = np.concatenate(offsets).astype(np.int64) if offsets else \
-            np.empty(0, dtype=np.int64)
+        self._offsets = np.concatenate(offsets).astype(np.int32) if offsets else \
+            np.empty(0, dtype=np.int32)
         self._weights = np.array([weight for _, _, weight in FIELDS], dtype=np.float64)
         self._idf_all = np.concatenate(self._idf) if self._idf else np.empty(0)
         self._field_starts = np.array([v.start for v in self._vocab], dtype=np.int64)
@@ -164,7 +164,7 @@ class StageModel:
         if not found.size:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
         cols, counts = np.unique(found, return_counts=True)
-        vals = (1.0 + np.log(counts)) * self._idf_all[cols]
+        vals = (1.0 + np.log(counts)) * self._idf_all[cols].astype(np.float64)
         field = self._field_starts.searchsorted(cols, side="right") - 1
         norms = np.sqrt(np.bincount(field, weights=vals * vals, minlength=len(FIELDS)))
         scale = np.divide(self._weights, norms, out=np.zeros(len(FIELDS)), where=norms > 0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future
@@ -231,7 +232,9 @@ class PagePipeline:
             stage, confidence, reasons, source, review = Stage(manual), 1.0, ("manual label",), \
                 "manual", False
         else:
-            stage, confidence, reasons = Stage(pred.label), pred.confidence, pred.reasons
+            # the same few hundred reason strings recur on every page: share one copy of each
+            stage, confidence = Stage(pred.label), pred.confidence
+            reasons = tuple(sys.intern(r) for r in pred.reasons)
             source, review = "model", pred.needs_review
         if text.js_rendered:
             self.js_pages += 1

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from funnel_audit.classify import StageModel
 from funnel_audit.corpus import load_labels
 from funnel_audit.crawl import Crawler, CrawlProgress, CrawlSettings, KnownPage, read_folder
 from funnel_audit.errors import OutputError, TargetError
@@ -247,7 +246,7 @@ def _analyse(opts: AuditOptions, pipeline: PagePipeline, target: str, site: str,
 
 
 def _model_version(model: ModelSource) -> str:
-    return model.version if isinstance(model, StageModel) else "pending"
+    return str(model.version) if hasattr(model, "predict") else "pending"
 
 
 def settings_summary(opts: AuditOptions) -> dict[str, Any]:

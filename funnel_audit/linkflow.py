@@ -11,8 +11,6 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from funnel_audit.models import Gap, PageResult, Stage
 from funnel_audit.urls import InvalidURLError, dedup_key, normalize_url
 
@@ -47,6 +45,8 @@ def analyse_links(pages: Sequence[PageResult], start_url: str | None = None) -> 
 
     The link graph is held as two integer arrays (source, target) rather than a set per page:
     on a 20,000-page site with 50 links a page that is 8 MB instead of about 80."""
+    import numpy as np  # here: the crawling process imports this module but needs NumPy only now
+
     cache: dict[str, str] = {}
 
     def key_cache(url: str) -> str:

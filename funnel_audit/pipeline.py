@@ -15,10 +15,10 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from funnel_audit.boilerplate import RepeatedLines
-from funnel_audit.classify import Prediction, StageModel
 from funnel_audit.history import HistoryStore
 from funnel_audit.linkflow import page_key
 from funnel_audit.models import FetchedPage, PageResult, PageText, Stage
@@ -34,6 +34,9 @@ from funnel_audit.spool import TextSpool
 from funnel_audit.topics import topic_text
 from funnel_audit.urls import InvalidURLError, normalize_url
 
+if TYPE_CHECKING:
+    from funnel_audit.classify import Prediction, StageModel
+
 __all__ = ["ModelSource", "PagePipeline"]
 
 BATCH = 64
@@ -47,9 +50,14 @@ class PagePipeline:
     def __init__(self, model: ModelSource, store: HistoryStore | None, audit_id: int | None,
                  overrides: dict[str, str], *, parsers: int = 0) -> None:
         self._model_source = model
-        self._model: StageModel | None = model if isinstance(model, StageModel) else None
+        self._model: StageModel | None = model if hasattr(model, "predict") else None
         self._model_version: str | None = None
-        self._parsers = [ParserProcess(model) for _ in range(parsers)]
+        self._parsers: list[ParserProcess] = []
+        for _ in range(parsers):
+            try:
+                self._parsers.append(ParserProcess(model))
+            except ParserGone:
+                break  # no processes to be had here: read pages in this one
         self._turn = 0
         self.store = store
         self.audit_id = audit_id

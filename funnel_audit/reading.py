@@ -10,22 +10,25 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import multiprocessing
 import os
 import queue
 import signal
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from funnel_audit.boilerplate import RepeatedLines
-from funnel_audit.classify import Prediction, StageModel
 from funnel_audit.extract import extract
 from funnel_audit.features import doc_from_page
 from funnel_audit.models import FetchedPage, PageText
+
+if TYPE_CHECKING:  # the crawling process never needs NumPy while parsers read its pages
+    from funnel_audit.classify import Prediction, StageModel
 
 ModelSource = Any  # a StageModel, or a picklable callable returning one (loaded where it is used)
 
@@ -40,7 +43,8 @@ class Reading:
 
 
 def load(model: ModelSource) -> StageModel:
-    return model if isinstance(model, StageModel) else model()
+    """The model itself, or what a model source (a callable) loads."""
+    return model if hasattr(model, "predict") else model()
 
 
 def read_page(page: FetchedPage, model: StageModel, repeated: RepeatedLines) -> Reading:
@@ -105,6 +109,11 @@ def default_parsers() -> int:
     return 0 if cpus < 2 else min(cpus, 3)
 
 
+def serve_fds(tasks: int, results: int, parent: int) -> None:
+    """Entry point of a parser process started by `ParserProcess`: its two pipe ends."""
+    _serve(Connection(tasks, writable=False), Connection(results, readable=False), parent)
+
+
 def _exit_with_parent(parent: int) -> None:
     """A parent killed with SIGKILL cannot shut us down; never outlive it."""
     while os.getppid() == parent:
@@ -120,15 +129,25 @@ class ParserProcess:
     completes their Futures. A worker that dies fails every page it held with `ParserGone`."""
 
     def __init__(self, model: ModelSource) -> None:
-        context = multiprocessing.get_context("spawn")  # never fork a process running threads
-        task_out, task_in = context.Pipe(duplex=False)
-        result_out, result_in = context.Pipe(duplex=False)
-        self._process = context.Process(target=_serve, name="funnel-audit-parser", daemon=True,
-                                        args=(task_out, result_in, os.getpid()))
-        self._process.start()
-        task_out.close()
-        result_in.close()
-        self._tasks, self._results = task_in, result_out
+        # A fresh interpreter (never a fork of a process running threads), started directly
+        # rather than through multiprocessing, which would add a resource-tracker process.
+        task_read, task_write = os.pipe()
+        result_read, result_write = os.pipe()
+        code = (f"from funnel_audit.reading import serve_fds; "
+                f"serve_fds({task_read}, {result_write}, {os.getpid()})")
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", code], pass_fds=(task_read, result_write),
+                stdin=subprocess.DEVNULL, env=env)
+        except OSError as exc:
+            for fd in (task_read, task_write, result_read, result_write):
+                os.close(fd)
+            raise ParserGone(f"cannot start a parser process: {exc}") from exc
+        os.close(task_read)
+        os.close(result_write)
+        self._tasks = Connection(task_write, readable=False)
+        self._results = Connection(result_read, writable=False)
         self._futures: dict[int, Future[Reading]] = {}
         self._lock = threading.Lock()
         self._next = 0
@@ -191,10 +210,11 @@ class ParserProcess:
     def close(self) -> None:
         self._outbox.put(None)
         self._sender.join(timeout=5)
-        self._process.join(timeout=5)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join(timeout=5)
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(timeout=5)
         self._tasks.close()
         self._reader.join(timeout=5)
         self._results.close()

@@ -113,7 +113,7 @@ def test_an_audit_survives_its_parser_being_killed(slow_site: str, tmp_path: Pat
                 except OSError:
                     continue
                 command = Path(status.parent, "cmdline").read_bytes()
-                if f"PPid:\t{me}\n" in text and b"--multiprocessing-fork" in command:
+                if f"PPid:\t{me}\n" in text and b"serve_fds" in command:
                     os.kill(int(status.parent.name), signal.SIGKILL)
                     killed.append(int(status.parent.name))
 

@@ -1,0 +1,422 @@
+"""TF-IDF and k-means for `topics.py`, in NumPy.
+
+Words get integer ids and two-word phrases integer codes, so a site's phrases are counted in
+arrays rather than as millions of strings; rows are sparse and handled in chunks, so no dense
+pages x terms matrix is ever built. Big sites are fitted on an even sample of pages and every
+other page is then assigned to its nearest centre.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from funnel_audit import topics as settings
+from funnel_audit.topics import MAX_TOPICS, Topic
+
+_MAX_TERMS = 20_000
+_CHUNK = 1_000  # rows (or texts) handled at a time, which bounds temporary memory
+_DROP = -2  # word id of a stop word
+_UNKNOWN = -1  # word id of a word the vocabulary was not fitted on
+_N_INIT = 5
+_MAX_ITER = 100
+
+# Function words, grouped by kind. Tokens shorter than three letters never reach the list, but the
+# short words are kept so that it reads as a whole. Contractions split at the apostrophe, so their
+# stems ("doesn", "wouldn") are listed as well.
+_FUNCTION_WORDS = """
+    the a an this that these those such same own other others another certain
+    all any both each either every neither no none nor some half whole
+    i me my mine myself we us our ours ourselves you your yours yourself yourselves
+    he him his himself she her hers herself it its itself they them their theirs themselves
+    one ones oneself anyone anybody anything anywhere someone somebody something somewhere
+    everyone everybody everything everywhere nobody nothing nowhere noone elsewhere
+    who whom whose which what whatever whoever whomever whichever
+    when whenever where wherever whereas whereby wherein whereupon whereafter why how however
+    here hereby herein hereafter hereupon there thereby therein thereafter thereupon thence
+    be am is are was were been being have has had having do does did doing done
+    will would shall should can could may might must ought cannot
+    isn aren wasn weren hasn haven hadn doesn didn won wouldn shan shouldn couldn mustn
+    mightn needn ain cant wont didnt doesnt isnt arent wasnt werent hasnt couldnt wouldnt
+    about above across after afterwards against ahead along alongside amid amidst among amongst
+    around aside at away before beforehand behind below beneath beside besides between beyond
+    by despite down during except for from in inside into near nearby of off on onto
+    out outside over past per since than through throughout thru till to toward towards
+    under underneath unlike until unto up upon via with within without
+    and but or so yet because although though while whilst if unless whether lest
+    also else otherwise hence thus therefore moreover furthermore nevertheless nonetheless
+    meanwhile accordingly consequently instead anyway anyhow indeed
+    many much more most less least few fewer several enough lot lots plenty various
+    very too quite rather really almost nearly already always often sometimes usually seldom
+    rarely never ever still again even only just perhaps maybe probably possibly simply
+    actually especially mostly mainly largely fully now then soon later once twice today
+    well somehow somewhat together alone ago next last further former formerly latter namely
+    sometime whence whither
+    become becomes became becoming seem seems seemed seeming go goes going gone went got
+    getting gets let lets say says said see seen sees saw find finds show shows give gives
+    take takes keep keeps put puts come comes made makes making
+    yes not okay etc ie eg
+    zero two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
+    hundred thousand
+    first second third
+"""
+# Site words: on almost every page of a site, and never what a page is about.
+_SITE_WORDS = """
+    page pages click read learn contact us get new just like make use need want way ll ve don re
+    com www http https html blog home menu skip content cookies cookie accept call please thanks
+    message email phone name submit required form send optional address postcode details enquiry
+    mobile
+"""
+_STOP = frozenset(_FUNCTION_WORDS.split()) | frozenset(_SITE_WORDS.split())
+_TOKEN = re.compile(r"(?u)\b[^\W\d_][\w-]{2,}\b")
+_NUMBERISH = re.compile(r"^\d")
+
+def cluster_topics(texts: Sequence[str], seed: int = 0, brand: str = ""
+                   ) -> tuple[list[int], list[Topic]]:
+    """`topics.find_topics`."""
+    avoid = frozenset(w.lower() for w in _TOKEN.findall(brand))
+    n = len(texts)
+    if n == 0:
+        return [], []
+    # Big sites: the vocabulary and the clusters come from an even sample of pages (two-word
+    # phrases of 20,000 pages would cost hundreds of MB), then every other page is assigned.
+    picked = (np.arange(n) if n <= settings.MAX_FIT_PAGES
+              else np.linspace(0, n - 1, settings.MAX_FIT_PAGES).astype(int))
+    lexicon = _Lexicon()
+    sample_ids = [_word_ids([texts[j] for j in picked[i:i + _CHUNK]], lexicon)
+                  for i in range(0, len(picked), _CHUNK)]
+    lexicon.closed = True  # a word first seen after the sample is in no term
+    vocab = _fit_vocabulary(sample_ids, lexicon.words, n_docs=len(picked),
+                            min_df=2 if n >= 8 else 1, max_df=0.5 if n >= 8 else 1.0)
+    if vocab is None:
+        return [0] * n, [Topic("general", ())]
+    fit_rows = _stack([_rows(ids, vocab) for ids in sample_ids])
+    del sample_ids
+    rest = np.setdiff1d(np.arange(n), picked)
+
+    def rest_rows() -> Iterator[tuple[np.ndarray, _Rows]]:
+        for i in range(0, len(rest), _CHUNK):
+            which = rest[i:i + _CHUNK]
+            yield which, _rows(_word_ids([texts[j] for j in which], lexicon), vocab)
+
+    size = len(vocab.terms)
+    k = 1 if n < 4 else max(2, min(MAX_TOPICS, round(math.sqrt(n / 2.5))))
+    if k == 1 or size < 4:
+        total = np.bincount(fit_rows.indices, weights=fit_rows.data, minlength=size)
+        for _, rows in rest_rows():
+            total += np.bincount(rows.indices, weights=rows.data, minlength=size)
+        return [0] * n, [_name(total / n, vocab.terms, set(), avoid)]
+    centres = _kmeans(fit_rows, k, size, np.random.default_rng(seed))
+    labels = np.empty(n, np.int64)
+    labels[picked] = _nearest(fit_rows, centres)[0]
+    for which, rows in rest_rows():
+        labels[which] = _nearest(rows, centres)[0]
+    topics: list[Topic] = []
+    used: set[str] = set()
+    for centre in centres:
+        topic = _name(centre, vocab.terms, used, avoid)
+        used.add(topic.name)
+        topics.append(topic)
+    return labels.tolist(), topics
+
+
+_VAGUE = frozenset("""
+    day days week weeks month months year years hour hours minute minutes time times today
+    date dates people person team teams thing things way ways lot lots part parts kind kinds
+    number numbers percent average
+""".split())
+
+
+def _name(centre: np.ndarray, terms: np.ndarray, used: set[str],
+          avoid: frozenset[str] = frozenset()) -> Topic:
+    order = np.argsort(-centre)[:40]
+    ranked = [str(terms[i]) for i in order if centre[i] > 0 and not _NUMBERISH.match(terms[i])]
+    keywords: list[str] = []
+    for term in ranked:
+        if " " in term:
+            # a phrase replaces the single words it contains ("boiler installation" > "boiler")
+            keywords = [kw for kw in keywords if kw not in term.split()]
+        elif any(term in kw.split() for kw in keywords):
+            continue
+        if term not in keywords:
+            keywords.append(term)
+        if len(keywords) == 6:
+            break
+    # A name reads as a subject: a two-word phrase where one ranks high enough, never a word
+    # that only says when or how much ("days", "time"), nor the brand ("ledgerloop accounts")
+    shun = _VAGUE | avoid
+    phrases = [t for t in ranked[:15] if " " in t and not set(t.split()) & shun]
+    singles = [t for t in keywords if " " not in t and t not in shun]
+    name = next((p for p in phrases if p not in used), None) or next(
+        (t for t in singles if t not in used), "general")
+    return Topic(name=name, keywords=tuple(keywords))
+
+
+# --- TF-IDF -------------------------------------------------------------------------------------
+#
+# Words get integer ids in order of first appearance in the sample. A term is coded as one int64:
+# word a alone is a * base, the phrase "a b" is a * base + b + 1, so the sample's two-word phrases
+# are counted in NumPy arrays rather than as millions of Python strings.
+
+
+@dataclass(frozen=True, slots=True)
+class _WordIds:
+    ids: np.ndarray  # word id of each kept token of every text, concatenated, or _UNKNOWN
+    lengths: np.ndarray  # tokens per text
+
+
+@dataclass(frozen=True, slots=True)
+class _Vocabulary:
+    """The fitted terms; columns are in alphabetical order of the terms."""
+
+    base: int
+    word_column: np.ndarray  # column of each word id as a term of its own, or -1
+    starts_phrase: np.ndarray  # per word id: is it the first word of some phrase term?
+    ends_phrase: np.ndarray  # per word id: is it the second word of some phrase term?
+    phrase_codes: np.ndarray  # sorted codes of the phrase terms
+    phrase_columns: np.ndarray
+    idf: np.ndarray
+    terms: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """Sparse rows (CSR): row r has weights data[indptr[r]:indptr[r + 1]] at those indices."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+    @property
+    def count(self) -> int:
+        return len(self.indptr) - 1
+
+    def dense(self, which: np.ndarray, size: int) -> np.ndarray:
+        out = np.zeros((len(which), size))
+        for j, r in enumerate(which):
+            a, b = self.indptr[r], self.indptr[r + 1]
+            out[j, self.indices[a:b]] = self.data[a:b]
+        return out
+
+
+class _Lexicon(dict[str, int]):
+    """Word -> id, numbered in order of first appearance; a stop word maps to _DROP.
+
+    Once closed, a word not seen before maps to _UNKNOWN instead of getting a new id.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(dict.fromkeys(_STOP, _DROP))
+        self.words: list[str] = []
+        self.closed = False
+
+    def __missing__(self, word: str) -> int:
+        if self.closed:
+            return _UNKNOWN
+        self[word] = len(self.words)
+        self.words.append(word)
+        return self[word]
+
+
+def _word_ids(texts: Sequence[str], lexicon: _Lexicon) -> _WordIds:
+    """Lower-cased tokens less stop words (so phrases span a dropped stop word, as in sklearn)."""
+    per_text: list[np.ndarray] = []
+    for text in texts:
+        tokens = _TOKEN.findall(text.lower())
+        per_text.append(np.fromiter(map(lexicon.__getitem__, tokens), np.int32, len(tokens)))
+    lengths = np.fromiter(map(len, per_text), np.int64, len(per_text))
+    ids = np.concatenate(per_text) if per_text else np.zeros(0, np.int32)
+    kept = ids != _DROP
+    doc = np.repeat(np.arange(len(per_text)), lengths)
+    return _WordIds(ids[kept], np.bincount(doc[kept], minlength=len(per_text)))
+
+
+def _occurrences(words: _WordIds, base: int) -> tuple[np.ndarray, np.ndarray]:
+    """(text, term code) of every word and two-word phrase occurring in the texts."""
+    ids = words.ids.astype(np.int64)
+    doc = np.repeat(np.arange(len(words.lengths), dtype=np.int32), words.lengths)
+    known = ids != _UNKNOWN
+    pair = (doc[1:] == doc[:-1]) & known[1:] & known[:-1]
+    codes = np.concatenate([ids[known] * base, ids[:-1][pair] * base + ids[1:][pair] + 1])
+    return np.concatenate([doc[known], doc[:-1][pair]]), codes
+
+
+def _fit_vocabulary(chunks: Sequence[_WordIds], words: Sequence[str], *, n_docs: int,
+                    min_df: int, max_df: float) -> _Vocabulary | None:
+    base = len(words) + 1
+    # sorted distinct codes of the sample so far, with document frequency and total count
+    codes = np.zeros(0, np.int64)
+    df = np.zeros(0, np.int32)
+    total = np.zeros(0, np.int32)
+    for chunk in chunks:
+        doc, code = _occurrences(chunk, base)
+        if len(code) == 0:
+            continue
+        order = np.lexsort((doc, code))
+        doc, code = doc[order], code[order]
+        new_code = np.r_[True, code[1:] != code[:-1]]
+        new_in_doc = new_code | np.r_[True, doc[1:] != doc[:-1]]
+        starts = np.flatnonzero(new_code)
+        chunk_df = np.add.reduceat(new_in_doc, starts, dtype=np.int32)
+        chunk_total = np.diff(np.r_[starts, len(code)]).astype(np.int32)
+        code = code[starts]
+        del doc, order, new_code, new_in_doc, starts
+        # merge into the running arrays: add to codes seen before, insert the others in order
+        at = np.searchsorted(codes, code)
+        seen = at < len(codes)
+        seen[seen] = codes[at[seen]] == code[seen]
+        df[at[seen]] += chunk_df[seen]
+        total[at[seen]] += chunk_total[seen]
+        fresh = ~seen
+        codes = np.insert(codes, at[fresh], code[fresh])
+        df = np.insert(df, at[fresh], chunk_df[fresh])
+        total = np.insert(total, at[fresh], chunk_total[fresh])
+    keep = np.flatnonzero((df >= min_df) & (df <= max_df * n_docs))
+    if len(keep) == 0:
+        return None
+
+    def term(code: int) -> str:
+        a, b = divmod(code, base)
+        return words[a] if b == 0 else f"{words[a]} {words[b - 1]}"
+
+    if len(keep) > _MAX_TERMS:
+        # the most frequent terms; among those tied at the cut, the alphabetically first
+        cut = np.sort(total[keep])[-_MAX_TERMS]
+        above = keep[total[keep] > cut]
+        tied = sorted(keep[total[keep] == cut].tolist(), key=lambda i: term(int(codes[i])))
+        keep = np.sort(np.r_[above, np.array(tied[:_MAX_TERMS - len(above)], np.int64)])
+    terms = [term(int(c)) for c in codes[keep]]
+    alphabetical = sorted(range(len(terms)), key=terms.__getitem__)
+    columns = np.empty(len(terms), np.int64)
+    columns[alphabetical] = np.arange(len(terms))
+    idf = np.log((1 + n_docs) / (1 + df[keep][alphabetical])) + 1
+    first, second = np.divmod(codes[keep], base)
+    phrase = second > 0
+    word_column = np.full(len(words), -1, np.int64)
+    word_column[first[~phrase]] = columns[~phrase]
+    starts_phrase = np.zeros(len(words), bool)
+    starts_phrase[first[phrase]] = True
+    ends_phrase = np.zeros(len(words), bool)
+    ends_phrase[second[phrase] - 1] = True
+    return _Vocabulary(base=base, word_column=word_column, starts_phrase=starts_phrase,
+                       ends_phrase=ends_phrase, phrase_codes=codes[keep][phrase],
+                       phrase_columns=columns[phrase], idf=idf.astype(np.float32),
+                       terms=np.array([terms[i] for i in alphabetical], dtype=object))
+
+
+def _rows(words: _WordIds, vocab: _Vocabulary) -> _Rows:
+    """TF-IDF rows: tf = 1 + ln(count), smooth idf, each row scaled to unit length."""
+    n_docs = len(words.lengths)
+    ids = words.ids.astype(np.int64)
+    doc = np.repeat(np.arange(n_docs), words.lengths)
+    known = ids != _UNKNOWN
+    single = np.where(known, vocab.word_column[np.where(known, ids, 0)], -1)
+    # phrases: only pairs of words that can start and end one are looked up
+    pair = np.flatnonzero((doc[1:] == doc[:-1]) & known[1:] & known[:-1])
+    pair = pair[vocab.starts_phrase[ids[pair]] & vocab.ends_phrase[ids[pair + 1]]]
+    code = ids[pair] * vocab.base + ids[pair + 1] + 1
+    at = np.minimum(np.searchsorted(vocab.phrase_codes, code), len(vocab.phrase_codes) - 1)
+    hit = vocab.phrase_codes[at] == code
+    size = len(vocab.terms)
+    key, count = np.unique(np.concatenate([doc[single >= 0] * size + single[single >= 0],
+                                           doc[pair[hit]] * size + vocab.phrase_columns[at[hit]]]),
+                           return_counts=True)
+    doc, column = np.divmod(key, size)
+    weight = (1 + np.log(count)) * vocab.idf[column]
+    weight /= np.sqrt(np.bincount(doc, weights=weight * weight, minlength=n_docs))[doc]
+    indptr = np.zeros(n_docs + 1, np.int64)
+    np.cumsum(np.bincount(doc, minlength=n_docs), out=indptr[1:])
+    return _Rows(indptr, column.astype(np.int32), weight.astype(np.float32))
+
+
+def _stack(parts: Sequence[_Rows]) -> _Rows:
+    offsets = np.cumsum([0] + [p.indptr[-1] for p in parts[:-1]])
+    indptr = np.concatenate([[0]] + [p.indptr[1:] + o for p, o in zip(parts, offsets, strict=True)])
+    return _Rows(indptr.astype(np.int64), np.concatenate([p.indices for p in parts]),
+                 np.concatenate([p.data for p in parts]))
+
+
+# --- k-means ------------------------------------------------------------------------------------
+
+
+def _sq_distances(rows: _Rows, centres: np.ndarray) -> np.ndarray:
+    """Squared distances (rows x centres) as |x|^2 - 2 x.c + |c|^2, a chunk of rows at a time."""
+    by_term = np.ascontiguousarray(centres.T, dtype=np.float32)
+    out = np.empty((rows.count, len(centres)))
+    for start in range(0, rows.count, _CHUNK):
+        stop = min(start + _CHUNK, rows.count)
+        a, b = rows.indptr[start], rows.indptr[stop]
+        data = rows.data[a:b]
+        dots = np.zeros((stop - start, len(centres)), np.float32)
+        sq = np.zeros(stop - start, np.float32)
+        filled = rows.indptr[start + 1:stop + 1] > rows.indptr[start:stop]
+        if b > a:
+            starts = rows.indptr[start:stop][filled] - a
+            dots[filled] = np.add.reduceat(by_term[rows.indices[a:b]] * data[:, None], starts)
+            sq[filled] = np.add.reduceat(data * data, starts)
+        out[start:stop] = sq[:, None] - 2 * dots
+    out += np.einsum("ij,ij->i", centres, centres)
+    return np.maximum(out, 0, out=out)
+
+
+def _nearest(rows: _Rows, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    dist = _sq_distances(rows, centres)
+    labels = np.argmin(dist, axis=1)
+    return labels, dist[np.arange(len(labels)), labels]
+
+
+def _kmeans(rows: _Rows, k: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Centres (k x size) of the best of several k-means runs (lowest inertia)."""
+    best: tuple[float, np.ndarray] | None = None
+    for _ in range(_N_INIT):
+        inertia, centres = _lloyd(rows, _plus_plus(rows, k, size, rng))
+        if best is None or inertia < best[0]:
+            best = (inertia, centres)
+    assert best is not None
+    return best[1]
+
+
+def _plus_plus(rows: _Rows, k: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Greedy k-means++: each new centre is the best of a few candidates drawn by distance."""
+    trials = 2 + int(math.log(k))
+    chosen = [int(rng.integers(rows.count))]
+    closest = _sq_distances(rows, rows.dense(np.array(chosen), size))[:, 0]
+    for _ in range(1, k):
+        cumulative = np.cumsum(closest)
+        picks = np.searchsorted(cumulative, rng.random(trials) * cumulative[-1])
+        picks = np.minimum(picks, rows.count - 1)
+        dist = np.minimum(_sq_distances(rows, rows.dense(picks, size)), closest[:, None])
+        pick = int(np.argmin(dist.sum(axis=0)))
+        chosen.append(int(picks[pick]))
+        closest = dist[:, pick]
+    return rows.dense(np.array(chosen), size)
+
+
+def _lloyd(rows: _Rows, centres: np.ndarray) -> tuple[float, np.ndarray]:
+    """Lloyd iterations until no row changes cluster; returns (inertia, centres)."""
+    k, size = centres.shape
+    row_of = np.repeat(np.arange(rows.count), np.diff(rows.indptr))
+    labels, dist = _nearest(rows, centres)
+    for _ in range(_MAX_ITER):
+        counts = np.bincount(labels, minlength=k)
+        empty = np.flatnonzero(counts == 0)
+        if len(empty):
+            # an empty cluster takes over the point that lies farthest from its current centre
+            labels = labels.copy()
+            farthest = np.argsort(-dist, kind="stable")[:len(empty)]
+            labels[farthest] = empty[:len(farthest)]
+            counts = np.bincount(labels, minlength=k)
+        sums = np.bincount(labels[row_of] * size + rows.indices, weights=rows.data,
+                           minlength=k * size).reshape(k, size)
+        filled = counts > 0
+        centres = centres.copy()
+        centres[filled] = sums[filled] / counts[filled, None]
+        previous = labels
+        labels, dist = _nearest(rows, centres)
+        if np.array_equal(labels, previous):
+            break
+    return float(dist.sum()), centres

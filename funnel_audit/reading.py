@@ -1,9 +1,9 @@
 """Read a fetched page: extract it, drop site-wide repeated text, classify it.
 
-This is most of an audit's CPU time (HTML parsing above all), so on a crawl it runs in a separate
-process (`ParserProcess`) while the crawler keeps fetching: with two cores, the whole audit runs
-about as fast as fetching alone. One process, not several, because the repeated-text filter learns
-from every page of the site in turn.
+This is most of an audit's CPU time (HTML parsing above all), so on a crawl it runs in parser
+processes (`ParserProcess`, one per CPU up to three by default) while the crawler keeps fetching.
+Pages are dealt to them in turn, and each keeps its own repeated-text filter: a line found on most
+of the site's pages is on most of each parser's share of them too.
 """
 
 from __future__ import annotations

@@ -167,6 +167,7 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
     reuse = plan_reuse(store, target, resume=opts.resume, conditional=opts.conditional)
     notes: list[str] = [reuse.note] if reuse.note else []
     pipeline.prior = reuse.prior
+    pipeline.prior_texts = reuse.prior_texts
     pipeline.preload(reuse.finished)
     if store is not None and reuse.resume_id is not None:
         store.reopen_audit(reuse.resume_id)

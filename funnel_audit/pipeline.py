@@ -12,7 +12,7 @@ import functools
 import hashlib
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -75,7 +75,8 @@ class PagePipeline:
         self.done: set[str] = set()
         self.repeated = RepeatedLines()
         self._last_flush = time.monotonic()
-        self.prior: dict[str, tuple[PageResult, str]] = {}
+        self.prior: dict[str, PageResult] = {}
+        self.prior_texts: Mapping[str, str] = {}
         self.unchanged = 0
 
     def _link_key(self, url: str) -> str:
@@ -103,6 +104,8 @@ class PagePipeline:
         if the process dies)."""
         self.stop_parsers()
         self.topic_texts.close()
+        if isinstance(self.prior_texts, TextSpool):
+            self.prior_texts.close()
 
     @property
     def model(self) -> StageModel:
@@ -166,7 +169,8 @@ class PagePipeline:
         if page.url in self.done:
             return
         if page.not_modified and page.url in self.prior:
-            self.pending.append((page, None, self.prior[page.url]))
+            prior = (self.prior[page.url], self.prior_texts.get(page.url, ""))
+            self.pending.append((page, None, prior))
             self.unchanged += 1
             if self._flush_due():
                 self.flush()

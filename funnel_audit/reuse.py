@@ -8,11 +8,13 @@ earlier label, links and topic text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from funnel_audit.crawl import KnownPage
 from funnel_audit.history import HistoryStore
 from funnel_audit.models import PageResult
+from funnel_audit.spool import TextSpool
 from funnel_audit.urls import dedup_key
 
 
@@ -20,7 +22,9 @@ from funnel_audit.urls import dedup_key
 class Reuse:
     resume_id: int | None = None
     finished: list[tuple[PageResult, str]] = field(default_factory=list)
-    prior: dict[str, tuple[PageResult, str]] = field(default_factory=dict)
+    prior: dict[str, PageResult] = field(default_factory=dict)
+    # the prior pages' topic texts, on disk until a 304 reuses them
+    prior_texts: Mapping[str, str] = field(default_factory=dict)
     known: dict[str, KnownPage] = field(default_factory=dict)
     note: str | None = None
 
@@ -44,9 +48,14 @@ def plan_reuse(store: HistoryStore | None, target: str, *, resume: bool,
             and a["status"] == "complete"]
     if not last:
         return Reuse()
-    prior = {p.url: (p, text) for p, text in store.page_results(last[-1]["id"])
-             if p.error is None and (p.etag or p.last_modified)}
+    prior: dict[str, PageResult] = {}
+    texts = TextSpool()
+    for page, text in store.iter_page_results(last[-1]["id"]):
+        if page.error is None and (page.etag or page.last_modified):
+            prior[page.url] = page
+            if text:
+                texts[page.url] = text
     known = {dedup_key(url): KnownPage(links=p.links, etag=p.etag,
                                        last_modified=p.last_modified)
-             for url, (p, _) in prior.items()}
-    return Reuse(prior=prior, known=known)
+             for url, p in prior.items()}
+    return Reuse(prior=prior, prior_texts=texts, known=known)

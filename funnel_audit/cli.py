@@ -7,6 +7,7 @@ other programs can call directly.
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -17,7 +18,7 @@ from typing import Any
 import click
 
 from funnel_audit import __version__
-from funnel_audit.errors import FunnelAuditError, InputError
+from funnel_audit.errors import FunnelAuditError, InputError, StoreError
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70
@@ -260,6 +261,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo("funnel-audit: interrupted; pages fetched so far are kept in the history "
                    "database", err=True)
         return EXIT_INTERRUPTED
+    except sqlite3.DatabaseError as exc:
+        # a history file damaged after it was opened (disk fault, a copy taken without its -wal)
+        if _state["traceback"]:
+            traceback.print_exc()
+        why = "".join(c if c.isprintable() else "?" for c in str(exc)[:160])
+        click.echo(f"funnel-audit: error: the history database failed: {why} (restore it from "
+                   "a backup, or use --db with another file or --no-history)", err=True)
+        return StoreError.exit_code
     except Exception as exc:  # noqa: BLE001 - the last line of defence must catch everything
         if _state["traceback"]:
             traceback.print_exc()

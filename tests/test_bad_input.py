@@ -101,3 +101,26 @@ def test_broken_pages_are_rows_and_the_audit_goes_on(tmp_path: Path,
     assert proc.returncode == 0, proc.stderr
     text = (out / "pages.csv").read_text(encoding="utf-8")
     assert "HTTP 404" in text and "HTTP 500" in text
+
+
+def test_a_history_database_damaged_after_it_was_written(tmp_path: Path, model) -> None:  # noqa: ANN001
+    """Pages of the file overwritten (a disk fault, a copy taken without its -wal file): one
+    line and the store's exit code, not an internal error."""
+    import os
+
+    db = tmp_path / "h.sqlite3"
+    ok = run_cli("audit", str(SAMPLES / "ledgerloop"), "--out", str(tmp_path / "o"), "--db",
+                 str(db), "--quiet")
+    assert ok.returncode == 0, ok.stderr
+    size = db.stat().st_size
+    assert size > 8 * 4096
+    start = size // 2 // 4096 * 4096
+    with open(db, "r+b") as handle:  # the schema opens; the rows written last are scrambled
+        handle.seek(start)
+        handle.write(os.urandom(size - start))
+    for args in (["history"], ["audit", str(SAMPLES / "ledgerloop"), "--out",
+                               str(tmp_path / "o2"), "--quiet"]):
+        proc = run_cli(*args, "--db", str(db))
+        assert proc.returncode == 7, proc.stderr
+        assert_one_line_error(proc, "history database")
+        assert all(c.isprintable() for c in proc.stderr.strip())

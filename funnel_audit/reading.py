@@ -99,14 +99,16 @@ def _give_back_free_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def default_parsers() -> int:
-    """Parser processes for this machine: one per usable CPU up to three (beyond that the
-    crawling process's own work is the limit), none on a single CPU."""
+def default_parsers(audits_at_once: int = 1) -> int:
+    """Parser processes per audit: one per usable CPU up to three (beyond that the crawling
+    process's own work is the limit), none with less than two CPUs to itself. Audits running
+    side by side (`run-due --workers`) share the CPUs, so the machine is never oversubscribed."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    return 0 if cpus < 2 else min(cpus, 3)
+    share = cpus // max(1, audits_at_once)
+    return 0 if share < 2 else min(share, 3)
 
 
 def serve_fds(tasks: int, results: int, parent: int) -> None:

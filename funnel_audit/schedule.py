@@ -132,7 +132,7 @@ def is_locked(lock_dir: Path, name: str) -> bool:
         return not got
 
 
-def audit_options(site: SiteConfig, day: date) -> AuditOptions:
+def audit_options(site: SiteConfig, day: date, parsers: int | None = None) -> AuditOptions:
     from funnel_audit.audit import AuditOptions
     from funnel_audit.crawl import CrawlSettings
     from funnel_audit.report import Branding
@@ -142,10 +142,12 @@ def audit_options(site: SiteConfig, day: date) -> AuditOptions:
     return AuditOptions(target=site.url, out_dir=site.output / day.isoformat(), crawl=crawl,
                         target_mix=dict(site.target_mix),
                         branding=Branding(client_name=site.client_name,
-                                          agency_name=site.agency_name))
+                                          agency_name=site.agency_name),
+                        parsers=parsers)
 
 
-def audit_site(site: SiteConfig, db_path: Path, clock: Clock, model: ModelSource) -> SiteRun:
+def audit_site(site: SiteConfig, db_path: Path, clock: Clock, model: ModelSource,
+               parsers: int | None = None) -> SiteRun:
     from funnel_audit.audit import run_audit
 
     """Audit one site if it is still due and not running elsewhere; never raises for the site's
@@ -167,8 +169,8 @@ def audit_site(site: SiteConfig, db_path: Path, clock: Clock, model: ModelSource
                     return SiteRun(site.name, "not-due", next_due=due)
                 store.upsert_site(site.name, site.url, site.settings(),
                                   client_name=site.client_name, now=now)
-                outcome = run_audit(audit_options(site, now.date()), model=model, store=store,
-                                    today=now.date(), clock=clock)
+                outcome = run_audit(audit_options(site, now.date(), parsers), model=model,
+                                    store=store, today=now.date(), clock=clock)
                 result = outcome.result
                 if result.audit_id is not None:
                     store.record_findings(result.audit_id, result.gaps, result.calendar)
@@ -204,11 +206,16 @@ def run_due(sites: Sequence[SiteConfig], db_path: Path, *, model: ModelSource,
         if processes and callable(model):
             with contextlib.suppress(Exception):
                 model()  # train and cache once here, not once per worker process
-        pool: Executor = (ProcessPoolExecutor(min(workers, len(todo)), get_context("spawn"))
-                          if processes else ThreadPoolExecutor(min(workers, len(todo))))
+        at_once = min(workers, len(todo))
+        pool: Executor = (ProcessPoolExecutor(at_once, get_context("spawn"))
+                          if processes else ThreadPoolExecutor(at_once))
+        from funnel_audit.reading import default_parsers
+
+        parsers = default_parsers(at_once)  # the audits share the machine's CPUs
         with pool:
             futures: dict[Future[SiteRun], str] = {
-                pool.submit(audit_site, site, db_path, clock, model): site.name for site in todo}
+                pool.submit(audit_site, site, db_path, clock, model, parsers): site.name
+                for site in todo}
             for future in as_completed(futures):
                 results[futures[future]] = _outcome(future, futures[future])
                 if on_done is not None:

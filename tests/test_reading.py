@@ -129,3 +129,14 @@ def test_a_parser_that_cannot_load_its_model_leaves_the_reading_here(
         slow_site: str, tmp_path: Path, model) -> None:  # noqa: ANN001
     expected = _audit(slow_site, tmp_path, model, parsers=0)
     assert _audit(slow_site, tmp_path, _FailsInOtherProcesses(model), parsers=2) == expected
+
+
+@pytest.mark.parametrize(("cpus", "audits", "parsers"), [
+    (1, 1, 0), (2, 1, 2), (2, 2, 0), (4, 1, 3), (8, 2, 3), (8, 4, 2), (8, 8, 0)])
+def test_parsers_share_the_cpus_between_audits(monkeypatch: pytest.MonkeyPatch, cpus: int,
+                                               audits: int, parsers: int) -> None:
+    """run-due audits sites side by side: together they never start more parsers than CPUs."""
+    from funnel_audit import reading
+
+    monkeypatch.setattr(reading.os, "sched_getaffinity", lambda pid: set(range(cpus)))
+    assert reading.default_parsers(audits) == parsers

@@ -44,29 +44,35 @@ class FieldArrays:
     idf: np.ndarray
 
 
-class _Vocabulary:
-    """Term -> column lookup for one field, by hash; falls back to a dict if two terms collide."""
+def _has_duplicates(sorted_hashes: np.ndarray) -> bool:
+    return len(sorted_hashes) > 1 and bool(np.any(sorted_hashes[1:] == sorted_hashes[:-1]))
 
-    def __init__(self, terms: list[str], start: int) -> None:
-        self.start = start
-        hashes = np.fromiter(map(hash, terms), dtype=np.int64, count=len(terms))
+
+class _Vocabulary:
+    """Term -> column lookup by hash, as sorted arrays; `exact` is a dict fallback for a field
+    whose terms' hashes collide."""
+
+    def __init__(self, hashes: np.ndarray, columns: np.ndarray) -> None:
         order = np.argsort(hashes, kind="stable")
         self.hashes = hashes[order]
-        self.columns = (order + start).astype(np.int32)
+        self.columns = columns[order].astype(np.int32)
+        self.collides = _has_duplicates(self.hashes)
         self.exact: dict[str, int] | None = None
-        if len(self.hashes) > 1 and bool(np.any(self.hashes[1:] == self.hashes[:-1])):
-            self.exact = {t: i + start for i, t in enumerate(terms)}
+
+    @classmethod
+    def of_terms(cls, terms: list[str], start: int) -> _Vocabulary:
+        hashes = np.fromiter(map(hash, terms), dtype=np.int64, count=len(terms))
+        vocab = cls(hashes, np.arange(start, start + len(terms)))
+        if vocab.collides:
+            vocab.exact = {t: i + start for i, t in enumerate(terms)}
+        return vocab
 
     @classmethod
     def merge(cls, parts: Sequence[_Vocabulary]) -> _Vocabulary:
-        merged = cls([], 0)
-        hashes = np.concatenate([p.hashes for p in parts]) if parts else np.empty(0, np.int64)
-        columns = np.concatenate([p.columns for p in parts]) if parts else np.empty(0, np.int64)
-        order = np.argsort(hashes, kind="stable")
-        merged.hashes, merged.columns = hashes[order], columns[order]
-        if any(p.exact is not None for p in parts) or (
-                len(hashes) > 1 and bool(np.any(merged.hashes[1:] == merged.hashes[:-1]))):
-            merged.exact = {}  # marks the merge unusable
+        """One table for several fields; `collides` if any two of their terms share a hash."""
+        merged = cls(np.concatenate([p.hashes for p in parts]),
+                     np.concatenate([p.columns for p in parts]))
+        merged.collides = merged.collides or any(p.collides for p in parts)
         return merged
 
     def lookup(self, tokens: list[str]) -> np.ndarray:
@@ -94,13 +100,11 @@ class StageModel:
         self.temperature = float(temperature)
         self.metadata: dict[str, object] = dict(metadata or {})
         self._vocab: list[_Vocabulary] = []
-        self._idf: list[np.ndarray] = []
         offsets: list[np.ndarray] = []
         start = 0
         for field in self.fields:
             terms = field.terms.decode("utf-8").split("\n") if field.terms else []
-            self._vocab.append(_Vocabulary(terms, start))
-            self._idf.append(np.asarray(field.idf, dtype=np.float32))  # as stored
+            self._vocab.append(_Vocabulary.of_terms(terms, start))
             if terms:
                 raw = np.frombuffer(field.terms, dtype=np.uint8)
                 offsets.append(np.concatenate(([0], np.flatnonzero(raw == 10) + 1)))
@@ -111,15 +115,15 @@ class StageModel:
         self._offsets = np.concatenate(offsets).astype(np.int32) if offsets else \
             np.empty(0, dtype=np.int32)
         self._weights = np.array([weight for _, _, weight in FIELDS], dtype=np.float64)
-        self._idf_all = np.concatenate(self._idf) if self._idf else np.empty(0)
-        self._field_starts = np.array([v.start for v in self._vocab], dtype=np.int64)
+        self._idf_all = np.concatenate([np.asarray(f.idf, dtype=np.float32)  # as stored
+                                        for f in self.fields])
+        self._field_starts = np.cumsum([0] + [len(f.idf) for f in self.fields[:-1]])
         # Fields' tokens never share a string (each field has its own prefix), so one table can
         # look a whole page up at once; if they ever did, each field is looked up on its own.
         merged = _Vocabulary.merge(self._vocab)
-        self._all = merged if merged.exact is None else None
+        self._all = None if merged.collides else merged
         if self._all is not None:
             self._vocab = []  # the per-field tables are only the fallback
-        del self._idf
         self._coef_sum = self._coef_t.sum(axis=1)
         self._body_start = int(self._field_starts[-1])
 
@@ -172,9 +176,11 @@ class StageModel:
 
     def logits(self, docs: Sequence[Doc]) -> np.ndarray:
         """Complement NB's joint log-likelihood per class (uncalibrated scores)."""
-        out = np.zeros((len(docs), len(self._classes)))
-        for i, doc in enumerate(docs):
-            cols, vals = self.vectorize(doc)
+        return self._scores([self.vectorize(doc) for doc in docs])
+
+    def _scores(self, vectors: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        out = np.zeros((len(vectors), len(self._classes)))
+        for i, (cols, vals) in enumerate(vectors):
             if cols.size:
                 out[i] = vals @ self._coef_t[cols]
         return out
@@ -182,10 +188,7 @@ class StageModel:
     def predict(self, docs: Sequence[Doc], n_reasons: int = 4) -> list[Prediction]:
         classes = self._classes
         vectors = [self.vectorize(doc) for doc in docs]
-        logits = np.zeros((len(docs), len(classes)))
-        for i, (cols, vals) in enumerate(vectors):
-            if cols.size:
-                logits[i] = vals @ self._coef_t[cols]
+        logits = self._scores(vectors)
         probs = softmax(logits / self.temperature) if len(docs) else logits
         best = probs.argmax(axis=1) if len(docs) else np.empty(0, dtype=np.int64)
         out: list[Prediction] = []

@@ -9,7 +9,6 @@ a compact PageResult stays in memory per page; topic texts wait on disk (`spool.
 from __future__ import annotations
 
 import functools
-import hashlib
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -21,7 +20,7 @@ from urllib.parse import urlsplit
 from funnel_audit.boilerplate import RepeatedLines
 from funnel_audit.history import HistoryStore
 from funnel_audit.linkflow import page_key
-from funnel_audit.models import FetchedPage, PageResult, PageText, Stage
+from funnel_audit.models import FetchedPage, PageResult, Stage
 from funnel_audit.reading import (
     ModelSource,
     ParserGone,
@@ -31,11 +30,10 @@ from funnel_audit.reading import (
     read_page,
 )
 from funnel_audit.spool import TextSpool
-from funnel_audit.topics import topic_text
 from funnel_audit.urls import InvalidURLError, normalize_url
 
 if TYPE_CHECKING:
-    from funnel_audit.classify import Prediction, StageModel
+    from funnel_audit.classify import StageModel
 
 __all__ = ["ModelSource", "PagePipeline"]
 
@@ -209,7 +207,7 @@ class PagePipeline:
             if reused is not None:
                 batch.append(self._reuse(page, *reused))
             elif reading is not None:
-                batch.append(self._result(page, reading.text, reading.prediction))
+                batch.append(self._result(page, reading))
             else:
                 batch.append(self._failure(page))
         self.pending = []
@@ -238,7 +236,8 @@ class PagePipeline:
                           word_count=0, stage=None, confidence=0.0, reasons=(),
                           needs_review=False, label_source="none", lastmod=page.lastmod)
 
-    def _result(self, page: FetchedPage, text: PageText, pred: Prediction) -> PageResult:
+    def _result(self, page: FetchedPage, reading: Reading) -> PageResult:
+        text, pred = reading.text, reading.prediction
         manual = self.overrides.get(page_key(page.url))
         if manual:
             stage, confidence, reasons, source, review = Stage(manual), 1.0, ("manual label",), \
@@ -252,7 +251,7 @@ class PagePipeline:
             self.js_pages += 1
         self.titles.append(text.title)
         if stage is not Stage.EXCLUDED:
-            self.topic_texts[page.url] = topic_text(text.title, text.headings, text.main_text)
+            self.topic_texts[page.url] = reading.topic
         origin = urlsplit(page.final_url or page.url).netloc
         links = tuple(dict.fromkeys(k for k in map(self._link_key, text.links)
                                     if urlsplit(k).netloc == origin))
@@ -262,5 +261,5 @@ class PagePipeline:
             stage=stage, confidence=round(confidence, 4), reasons=reasons, needs_review=review,
             label_source=source, links=links, lastmod=text.lastmod or page.lastmod,
             noindex=text.noindex, js_rendered=text.js_rendered,
-            content_hash=hashlib.sha1(text.main_text.encode("utf-8", "replace")).hexdigest(),
+            content_hash=reading.content_hash,
             etag=page.etag, last_modified=page.last_modified)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import hashlib
 import os
 import queue
 import signal
@@ -26,6 +27,7 @@ from funnel_audit.boilerplate import RepeatedLines
 from funnel_audit.extract import extract
 from funnel_audit.features import doc_from_page
 from funnel_audit.models import FetchedPage, PageText
+from funnel_audit.topics import topic_text
 
 if TYPE_CHECKING:  # the crawling process never needs NumPy while parsers read its pages
     from funnel_audit.classify import Prediction, StageModel
@@ -35,11 +37,15 @@ ModelSource = Any  # a StageModel, or a picklable callable returning one (loaded
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """What reading a page gives: its text (site-wide lines removed) and the model's verdict."""
+    """What reading a page gives: its text without the main text (up to 20 KB a page, which the
+    crawling process would only hash and clip), the main text's hash and topic text, and the
+    model's verdict."""
 
     text: PageText
     prediction: Prediction
     model_version: str
+    content_hash: str
+    topic: str
 
 
 def load(model: ModelSource) -> StageModel:
@@ -53,7 +59,9 @@ def read_page(page: FetchedPage, model: StageModel, repeated: RepeatedLines) -> 
     if main != text.main_text:
         text = replace(text, main_text=main)
     prediction = model.predict([doc_from_page(text)])[0]
-    return Reading(text, prediction, model.version)
+    return Reading(replace(text, main_text=""), prediction, model.version,
+                   hashlib.sha1(main.encode("utf-8", "replace")).hexdigest(),
+                   topic_text(text.title, text.headings, main))
 
 
 # -- the parser process --------------------------------------------------------------------------

@@ -8,9 +8,10 @@ other page is then assigned to its nearest centre.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,63 +26,44 @@ _UNKNOWN = -1  # word id of a word the vocabulary was not fitted on
 _N_INIT = 5
 _MAX_ITER = 100
 
-# Function words, grouped by kind. Tokens shorter than three letters never reach the list, but the
-# short words are kept so that it reads as a whole. Contractions split at the apostrophe, so their
-# stems ("doesn", "wouldn") are listed as well.
-_FUNCTION_WORDS = """
-    the a an this that these those such same own other others another certain
-    all any both each either every neither no none nor some half whole
-    i me my mine myself we us our ours ourselves you your yours yourself yourselves
-    he him his himself she her hers herself it its itself they them their theirs themselves
-    one ones oneself anyone anybody anything anywhere someone somebody something somewhere
-    everyone everybody everything everywhere nobody nothing nowhere noone elsewhere
-    who whom whose which what whatever whoever whomever whichever
-    when whenever where wherever whereas whereby wherein whereupon whereafter why how however
-    here hereby herein hereafter hereupon there thereby therein thereafter thereupon thence
-    be am is are was were been being have has had having do does did doing done
-    will would shall should can could may might must ought cannot
-    isn aren wasn weren hasn haven hadn doesn didn won wouldn shan shouldn couldn mustn
-    mightn needn ain cant wont didnt doesnt isnt arent wasnt werent hasnt couldnt wouldnt
-    about above across after afterwards against ahead along alongside amid amidst among amongst
-    around aside at away before beforehand behind below beneath beside besides between beyond
-    by despite down during except for from in inside into near nearby of off on onto
-    out outside over past per since than through throughout thru till to toward towards
-    under underneath unlike until unto up upon via with within without
-    and but or so yet because although though while whilst if unless whether lest
-    also else otherwise hence thus therefore moreover furthermore nevertheless nonetheless
-    meanwhile accordingly consequently instead anyway anyhow indeed
-    many much more most less least few fewer several enough lot lots plenty various
-    very too quite rather really almost nearly already always often sometimes usually seldom
-    rarely never ever still again even only just perhaps maybe probably possibly simply
-    actually especially mostly mainly largely fully now then soon later once twice today
-    well somehow somewhat together alone ago next last further former formerly latter namely
-    sometime whence whither
-    become becomes became becoming seem seems seemed seeming go goes going gone went got
-    getting gets let lets say says said see seen sees saw find finds show shows give gives
-    take takes keep keeps put puts come comes made makes making
-    yes not okay etc ie eg
-    zero two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
-    hundred thousand
-    first second third
-"""
-# Site words: on almost every page of a site, and never what a page is about.
-_SITE_WORDS = """
-    page pages click read learn contact us get new just like make use need want way ll ve don re
-    com www http https html blog home menu skip content cookies cookie accept call please thanks
-    message email phone name submit required form send optional address postcode details enquiry
-    mobile
-"""
-_STOP = frozenset(_FUNCTION_WORDS.split()) | frozenset(_SITE_WORDS.split())
+_STOP = settings.STOP
 _TOKEN = re.compile(r"(?u)\b[^\W\d_][\w-]{2,}\b")
 _NUMBERISH = re.compile(r"^\d")
 
-def cluster_topics(texts: Sequence[str], seed: int = 0, brand: str = ""
-                   ) -> tuple[list[int], list[Topic]]:
-    """`topics.find_topics`."""
-    avoid = frozenset(w.lower() for w in _TOKEN.findall(brand))
+def cluster_topics(texts: Sequence[str], seed: int = 0, brand: str = "",
+                   avoid: Iterable[str] = ()) -> tuple[list[int], list[Topic]]:
+    """`topics.find_topics`. The texts are taken in an order of their own (by a hash of each), so
+    the topics and their names never depend on the order the pages came in."""
+    shun = settings.avoid_words(brand, avoid)
     n = len(texts)
     if n == 0:
         return [], []
+    order = sorted(range(n), key=lambda i: hashlib.blake2b(
+        texts[i].encode("utf-8", "replace"), digest_size=12).digest())
+    labels, topics = _cluster(_InOrder(texts, order), seed, shun)
+    out = [0] * n
+    for i, label in zip(order, labels, strict=True):
+        out[i] = label
+    return out, topics
+
+
+class _InOrder(Sequence[str]):
+    def __init__(self, texts: Sequence[str], order: Sequence[int]) -> None:
+        self._texts = texts
+        self._order = order
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def, override]
+        if isinstance(i, slice):
+            return [self._texts[j] for j in self._order[i]]
+        return self._texts[self._order[i]]
+
+
+def _cluster(texts: Sequence[str], seed: int, avoid: frozenset[str]
+             ) -> tuple[list[int], list[Topic]]:
+    n = len(texts)
     # Big sites: the vocabulary and the clusters come from an even sample of pages (two-word
     # phrases of 20,000 pages would cost hundreds of MB), then every other page is assigned.
     picked = (np.arange(n) if n <= settings.MAX_FIT_PAGES
@@ -109,51 +91,58 @@ def cluster_topics(texts: Sequence[str], seed: int = 0, brand: str = ""
         total = np.bincount(fit_rows.indices, weights=fit_rows.data, minlength=size)
         for _, rows in rest_rows():
             total += np.bincount(rows.indices, weights=rows.data, minlength=size)
-        return [0] * n, [_name(total / n, vocab.terms, set(), avoid)]
-    centres = _kmeans(fit_rows, k, size, np.random.default_rng(seed))
-    labels = np.empty(n, np.int64)
-    labels[picked] = _nearest(fit_rows, centres)[0]
-    for which, rows in rest_rows():
-        labels[which] = _nearest(rows, centres)[0]
-    topics: list[Topic] = []
-    used: set[str] = set()
-    for centre in centres:
-        topic = _name(centre, vocab.terms, used, avoid)
-        used.add(topic.name)
-        topics.append(topic)
-    return labels.tolist(), topics
+        centres = (total / n)[None, :]
+        labels = np.zeros(n, np.int64)
+    else:
+        centres = _kmeans(fit_rows, k, size, np.random.default_rng(seed))
+        labels = np.empty(n, np.int64)
+        labels[picked] = _nearest(fit_rows, centres)[0]
+        for which, rows in rest_rows():
+            labels[which] = _nearest(rows, centres)[0]
+    return labels.tolist(), _named(texts, labels, centres, vocab.terms, avoid)
 
 
-_VAGUE = frozenset("""
-    day days week weeks month months year years hour hours minute minutes time times today
-    date dates people person team teams thing things way ways lot lots part parts kind kinds
-    number numbers percent average
-""".split())
+def _named(texts: Sequence[str], labels: np.ndarray, centres: np.ndarray, terms: np.ndarray,
+           avoid: frozenset[str]) -> list[Topic]:
+    """Each cluster's Topic: a name from its pages' titles and headings (`topics.name_topics`,
+    read from an even sample of them), keywords from its strongest TF-IDF terms."""
+    heads: list[list[list[str]]] = []
+    sizes: list[int] = []
+    ranked: list[list[str]] = []
+    for c, centre in enumerate(centres):
+        members = np.flatnonzero(labels == c)
+        sizes.append(len(members))
+        if len(members) > settings.MAX_NAME_PAGES:
+            members = members[np.linspace(0, len(members) - 1,
+                                          settings.MAX_NAME_PAGES).astype(int)]
+        heads.append([settings.heads(texts[int(j)]) for j in members])
+        top = np.argsort(-centre, kind="stable")[:40]
+        ranked.append([str(terms[i]) for i in top
+                       if centre[i] > 0 and not _NUMBERISH.match(terms[i])])
+    names = settings.name_topics(heads, sizes, ranked, avoid)
+    return [Topic(name=name, keywords=_keywords(name, terms, avoid))
+            for name, terms in zip(names, ranked, strict=True)]
 
 
-def _name(centre: np.ndarray, terms: np.ndarray, used: set[str],
-          avoid: frozenset[str] = frozenset()) -> Topic:
-    order = np.argsort(-centre)[:40]
-    ranked = [str(terms[i]) for i in order if centre[i] > 0 and not _NUMBERISH.match(terms[i])]
+def _keywords(name: str, ranked: Sequence[str], avoid: frozenset[str]) -> tuple[str, ...]:
+    """The name, then the cluster's strongest terms: a phrase replaces the single words it holds
+    ("boiler installation" > "boiler"); never a term with a word twice or a brand or host word."""
     keywords: list[str] = []
     for term in ranked:
-        if " " in term:
-            # a phrase replaces the single words it contains ("boiler installation" > "boiler")
-            keywords = [kw for kw in keywords if kw not in term.split()]
+        words = term.split()
+        if len(set(words)) < len(words) or avoid.intersection(words):
+            continue
+        if len(words) > 1:
+            keywords = [kw for kw in keywords if kw not in words]
         elif any(term in kw.split() for kw in keywords):
             continue
         if term not in keywords:
             keywords.append(term)
         if len(keywords) == 6:
             break
-    # A name reads as a subject: a two-word phrase where one ranks high enough, never a word
-    # that only says when or how much ("days", "time"), nor the brand ("ledgerloop accounts")
-    shun = _VAGUE | avoid
-    phrases = [t for t in ranked[:15] if " " in t and not set(t.split()) & shun]
-    singles = [t for t in keywords if " " not in t and t not in shun]
-    name = next((p for p in phrases if p not in used), None) or next(
-        (t for t in singles if t not in used), "general")
-    return Topic(name=name, keywords=tuple(keywords))
+    if name.lower() in keywords or name in settings.FALLBACK_NAMES or name.startswith("topic "):
+        return tuple(keywords)
+    return (name, *keywords[:5])
 
 
 # --- TF-IDF -------------------------------------------------------------------------------------

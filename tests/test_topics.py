@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funnel_audit import topic_clusters, topics
-from funnel_audit.topics import Topic, find_topics, topic_text
+from funnel_audit.topics import Topic, clean_name, find_topics, heads, phrases, topic_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,10 +106,12 @@ def test_stop_words_never_become_keywords() -> None:
 
 
 def test_phrases_span_dropped_stop_words() -> None:
-    # as with scikit-learn, "boiler" and "repair" form a phrase once "the" and "of" are dropped
+    # as with scikit-learn, "boiler" and "repair" form a TF-IDF phrase once "the" and "of" are
+    # dropped; but such a phrase is no name: names are phrases as written
     texts = ["repair of the boiler today", "repair of the boiler, gas boiler", "boiler repair"]
     _, found = find_topics(texts)
-    assert found[0].name == "repair boiler"
+    assert "repair boiler" in found[0].keywords
+    assert found[0].name in {"boiler repair", "boiler", "repair", "gas boiler"}
 
 
 def test_tiny_inputs() -> None:
@@ -158,3 +160,134 @@ def test_importing_topics_loads_neither_sklearn_nor_scipy() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- names --------------------------------------------------------------------------------------
+
+# each theme's pages share a phrase a person would write in their titles and headings; the body
+# is the theme's loose words
+NAMED = {"boilers": "boiler servicing", "invoices": "invoice approval",
+         "dentistry": "dental implants"}
+CTA_HEADINGS = ("Get started today", "Book a demo", "Start your free trial", "Sign up",
+                "Request a quote", "Contact us", "Try it free")
+
+
+def named_texts(per_theme: int = 8, seed: int = 2, brand: str = "Acme Cloud",
+                extra: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    rng = random.Random(seed)
+    texts: list[str] = []
+    names: list[str] = []
+    for i in range(per_theme):
+        for theme, words in THEMES.items():
+            phrase = NAMED[theme]
+            title = f"{phrase.capitalize()}: {' '.join(rng.sample(words, 2))} | {brand}"
+            headings = [f"Why {phrase} matters", " ".join(rng.sample(words, 3)).capitalize(),
+                        rng.choice(CTA_HEADINGS), *extra]
+            body = " ".join(rng.choice(words) if rng.random() < 0.5 else rng.choice(FILLER)
+                            for _ in range(100 + i))
+            texts.append(topic_text(title, headings, f"{body} {brand} {i}"))
+            names.append(theme)
+    return texts, names
+
+
+def test_names_come_from_titles_and_headings() -> None:
+    texts, themes = named_texts()
+    labels, found = find_topics(texts, brand="Acme Cloud")
+    assert_themes_separate(labels, found, themes)
+    for label, theme in zip(labels, themes, strict=True):
+        assert found[label].name == NAMED[theme]
+        assert found[label].keywords[0] == NAMED[theme]
+
+
+def test_names_have_no_doubled_brand_host_or_button_words() -> None:
+    texts, _ = named_texts(brand="SaaS Savvy", extra=("SaaS SaaS tools", "savvy-cloud.example"))
+    _, found = find_topics(texts, brand="SaaS Savvy", avoid=["savvy-cloud", "example", "127"])
+    button_words = {w.lower() for h in CTA_HEADINGS for w in h.split()}
+    for topic in found:
+        words = topic.name.lower().split()
+        assert 1 <= len(words) <= 3 and len(set(words)) == len(words), topic
+        assert not set(words) & {"saas", "savvy", "cloud", "example", "127"}, topic
+        assert not set(words) & button_words, topic
+        assert not any(ch.isdigit() for ch in topic.name), topic
+        for keyword in topic.keywords:
+            assert not set(keyword.split()) & {"saas", "savvy"}, topic
+
+
+def test_same_site_in_any_order_gives_the_same_names() -> None:
+    texts, _ = named_texts(per_theme=10)
+    labels, found = find_topics(texts, brand="Acme Cloud")
+    by_text = {t: found[label].name for t, label in zip(texts, labels, strict=True)}
+    assert find_topics(texts, brand="Acme Cloud") == (labels, found)  # audited twice
+    for seed in range(3):
+        shuffled = list(texts)
+        random.Random(seed).shuffle(shuffled)
+        labels2, found2 = find_topics(shuffled, brand="Acme Cloud")
+        assert sorted(t.name for t in found2) == sorted(t.name for t in found)
+        assert {t: found2[label].name for t, label in zip(shuffled, labels2, strict=True)} \
+            == by_text
+
+
+def test_same_site_in_any_order_gives_the_same_names_on_a_real_sample() -> None:
+    from funnel_audit.crawl import CrawlSettings, read_folder
+    from funnel_audit.extract import extract
+
+    texts = []
+    for fetched in read_folder(ROOT / "sample_sites" / "ledgerloop", CrawlSettings()):
+        if fetched.ok:
+            text = extract(fetched)
+            texts.append(topic_text(text.title, text.headings, text.main_text))
+    names = [t.name for t in find_topics(texts, brand="Ledgerloop")[1]]
+    assert names and not any("ledgerloop" in n.lower() for n in names)
+    for seed in range(3):
+        shuffled = list(texts)
+        random.Random(seed).shuffle(shuffled)
+        assert sorted(t.name for t in find_topics(shuffled, brand="Ledgerloop")[1]) == \
+            sorted(names)
+
+
+def test_topic_text_keeps_title_and_headings_apart() -> None:
+    text = topic_text("Boiler repair | Acme", ["Why boilers\tfail", "Costs"], "body text " * 400)
+    assert heads(text) == ["Boiler repair | Acme", "Why boilers fail", "Costs"]
+    assert len(text) < 1_700
+    assert heads("an old text without tabs\nbody") == ["an old text without tabs"]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("SaaS SaaS pricing", "SaaS"),
+    ("Try RingCentral today", "RingCentral"),
+    ("OUR BOILER SERVICES", "boiler services"),
+    ("Get started with invoice approval", "invoice approval"),
+    ("Amazon Simple Email Service", "amazon"),
+    ("The AP automation buyer's guide", "AP automation"),
+    ("Acme Inc overview", "acme"),
+    ("Book a demo", ""),
+    ("Free trial", ""),
+    ("24/7 support", ""),
+    ("Accounts payable KPIs worth tracking", "accounts payable KPIs"),
+])
+def test_clean_name_examples(text: str, name: str) -> None:
+    assert clean_name(text) == name
+
+
+NAME_WORDS = ["boiler", "invoice", "approval", "dental", "implants", "heat", "pump", "ledger",
+              "SaaS", "AP", "radiator"]
+NOISE = ["the", "and", "of", "get", "started", "free", "trial", "book", "demo", "Acme", "127",
+         "0.0.1", "www.acme.com", ":", "|", "-", "!", "'s", "it's", "INC", "\t", "\n", "été"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(NAME_WORDS + NOISE), max_size=14).map(" ".join)
+       | st.text(max_size=120))
+def test_clean_name_properties(text: str) -> None:
+    name = clean_name(text, avoid=["acme"])
+    words = name.split()
+    assert len(words) <= 3
+    assert len({w.lower().rstrip("s") for w in words}) == len(words)  # never a word twice
+    assert not {w.lower() for w in words} & {"acme", "get", "started", "free", "trial", "book",
+                                              "demo", "the", "and", "of", "inc"}
+    assert not any(ch.isdigit() for ch in name)
+    assert clean_name(name, avoid=["acme"]) == name  # cleaning a name changes nothing
+    # a plain content word in the text is always enough for a name
+    if any(w in text.split() for w in ("boiler", "invoice", "radiator", "ledger")):
+        assert name
+    assert all(p for p, _, _ in phrases(text))

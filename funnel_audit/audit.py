@@ -8,14 +8,14 @@ held for more than one page at a time.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from funnel_audit.brand import NEUTRAL_NAME, find_brand, host_words
 from funnel_audit.corpus import load_labels
 from funnel_audit.crawl import Crawler, CrawlProgress, CrawlSettings, KnownPage, read_folder
 from funnel_audit.errors import OutputError, TargetError
@@ -116,21 +116,6 @@ def prepare_out_dir(out: Path) -> Path:
     return out
 
 
-def site_name(titles: Sequence[str], fallback: str) -> str:
-    """The brand: the title segment most pages share ("Pricing | Ledgerloop" -> "Ledgerloop")."""
-    counts: Counter[str] = Counter()
-    for title in titles:
-        parts = {p.strip() for p in re.split(r"\s[|\u2013\u2014:\u00b7-]\s", title) if p.strip()}
-        counts.update(p for p in parts if 2 <= len(p) <= 40)
-    if counts and titles:
-        name, n = counts.most_common(1)[0]
-        if n >= max(2, 0.4 * len(titles)):
-            return name
-    host = fallback.split(".")
-    core = host[1] if host[0] == "www" and len(host) > 2 else host[0]
-    return " ".join(w.capitalize() for w in re.split(r"[-_]+", core) if w) or fallback
-
-
 def _pages(opts: AuditOptions, folder: Path | None, pipeline: PagePipeline,
            progress: Callable[[CrawlProgress], None] | None, notes: list[str],
            known: dict[str, KnownPage]) -> Iterator[FetchedPage]:
@@ -207,8 +192,12 @@ def _analyse(opts: AuditOptions, pipeline: PagePipeline, target: str, site: str,
              finished: datetime, settings: dict[str, Any], model_version: str, today: date,
              notes: list[str], audit_id: int | None) -> AuditResult:
     urls = list(pipeline.topic_texts)
-    name = opts.branding.client_name or site_name(pipeline.titles, site)
-    labels, topics = find_topics(pipeline.topic_texts.texts(urls), brand=name)
+    # the site's name from its pages, never its host: "" when nothing on them names it
+    name = opts.branding.client_name or find_brand(pipeline.titles, pipeline.brand)
+    hosts = {target} if not is_folder_target(target) else set()
+    hosts.update(p.url for p in pipeline.results[:1])
+    labels, topics = find_topics(pipeline.topic_texts.texts(urls), brand=name,
+                                 avoid=[w for h in sorted(hosts) for w in host_words(h)])
     topic_of = {u: topics[i].name for u, i in zip(urls, labels, strict=True)}
     del urls, labels
     # in place, so the pages are never held twice on big sites
@@ -227,7 +216,7 @@ def _analyse(opts: AuditOptions, pipeline: PagePipeline, target: str, site: str,
         if p.topic:
             row = matrix[p.topic]
             row[p.stage.value] = row.get(p.stage.value, 0) + 1  # type: ignore[union-attr]
-    calendar = build_calendar(pages, mix, gaps, topics, site_name=name,
+    calendar = build_calendar(pages, mix, gaps, topics, site_name=name or NEUTRAL_NAME,
                               start=opts.start or next_monday(today), weeks=opts.weeks,
                               per_week=opts.per_week)
     if pipeline.unchanged:

@@ -10,13 +10,17 @@ is read, so site-wide boilerplate does not drown the page's own words.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+from collections import deque
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from funnel_audit.brand import clean_name, is_home
 from funnel_audit.models import FetchedPage, Form, PageText
 
 MAX_TEXT_CHARS = 20_000
@@ -75,6 +79,7 @@ def extract(page: FetchedPage) -> PageText:
     links = _links(doc, base)
     ctas = _ctas(doc)
     forms = _forms(doc, base)
+    site_name, logo_alt = _brand_signals(doc, base)
 
     _strip_boilerplate(doc)
     root = _main_root(doc)
@@ -100,6 +105,7 @@ def extract(page: FetchedPage) -> PageText:
         prices=len(_PRICE.findall(main_text)),
         script_bytes=script_bytes,
         js_rendered=js_rendered,
+        site_name=site_name, logo_alt=logo_alt,
     )
 
 
@@ -341,3 +347,88 @@ def _block_text(root: etree._Element) -> str:
             el.tail = "\n" + el.tail if el.tail else "\n"
     text = _INLINE_WS.sub(" ", etree.tostring(root, method="text", encoding=str, with_tail=False))
     return "\n".join(line for line in (part.strip() for part in text.split("\n")) if line)
+
+
+# -- what the page says the site is called (brand.py) ---------------------------------------------
+_ORG_TYPE = re.compile(r"(?:Organization|Corporation|Business|Store|Agency|Company|[a-z]Service)$")
+_ORG_TYPES = frozenset({"NGO", "Brand", "Plumber", "Electrician", "Locksmith", "Dentist",
+                        "Physician", "Attorney", "Restaurant", "Bakery", "Hotel", "Library",
+                        "Museum", "School", "CollegeOrUniversity", "Airline", "Florist"})
+_LOGO_HINT = re.compile(r"logo|brand", re.I)
+_MAX_LOGO_CANDIDATES = 300
+
+
+def _brand_signals(doc: etree._Element, base: str) -> tuple[str, str]:
+    """(og:site_name, else the JSON-LD Organization's or WebSite's name; the logo's alt text or
+    aria-label), each cleaned by `brand.clean_name` or "". Read before the header is stripped."""
+    site = clean_name(_meta(doc, "site_name")[:MAX_FIELD_CHARS])
+    if not site:
+        named: list[tuple[int, str]] = []
+        for script in doc.iter("script"):
+            if (script.get("type") or "").lower() == "application/ld+json" and script.text:
+                named.extend(_ld_names(script.text[:100_000]))
+        site = min(named, key=lambda r: r[0])[1] if named else ""
+    # the logo, best first: an image hinted "logo" in the header or a link home; an image in a
+    # link home; a link home labelled or hinted "logo"; an image in the header; any "logo" image
+    found: list[tuple[int, str]] = []
+    origin = urlsplit(base).netloc
+    for el in itertools.islice(doc.iter("img", "a"), _MAX_LOGO_CANDIDATES):
+        link = next(el.iterancestors("a"), None) if el.tag == "img" else el
+        href = (link.get("href") or "").strip()[:2000] if link is not None else ""
+        to_home = False
+        if href and not href.startswith("#"):
+            try:
+                target = urljoin(base, href)
+                to_home = is_home(target) and urlsplit(target).netloc == origin
+            except ValueError:
+                pass
+        hinted = bool(_LOGO_HINT.search(
+            f"{el.get('class') or ''} {el.get('id') or ''} {(el.get('src') or '')[:300]}"))
+        if el.tag == "img":
+            label = el.get("alt") or el.get("aria-label") or el.get("title") or ""
+            in_header = next(el.iterancestors("header", "nav"), None) is not None
+            rank = (0 if hinted and (in_header or to_home) else 1 if to_home else
+                    3 if in_header else 4 if hinted else -1)
+        elif to_home:
+            label = el.get("aria-label") or el.get("title") or (_text(el) if hinted else "")
+            rank = 2
+        else:
+            continue
+        name = clean_name(label[:MAX_FIELD_CHARS]) if rank >= 0 else ""
+        if name:
+            found.append((rank, name))
+            if rank == 0:
+                break
+    return site, min(found, key=lambda r: r[0])[1] if found else ""
+
+
+def _ld_names(raw: str) -> list[tuple[int, str]]:
+    """(0 for an organisation, 1 for a WebSite; its name) of the first 200 JSON-LD objects,
+    breadth first, for the ones with a usable name."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return []
+    out: list[tuple[int, str]] = []
+    queue: deque[Any] = deque([data])
+    seen = 0
+    while queue and seen < 200:
+        item = queue.popleft()
+        if isinstance(item, list):
+            queue.extend(item[:100])
+            continue
+        if not isinstance(item, dict):
+            continue
+        seen += 1
+        queue.extend(v for v in item.values() if isinstance(v, (dict, list)))
+        kinds = item.get("@type")
+        kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
+        name = item.get("name")
+        name = clean_name(name[:MAX_FIELD_CHARS]) if isinstance(name, str) else ""
+        if not name:
+            continue
+        if any(isinstance(k, str) and (k in _ORG_TYPES or _ORG_TYPE.search(k)) for k in kinds):
+            out.append((0, name))
+        elif "WebSite" in kinds:
+            out.append((1, name))
+    return out

@@ -83,6 +83,8 @@ class PageText:
     prices: int = 0
     script_bytes: int = 0
     js_rendered: bool = False
+    site_name: str = ""  # og:site_name, else the JSON-LD Organization's name (brand.py)
+    logo_alt: str = ""  # the alt text or aria-label of the site's logo (brand.py)
 
 
 @dataclass(frozen=True, slots=True)

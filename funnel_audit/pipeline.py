@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from funnel_audit.boilerplate import RepeatedLines
+from funnel_audit.brand import BrandVotes
 from funnel_audit.history import HistoryStore
 from funnel_audit.linkflow import page_key
 from funnel_audit.models import FetchedPage, PageResult, Stage
@@ -66,6 +67,7 @@ class PagePipeline:
         self.results: list[PageResult] = []
         self.topic_texts = TextSpool()
         self.titles: list[str] = []
+        self.brand = BrandVotes()  # what pages say the site is called, in bounded counters
         self.canonicals: set[str] = set()
         self.duplicates = 0
         self.js_pages = 0
@@ -250,6 +252,7 @@ class PagePipeline:
         if text.js_rendered:
             self.js_pages += 1
         self.titles.append(text.title)
+        self.brand.add(page.url, text.title, text.site_name, text.logo_alt)
         if stage is not Stage.EXCLUDED:
             self.topic_texts[page.url] = reading.topic
         origin = urlsplit(page.final_url or page.url).netloc

@@ -33,7 +33,8 @@ from funnel_audit.gaps import (
     stage_mix,
 )
 from funnel_audit.history import HistoryStore
-from funnel_audit.linkflow import analyse_links, page_key
+from funnel_audit.linkflow import LinkFlow, analyse_links, main_origin, page_key
+from funnel_audit.linkmap import LOCAL_HOSTS, parse_alias, site_aliases
 from funnel_audit.models import AuditResult, FetchedPage, Stage
 from funnel_audit.pipeline import ModelSource, PagePipeline
 from funnel_audit.plan import DEFAULT_PER_WEEK, DEFAULT_WEEKS, build_calendar, next_monday
@@ -64,6 +65,8 @@ class AuditOptions:
     # processes that read pages while the crawl fetches (0: read in the crawling process;
     # None: one per CPU up to three); folders are always read in-process
     parsers: int | None = None
+    # other host names of the site (--alias-host): links to them are links within the site
+    alias_hosts: tuple[str, ...] = ()
 
 
 @dataclass
@@ -146,9 +149,11 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
         overrides = {page_key(ex.doc.url): ex.label for ex in load_labels(opts.labels)}
     site = folder.name if folder else site_key(target)
     settings = settings_summary(opts)
+    alias_hosts = tuple(parse_alias(host) for host in opts.alias_hosts)
     pipeline = PagePipeline(model, store, None, overrides,
                             parsers=0 if folder is not None else
                             default_parsers() if opts.parsers is None else opts.parsers)
+    pipeline.alias_hosts = alias_hosts
     reuse = plan_reuse(store, target, resume=opts.resume, conditional=opts.conditional)
     notes: list[str] = [reuse.note] if reuse.note else []
     pipeline.prior = reuse.prior
@@ -208,7 +213,7 @@ def _analyse(opts: AuditOptions, pipeline: PagePipeline, target: str, site: str,
     results.clear()
     del topic_of
     mix = stage_mix(pages, opts.target_mix)
-    flow = analyse_links(pages, None if is_folder_target(target) else target)
+    flow = _link_flow(pipeline, pages, target, notes)
     quality = content_quality(pages, today)
     gaps = find_gaps(pages, mix, flow.findings, quality)
     matrix: dict[str, dict[str, int]] = {t.name: {} for t in topics}
@@ -231,8 +236,33 @@ def _analyse(opts: AuditOptions, pipeline: PagePipeline, target: str, site: str,
                        settings=settings, model_version=model_version, pages=pages, mix=mix,
                        gaps=gaps, calendar=calendar, topics=matrix, notes=tuple(notes),
                        audit_id=audit_id, link_flow={"onward_share": flow.onward_share,
-                                                     "stage_links": flow.stage_links},
+                                                     "stage_links": flow.stage_links,
+                                                     "links": flow.stats},
                        quality=quality)
+
+
+def _link_flow(pipeline: PagePipeline, pages: tuple[Any, ...], target: str,
+               notes: list[str]) -> LinkFlow:
+    """The link analysis with the site's other names: --alias-host hosts, the live host most
+    pages name as their own (canonical, og:url, base href) and, for a folder, localhost."""
+    folder = is_folder_target(target)
+    origin = main_origin(p.url for p in pages)
+    aliases, detected = site_aliases(origin, pipeline.claims, pipeline.alias_hosts, folder=folder)
+    flow = analyse_links(pages, None if folder else target, aliases=aliases, folder=folder,
+                         origin=origin, candidates={*pipeline.claims.hosts, *LOCAL_HOSTS},
+                         guard_orphans=True)
+    found = [str(a) for a in detected if a not in pipeline.alias_hosts]
+    if found:
+        notes.append(f"links to {', '.join(found)} (the address most pages give as their own) "
+                     "were counted as links within this site"
+                     + ("" if folder else "; to crawl them as well, add --alias-host"))
+    notes.extend(flow.notes)
+    blocked = sum(1 for p in pages if p.error == "blocked by robots.txt")
+    if blocked:
+        notes.append(f"{blocked} page(s) not read: blocked by robots.txt (for a site you own, "
+                     "use --ignore-robots)")
+    flow.stats["alias_hosts"] = sorted({*found, *(str(a) for a in pipeline.alias_hosts)})
+    return flow
 
 
 def _model_version(model: ModelSource) -> str:
@@ -241,10 +271,13 @@ def _model_version(model: ModelSource) -> str:
 
 def settings_summary(opts: AuditOptions) -> dict[str, Any]:
     c = opts.crawl
-    return {"max_pages": c.max_pages, "max_depth": c.max_depth, "concurrency": c.concurrency,
-            "delay": c.delay, "user_agent": c.user_agent,
-            "target_mix": {s.value: round(v, 4) for s, v in opts.target_mix.items()},
-            "weeks": opts.weeks, "per_week": opts.per_week}
+    summary = {"max_pages": c.max_pages, "max_depth": c.max_depth,
+               "concurrency": c.concurrency, "delay": c.delay, "user_agent": c.user_agent,
+               "target_mix": {s.value: round(v, 4) for s, v in opts.target_mix.items()},
+               "weeks": opts.weeks, "per_week": opts.per_week}
+    if opts.alias_hosts:
+        summary["alias_hosts"] = list(opts.alias_hosts)
+    return summary
 
 
 def summary(result: AuditResult) -> dict[str, Any]:

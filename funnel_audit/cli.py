@@ -96,6 +96,9 @@ def cli(show_traceback: bool) -> None:
               help="Allow redirects to private/loopback addresses (implied for a local target).")
 @click.option("--ignore-robots", is_flag=True,
               help="Do not obey robots.txt (only for your own site).")
+@click.option("--alias-host", "alias_hosts", multiple=True, metavar="HOST",
+              help="Another host name of the site, e.g. the live host of a staging copy or "
+                   "folder: links to it count as links within the site (repeatable).")
 @click.option("--target", "target_mix", default="",
               help="Target stage mix, e.g. awareness=0.4,consideration=0.3,decision=0.2,"
                    "conversion=0.1.")
@@ -128,7 +131,8 @@ def cli(show_traceback: bool) -> None:
 def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, concurrency: int,
           delay: float, timeout: float, user_agent: str | None, include_subdomains: bool,
           include: Sequence[str], exclude: Sequence[str], allow_private: bool,
-          ignore_robots: bool, target_mix: str, weeks: int, per_week: int,
+          ignore_robots: bool, alias_hosts: Sequence[str], target_mix: str, weeks: int,
+          per_week: int,
           start_date: str | None, labels: Path | None, model_path: Path | None,
           client_name: str, agency_name: str,
           logo: Path | None, accent: str, template_dir: Path | None, db_path: Path | None,
@@ -154,7 +158,7 @@ def audit(target: str, out_dir: Path | None, max_pages: int, max_depth: int, con
                         weeks=weeks, per_week=per_week, start=_parse_date(start_date),
                         labels=labels, branding=branding, template_dir=template_dir,
                         resume=resume, conditional=not no_conditional,
-                        parsers=parsers)
+                        parsers=parsers, alias_hosts=tuple(alias_hosts))
     if not quiet and model_path is None and not default_model_path().is_file():
         click.echo("Training the classifier from the shipped corpus (first run only, about a "
                    "minute) ...", err=True)

@@ -284,8 +284,9 @@ class Crawler:
                     f"cannot reach {start}: {unreachable} (check the URL or your network)"
                 )
             extra = "; ".join(self.notes)
-            hint = f" ({extra})" if extra else " (robots.txt disallows it; you may turn robots off)"
-            raise CrawlError(f"cannot crawl {start}: blocked by robots.txt{hint}")
+            hint = f" ({extra})" if extra else " (robots.txt disallows it)"
+            raise CrawlError(f"cannot crawl {start}: blocked by robots.txt{hint}; for a site you "
+                             "own, run again with --ignore-robots")
         if error.startswith("non-HTML content"):
             raise CrawlError(f"{start} is not an HTML page ({error}); give the URL of a web page")
         if page.status is None:

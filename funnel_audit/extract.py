@@ -76,7 +76,7 @@ def extract(page: FetchedPage) -> PageText:
     schema_types = _schema_types(doc)
     script_bytes = sum(len(s.text or "") + (200 if s.get("src") else 0)
                        for s in doc.iter("script"))
-    links = _links(doc, base)
+    links, body_links = _links(doc, base)
     ctas = _ctas(doc)
     forms = _forms(doc, base)
     site_name, logo_alt = _brand_signals(doc, base)
@@ -105,6 +105,9 @@ def extract(page: FetchedPage) -> PageText:
         prices=len(_PRICE.findall(main_text)),
         script_bytes=script_bytes,
         js_rendered=js_rendered,
+        body_links=body_links,
+        og_url=_og_url(doc, base),
+        base_href=base if base_el is not None else None,
         site_name=site_name, logo_alt=logo_alt,
     )
 
@@ -176,9 +179,91 @@ def _ld_types(raw: str) -> Iterable[str]:
     return out
 
 
-def _links(doc: etree._Element, base: str) -> tuple[str, ...]:
+def _og_url(doc: etree._Element, base: str) -> str | None:
+    for el in doc.iter("meta"):
+        if (el.get("property") or el.get("name") or "").lower() == "og:url" and el.get("content"):
+            try:
+                return urljoin(base, (el.get("content") or "").strip())[:2000]
+            except ValueError:
+                return None
+    return None
+
+
+# Site chrome whose links are navigation, not the page's own onward links: nav/aside anywhere,
+# header/footer outside <main>, ARIA landmarks, and containers whose class or id says so.
+_CHROME_TAGS = ("nav", "aside", "header", "footer")
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "menu",
+                           "menubar", "search"})
+_CHROME_TOKEN = re.compile(
+    r"^(?:(?:site|main|global|primary|secondary|top|page|mega|mobile|desktop|sticky|header|"
+    r"footer|nav)[-_]?)?(?:header|footer|nav|navigation|navbar|menu|menubar|sidebar|topbar|"
+    r"breadcrumbs?|masthead)(?:[-_]?(?:wrap|wrapper|container|inner|outer|links|menu|nav|bar|"
+    r"area|widgets?|top|bottom|main|list|items|primary|secondary))?$"
+    r"|(?:^|[-_])(?:cookie|consent|gdpr)",
+    re.I,
+)
+_CHROME_ANY = re.compile(r"header|footer|nav|menu|sidebar|topbar|breadcrumb|masthead|cookie|"
+                         r"consent|gdpr|banner|contentinfo|complementary|search", re.I)
+_HINT_VALUES = etree.XPath("//@class|//@id|//@role")
+_HOLDS_CONTENT = etree.XPath("boolean(.//main|.//article|.//*[@role='main']|.//h1)")
+
+
+def _wordy(el: etree._Element, n: int = 30) -> bool:
+    count = 0
+    for chunk in el.itertext():
+        count += len(chunk.split())
+        if count >= n:
+            return True
+    return False
+
+
+def _in_main(el: etree._Element) -> bool:
+    return any(a.tag == "main" or a.get("role") == "main" for a in el.iterancestors())
+
+
+def _chrome_anchors(doc: etree._Element) -> tuple[set[etree._Element], set[etree._Element] | None]:
+    """(links inside site chrome, links inside <main> or None when the page has no <main> with
+    text). The sets hold the element proxies, so lxml hands back the same objects later."""
+    containers: list[etree._Element] = []
+    mains: list[etree._Element] = []
+    for el in doc.iter(*_CHROME_TAGS, "main"):
+        if el.tag == "main":
+            mains.append(el)
+        elif el.tag in ("nav", "aside") or not _in_main(el):
+            containers.append(el)
+    # attribute values, not elements: most carry no hint, and strings are cheap to look at
+    for value in _HINT_VALUES(doc):
+        if not _CHROME_ANY.search(value):
+            if value == "main" and value.attrname == "role":
+                mains.append(value.getparent())
+            continue
+        if value.attrname == "role":
+            hinted = value.strip().lower() in _CHROME_ROLES
+        else:
+            hinted = any(_CHROME_TOKEN.search(token) for token in value.split())
+        el = value.getparent()
+        if hinted and el.tag not in ("html", "body", "main", "article") \
+                and el not in containers and not _HOLDS_CONTENT(el):
+            containers.append(el)
+    chrome: set[etree._Element] = set()
+    for el in containers:
+        chrome.update(el.iter("a", "area"))
+    mains = [el for el in mains if _wordy(el)]
+    inside: set[etree._Element] | None = None
+    if mains:
+        inside = set()
+        for el in mains:
+            inside.update(el.iter("a", "area"))
+    return chrome, inside
+
+
+def _links(doc: etree._Element, base: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(every link, the links in the page's body: not in nav, header, footer or aside, not in
+    containers hinted as such, and inside <main> when the page has one)."""
     out: list[str] = []
     seen: set[str] = set()
+    body: set[str] = set()
+    chrome, inside = _chrome_anchors(doc)
     parts = urlsplit(base)
     origin = f"{parts.scheme}://{parts.netloc}"
     for el in doc.iter("a", "area"):
@@ -195,12 +280,14 @@ def _links(doc: etree._Element, base: str) -> tuple[str, ...]:
                 url = urljoin(base, href)
             except ValueError:
                 continue
+        if el not in chrome and (inside is None or el in inside):
+            body.add(url)
         if url not in seen:
             seen.add(url)
             out.append(url)
             if len(out) >= MAX_LINKS:
                 break
-    return tuple(out)
+    return tuple(out), tuple(u for u in out if u in body)
 
 
 def _ctas(doc: etree._Element) -> tuple[str, ...]:

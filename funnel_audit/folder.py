@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from funnel_audit.content import decode_html
-from funnel_audit.errors import InputError, TargetError
+from funnel_audit.errors import CrawlError, InputError, TargetError
 from funnel_audit.models import FetchedPage
 from funnel_audit.robots import ROBOTS_MAX_BYTES, agent_token, parse_robots
 from funnel_audit.sitemaps import SitemapError, parse_sitemap
@@ -85,8 +85,9 @@ def read_folder(
 ) -> Iterator[FetchedPage]:
     """Yield one `FetchedPage` per HTML file under `folder` (errors as rows, never raised).
 
-    Raises `TargetError` when the folder does not exist. Links `on_page` returns are ignored:
-    every file is read anyway. Remarks about the run go to `notes` when a list is given.
+    Raises `TargetError` when the folder does not exist, and `CrawlError` (once iterated) when
+    its robots.txt disallows every page. Links `on_page` returns are ignored: every file is read
+    anyway. Remarks about the run go to `notes` when a list is given.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -110,8 +111,16 @@ def _read(
     lastmods = _sitemap_lastmods(root, settings.max_bytes, notes)
     include, exclude = _patterns(settings.include), _patterns(settings.exclude)
     agent = agent_token(settings.user_agent)
+    files = _html_files(root)
+    if rules is not None:
+        wanted = [url for url in (path_to_url(base, relative) for relative, _ in files)
+                  if (not include or any(rx.search(url) for rx in include))
+                  and not any(rx.search(url) for rx in exclude)]
+        if wanted and not any(rules.allows(url, agent) for url in wanted):
+            raise CrawlError(f"robots.txt in {root} disallows every page (a staging build?); "
+                             "for a site you own, run again with --ignore-robots")
     count = 0
-    for relative, path in _html_files(root):
+    for relative, path in files:
         url = path_to_url(base, relative)
         if include and not any(rx.search(url) for rx in include):
             continue

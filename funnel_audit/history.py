@@ -81,6 +81,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE pages ADD COLUMN flags TEXT;
     ALTER TABLE pages ADD COLUMN topic_text TEXT;
     """,
+    # 4: the internal links in each page's body (not its navigation): the funnel flow uses them.
+    """
+    ALTER TABLE pages ADD COLUMN body_links TEXT;
+    """,
 )
 
 
@@ -176,13 +180,14 @@ class HistoryStore:
                  p.label_source, p.content_hash, p.topic, p.depth, p.content_type,
                  json.dumps(list(p.links)), p.etag, p.last_modified, p.lastmod,
                  json.dumps({"needs_review": p.needs_review, "noindex": p.noindex,
-                             "js_rendered": p.js_rendered}), texts.get(p.url))
+                             "js_rendered": p.js_rendered}), texts.get(p.url),
+                 None if p.body_links is None else json.dumps(list(p.body_links)))
                 for p in pages]
         if not rows:
             return
         with self._tx() as c:
             c.executemany(f"INSERT OR REPLACE INTO pages ({_PAGE_COLUMNS}) "
-                          f"VALUES ({','.join('?' * 20)})", rows)
+                          f"VALUES ({','.join('?' * 21)})", rows)
 
     def page_results(self, audit_id: int) -> list[tuple[PageResult, str]]:
         """The stored pages as PageResults with their topic text, to reuse without fetching."""
@@ -213,7 +218,9 @@ class HistoryStore:
                 links=share(json.loads(r["links"] or "[]")), lastmod=r["lastmod"],
                 noindex=bool(flags.get("noindex")), js_rendered=bool(flags.get("js_rendered")),
                 content_hash=r["content_hash"] or "", etag=r["etag"],
-                last_modified=r["last_modified"]), r["topic_text"] or "")
+                last_modified=r["last_modified"],
+                body_links=None if r["body_links"] is None
+                else share(json.loads(r["body_links"]))), r["topic_text"] or "")
 
     def latest_unfinished(self, target: str) -> dict[str, Any] | None:
         """The newest audit of `target` that was interrupted, failed or left running."""
@@ -309,7 +316,7 @@ class HistoryStore:
 
 _PAGE_COLUMNS = ("audit_id, url, status, error, title, word_count, stage, confidence, reasons, "
                  "label_source, content_hash, topic, depth, content_type, links, etag, "
-                 "last_modified, lastmod, flags, topic_text")
+                 "last_modified, lastmod, flags, topic_text, body_links")
 _AUDIT_COLUMNS = ("id, site, target, started_at, finished_at, status, model_version, summary, "
                   "error")
 

@@ -85,6 +85,9 @@ class PageText:
     js_rendered: bool = False
     site_name: str = ""  # og:site_name, else the JSON-LD Organization's name (brand.py)
     logo_alt: str = ""  # the alt text or aria-label of the site's logo (brand.py)
+    body_links: tuple[str, ...] = ()  # the links outside nav/header/footer/aside (a subset)
+    og_url: str | None = None
+    base_href: str | None = None  # the <base href>, resolved
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,9 @@ class PageResult:
     topic: str = ""
     etag: str | None = None
     last_modified: str | None = None
+    # the internal links in the page's body (not its nav, header or footer): the funnel flow is
+    # measured on these; None when not recorded (audits stored by older versions)
+    body_links: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,8 @@ from funnel_audit.boilerplate import RepeatedLines
 from funnel_audit.brand import BrandVotes
 from funnel_audit.history import HistoryStore
 from funnel_audit.linkflow import page_key
-from funnel_audit.models import FetchedPage, PageResult, Stage
+from funnel_audit.linkmap import LOCAL_HOSTS, Alias, HostClaims, claimed_hosts, rewrite, www_twin
+from funnel_audit.models import FetchedPage, PageResult, PageText, Stage
 from funnel_audit.reading import (
     ModelSource,
     ParserGone,
@@ -78,6 +79,10 @@ class PagePipeline:
         self.prior: dict[str, PageResult] = {}
         self.prior_texts: Mapping[str, str] = {}
         self.unchanged = 0
+        # the live host(s) pages name (canonical, og:url, base href), and the --alias-host hosts
+        # whose links are moved onto the audited origin at once (the crawl follows them too)
+        self.claims = HostClaims()
+        self.alias_hosts: tuple[Alias, ...] = ()
 
     def _link_key(self, url: str) -> str:
         """The link as the crawler names it (normalised, memoised): nav and footer links repeat on
@@ -136,7 +141,17 @@ class PagePipeline:
                 return links
         reading_here = self._read_here(page)
         self.readings[page.url] = reading_here
-        return reading_here.text.links if isinstance(reading_here, Reading) else ()
+        return self._crawl_links(page.url, reading_here.text.links) \
+            if isinstance(reading_here, Reading) else ()
+
+    def _crawl_links(self, url: str, links: Sequence[str]) -> Sequence[str]:
+        """Links for the crawler: those to an --alias-host moved onto this site, so it follows
+        them."""
+        if not self.alias_hosts:
+            return links
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        return [rewrite(link, origin, self.alias_hosts) for link in links]
 
     def _read_here(self, page: FetchedPage) -> Reading | str:
         """Read a page in this process; a page that breaks the reader is reported, not fatal."""
@@ -153,7 +168,7 @@ class PagePipeline:
             links.set_exception(exc)
             return
         self.readings[url] = reading
-        links.set_result(reading.text.links)
+        links.set_result(self._crawl_links(url, reading.text.links))
 
     def preload(self, rows: Sequence[tuple[PageResult, str]]) -> None:
         """Pages a resumed audit already committed: kept as they are, never fetched again."""
@@ -191,6 +206,8 @@ class PagePipeline:
                 self.duplicates += 1
                 return
             self.canonicals.add(canon)
+        if text is not None:
+            self.claims.add(page.final_url or page.url, text.canonical, text.og_url, text.base_href)
         self.pending.append((replace(page, html=None), reading, None))
         if self._flush_due():
             self.flush()
@@ -231,6 +248,35 @@ class PagePipeline:
         return replace(prior, depth=page.depth, etag=page.etag or prior.etag,
                        last_modified=page.last_modified or prior.last_modified)
 
+    def _site_links(self, url: str, text: PageText) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(links to this site, those of them in the page's body). Links on the page's own host
+        are kept, and so are links on hosts the site may also be known by - the ones its
+        canonical, og:url or base href name, localhost, the www twin - for `linkmap` to resolve
+        once every page is read. Links to an --alias-host are moved onto the origin here."""
+        parts = urlsplit(url)
+        origin = parts.netloc
+        hosts = claimed_hosts(text.canonical, text.og_url, text.base_href) | LOCAL_HOSTS
+        twin = www_twin(parts.hostname or "")
+        if twin:
+            hosts.add(twin)
+        body = set(text.body_links)
+        links: dict[str, None] = {}
+        in_body: dict[str, None] = {}
+        for raw in text.links:
+            link = rewrite(raw, f"{parts.scheme}://{origin}", self.alias_hosts) \
+                if self.alias_hosts else raw
+            key = self._link_key(link)
+            try:
+                there = urlsplit(key)
+                keep = there.netloc == origin or (there.hostname or "") in hosts
+            except ValueError:  # an unusable host ("http://[oops")
+                continue
+            if keep:
+                links[key] = None
+                if raw in body:
+                    in_body[key] = None
+        return tuple(links), tuple(in_body)
+
     @staticmethod
     def _failure(page: FetchedPage) -> PageResult:
         return PageResult(url=page.url, status=page.status, error=page.error or "no content",
@@ -255,14 +301,13 @@ class PagePipeline:
         self.brand.add(page.url, text.title, text.site_name, text.logo_alt)
         if stage is not Stage.EXCLUDED:
             self.topic_texts[page.url] = reading.topic
-        origin = urlsplit(page.final_url or page.url).netloc
-        links = tuple(dict.fromkeys(k for k in map(self._link_key, text.links)
-                                    if urlsplit(k).netloc == origin))
+        links, body_links = self._site_links(page.final_url or page.url, text)
         return PageResult(
             url=page.url, status=page.status, error=None, depth=page.depth,
             content_type=page.content_type, title=text.title, word_count=text.word_count,
             stage=stage, confidence=round(confidence, 4), reasons=reasons, needs_review=review,
-            label_source=source, links=links, lastmod=text.lastmod or page.lastmod,
+            label_source=source, links=links, body_links=body_links,
+            lastmod=text.lastmod or page.lastmod,
             noindex=text.noindex, js_rendered=text.js_rendered,
             content_hash=reading.content_hash,
             etag=page.etag, last_modified=page.last_modified)

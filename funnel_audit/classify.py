@@ -155,9 +155,9 @@ class StageModel:
         end = len(blob) + 1 if column + 1 == field_end else int(self._offsets[column + 1])
         return blob[int(self._offsets[column]): end - 1].decode("utf-8")
 
-    def vectorize(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
-        """A page's non-zero features: (columns, values), as the fitted TF-IDF union gives them
-        (sublinear tf times idf, L2-normalised per field, times the field's weight)."""
+    def token_counts(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
+        """A page's known tokens as (columns, counts), before any weighting: the compact form
+        the site-level pass keeps per page, so it can score pages again without some columns."""
         per_field = [analyze(doc) for _, analyze, _ in FIELDS]
         if self._all is not None:
             found = self._all.lookup([t for tokens in per_field for t in tokens])
@@ -166,19 +166,31 @@ class StageModel:
                                     for vocab, tokens in zip(self._vocab, per_field,
                                                              strict=True)])
         if not found.size:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int32)
         cols, counts = np.unique(found, return_counts=True)
-        vals = (1.0 + np.log(counts)) * self._idf_all[cols].astype(np.float64)
+        return cols.astype(np.int32), counts.astype(np.int32)
+
+    def weigh(self, cols: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(columns, values) as the fitted TF-IDF union gives them: sublinear tf times idf,
+        L2-normalised per field, times the field's weight."""
+        if not cols.size:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+        cols = cols.astype(np.int64)
+        vals = (1.0 + np.log(counts.astype(np.float64))) * self._idf_all[cols].astype(np.float64)
         field = self._field_starts.searchsorted(cols, side="right") - 1
         norms = np.sqrt(np.bincount(field, weights=vals * vals, minlength=len(FIELDS)))
         scale = np.divide(self._weights, norms, out=np.zeros(len(FIELDS)), where=norms > 0)
         return cols, vals * scale[field]
 
+    def vectorize(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
+        """A page's non-zero features: (columns, values)."""
+        return self.weigh(*self.token_counts(doc))
+
     def logits(self, docs: Sequence[Doc]) -> np.ndarray:
         """Complement NB's joint log-likelihood per class (uncalibrated scores)."""
-        return self._scores([self.vectorize(doc) for doc in docs])
+        return self.logits_of([self.vectorize(doc) for doc in docs])
 
-    def _scores(self, vectors: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    def logits_of(self, vectors: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
         out = np.zeros((len(vectors), len(self._classes)))
         for i, (cols, vals) in enumerate(vectors):
             if cols.size:
@@ -186,11 +198,20 @@ class StageModel:
         return out
 
     def predict(self, docs: Sequence[Doc], n_reasons: int = 4) -> list[Prediction]:
+        return self.predict_vectors([self.vectorize(doc) for doc in docs], n_reasons)
+
+    def predict_vectors(self, vectors: Sequence[tuple[np.ndarray, np.ndarray]],
+                        n_reasons: int = 4, prior: np.ndarray | None = None
+                        ) -> list[Prediction]:
+        """Predictions from weighed vectors; `prior` (pages x classes, log-space) is added to the
+        calibrated scores, which is how the site-level pass lends a page its section's view."""
         classes = self._classes
-        vectors = [self.vectorize(doc) for doc in docs]
-        logits = self._scores(vectors)
-        probs = softmax(logits / self.temperature) if len(docs) else logits
-        best = probs.argmax(axis=1) if len(docs) else np.empty(0, dtype=np.int64)
+        logits = self.logits_of(vectors)
+        z = logits / self.temperature if len(vectors) else logits
+        if prior is not None and len(vectors):
+            z = z + prior
+        probs = softmax(z) if len(vectors) else z
+        best = probs.argmax(axis=1) if len(vectors) else np.empty(0, dtype=np.int64)
         out: list[Prediction] = []
         for (cols, vals), row, k in zip(vectors, probs.tolist(), best.tolist(), strict=True):
             reasons: tuple[str, ...] = ()

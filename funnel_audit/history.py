@@ -233,6 +233,16 @@ class HistoryStore:
             c.execute("UPDATE audits SET status = 'running', finished_at = NULL, error = NULL "
                       "WHERE id = ?", (audit_id,))
 
+    def set_stages(self, audit_id: int, pages: Sequence[PageResult]) -> None:
+        """Store the stages the site-level pass settled on (pages were committed with their
+        page-by-page stage as they streamed in)."""
+        rows = [(p.stage.value if p.stage else None, p.confidence, json.dumps(list(p.reasons)),
+                 json.dumps({"needs_review": p.needs_review, "noindex": p.noindex,
+                             "js_rendered": p.js_rendered}), audit_id, p.url) for p in pages]
+        with self._tx() as c:
+            c.executemany("UPDATE pages SET stage = ?, confidence = ?, reasons = ?, flags = ? "
+                          "WHERE audit_id = ? AND url = ?", rows)
+
     def set_topics(self, audit_id: int, topics: dict[str, str]) -> None:
         with self._tx() as c:
             c.executemany("UPDATE pages SET topic = ? WHERE audit_id = ? AND url = ?",

@@ -31,7 +31,7 @@ from funnel_audit.reading import (
     load,
     read_page,
 )
-from funnel_audit.spool import TextSpool
+from funnel_audit.spool import BlobSpool, TextSpool
 from funnel_audit.urls import InvalidURLError, normalize_url
 
 if TYPE_CHECKING:
@@ -67,6 +67,7 @@ class PagePipeline:
         self.pending: list[tuple[FetchedPage, Reading | None, tuple[PageResult, str] | None]] = []
         self.results: list[PageResult] = []
         self.topic_texts = TextSpool()
+        self.evidence = BlobSpool()
         self.titles: list[str] = []
         self.brand = BrandVotes()  # what pages say the site is called, in bounded counters
         self.canonicals: set[str] = set()
@@ -109,6 +110,7 @@ class PagePipeline:
         if the process dies)."""
         self.stop_parsers()
         self.topic_texts.close()
+        self.evidence.close()
         if isinstance(self.prior_texts, TextSpool):
             self.prior_texts.close()
 
@@ -299,8 +301,11 @@ class PagePipeline:
             self.js_pages += 1
         self.titles.append(text.title)
         self.brand.add(page.url, text.title, text.site_name, text.logo_alt)
-        if stage is not Stage.EXCLUDED:
+        if reading.topic:
+            # every page's: the site-level pass may move a page into or out of the funnel
             self.topic_texts[page.url] = reading.topic
+        if source == "model" and reading.evidence:
+            self.evidence.put(page.url, reading.evidence)
         links, body_links = self._site_links(page.final_url or page.url, text)
         return PageResult(
             url=page.url, status=page.status, error=None, depth=page.depth,

@@ -46,6 +46,7 @@ class Reading:
     model_version: str
     content_hash: str
     topic: str
+    evidence: bytes = b""  # the model's token counts, kept for the site-level pass
 
 
 def load(model: ModelSource) -> StageModel:
@@ -58,10 +59,13 @@ def read_page(page: FetchedPage, model: StageModel, repeated: RepeatedLines) -> 
     main = repeated.filter(text.main_text)
     if main != text.main_text:
         text = replace(text, main_text=main)
-    prediction = model.predict([doc_from_page(text)])[0]
+    from funnel_audit.site_pass import pack_counts  # NumPy: only where the model is loaded
+
+    cols, counts = model.token_counts(doc_from_page(text))
+    prediction = model.predict_vectors([model.weigh(cols, counts)])[0]
     return Reading(replace(text, main_text=""), prediction, model.version,
                    hashlib.sha1(main.encode("utf-8", "replace")).hexdigest(),
-                   topic_text(text.title, text.headings, main))
+                   topic_text(text.title, text.headings, main), pack_counts(cols, counts))
 
 
 # -- the parser process --------------------------------------------------------------------------

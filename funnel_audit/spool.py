@@ -67,3 +67,35 @@ class SpooledTexts(Sequence[str]):
         if isinstance(index, slice):
             return [self._spool[k] for k in self._keys[index]]
         return self._spool[self._keys[index]]
+
+
+class BlobSpool:
+    """Write-once key -> bytes in a temporary file (the site pass's per-page token counts): the
+    crawling process keeps only offsets, and reads each blob back when it needs it."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="funnel-audit-blobs-")  # noqa: SIM115 - lives as long as the spool
+        self._where: dict[str, tuple[int, int]] = {}
+        self._end = 0
+
+    def put(self, key: str, data: bytes) -> None:
+        self._file.seek(self._end)
+        self._file.write(data)
+        self._where[key] = (self._end, len(data))
+        self._end += len(data)
+
+    def get(self, key: str) -> bytes | None:
+        where = self._where.get(key)
+        if where is None:
+            return None
+        self._file.seek(where[0])
+        return self._file.read(where[1])
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._where
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def close(self) -> None:
+        self._file.close()

@@ -214,7 +214,7 @@ def _runs(text: str, avoid: frozenset[str]) -> list[list[str | None]]:
             # no noun ("we've"): either ends a run
             word = "" if "'" in token or "\u2019" in token else token
             lower = word.lower()
-            if not _WORD.fullmatch(word):
+            if not _WORD.fullmatch(word) or any(ch.isdigit() for ch in word):  # "²" is \w
                 usable = hollow = False
             else:
                 hollow = lower in _HOLLOW or lower in avoid or _key(word) in avoid
@@ -320,6 +320,7 @@ def _ranked(pages: Sequence[Sequence[Sequence[str]]], sizes: Sequence[int], avoi
     whole: set[str] = set()  # keys seen as the whole of a stretch of name words
     for sample in pages:
         count: Counter[str] = Counter()
+        pages_with: Counter[str] = Counter()
         for parts in sample:
             weight: dict[str, float] = {}
             for j, part in enumerate(parts):
@@ -331,9 +332,9 @@ def _ranked(pages: Sequence[Sequence[Sequence[str]]], sizes: Sequence[int], avoi
                     if alone:
                         whole.add(key)
             count.update(weight)
+            pages_with.update(weight.keys())
         counts.append(count)
-        on_pages.append(Counter(key for parts in sample for key in {
-            _phrase_key(p) for part in parts for p, _, _ in phrases(part, avoid)}))
+        on_pages.append(pages_with)
     scale = [sizes[t] / max(1, len(pages[t])) for t in range(k)]
     total: Counter[str] = Counter()
     for t, count in enumerate(counts):

@@ -442,7 +442,11 @@ _ORG_TYPES = frozenset({"NGO", "Brand", "Plumber", "Electrician", "Locksmith", "
                         "Physician", "Attorney", "Restaurant", "Bakery", "Hotel", "Library",
                         "Museum", "School", "CollegeOrUniversity", "Airline", "Florist"})
 _LOGO_HINT = re.compile(r"logo|brand", re.I)
-_MAX_LOGO_CANDIDATES = 300
+# the logo is among the first images and links of a page (the header's); looking no further
+# keeps this cheap on pages with hundreds of links, and off the customer logos further down
+_MAX_LOGO_CANDIDATES = 30
+_HOME_FILES = frozenset({"", ".", "index.html", "index.htm", "index.php", "home", "home.html",
+                         "default.html", "default.aspx"})
 
 
 def _brand_signals(doc: etree._Element, base: str) -> tuple[str, str]:
@@ -460,33 +464,44 @@ def _brand_signals(doc: etree._Element, base: str) -> tuple[str, str]:
     found: list[tuple[int, str]] = []
     origin = urlsplit(base).netloc
     for el in itertools.islice(doc.iter("img", "a"), _MAX_LOGO_CANDIDATES):
-        link = next(el.iterancestors("a"), None) if el.tag == "img" else el
-        href = (link.get("href") or "").strip()[:2000] if link is not None else ""
-        to_home = False
-        if href and not href.startswith("#"):
-            try:
-                target = urljoin(base, href)
-                to_home = is_home(target) and urlsplit(target).netloc == origin
-            except ValueError:
-                pass
-        hinted = bool(_LOGO_HINT.search(
-            f"{el.get('class') or ''} {el.get('id') or ''} {(el.get('src') or '')[:300]}"))
-        if el.tag == "img":
+        if el.tag == "a":
+            if not _links_home(el, base, origin):
+                continue
+            label = el.get("aria-label") or el.get("title") or ""
+            if not label and _LOGO_HINT.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+                label = _text(el)
+            rank = 2
+        else:
             label = el.get("alt") or el.get("aria-label") or el.get("title") or ""
+            if not label:
+                continue
+            hinted = bool(_LOGO_HINT.search(
+                f"{el.get('class') or ''} {el.get('id') or ''} {(el.get('src') or '')[:300]}"))
+            link = next(el.iterancestors("a"), None)
+            to_home = link is not None and _links_home(link, base, origin)
             in_header = next(el.iterancestors("header", "nav"), None) is not None
             rank = (0 if hinted and (in_header or to_home) else 1 if to_home else
                     3 if in_header else 4 if hinted else -1)
-        elif to_home:
-            label = el.get("aria-label") or el.get("title") or (_text(el) if hinted else "")
-            rank = 2
-        else:
-            continue
         name = clean_name(label[:MAX_FIELD_CHARS]) if rank >= 0 else ""
         if name:
             found.append((rank, name))
-            if rank == 0:
+            # nothing later beats an image in a link home, or a link home without an image
+            if rank <= 1 or (rank == 2 and el.find(".//img") is None):
                 break
     return site, min(found, key=lambda r: r[0])[1] if found else ""
+
+
+def _links_home(link: etree._Element, base: str, origin: str) -> bool:
+    href = (link.get("href") or "").strip()[:2000]
+    bare = href.partition("#")[0].partition("?")[0]  # checked before the costly urljoin
+    if not bare or (bare.rpartition("/")[2].lower() not in _HOME_FILES
+                    and not ("://" in bare and bare.count("/") == 2)):
+        return False
+    try:
+        target = urljoin(base, href)
+        return is_home(target) and urlsplit(target).netloc == origin
+    except ValueError:
+        return False
 
 
 def _ld_names(raw: str) -> list[tuple[int, str]]:

@@ -184,6 +184,7 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
     finally:
         pipeline.close()
     if store is not None and audit_id is not None:
+        store.set_stages(audit_id, [p for p in result.pages if p.label_source == "model"])
         store.set_topics(audit_id, {p.url: p.topic for p in result.pages if p.topic})
         store.record_findings(audit_id, result.gaps, result.calendar)
         store.finish_audit(audit_id, result.finished_at, "complete", summary=summary(result),
@@ -193,12 +194,18 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
     return AuditOutcome(result, out_dir, files)
 
 
+LITTLE_TEXT_WORDS = 50  # under this, a page's main text is too little to tell its stage by
+
+
 def _analyse(opts: AuditOptions, pipeline: PagePipeline, target: str, site: str, started: datetime,
              finished: datetime, settings: dict[str, Any], model_version: str, today: date,
              notes: list[str], audit_id: int | None) -> AuditResult:
-    urls = list(pipeline.topic_texts)
     # the site's name from its pages, never its host: "" when nothing on them names it
     name = opts.branding.client_name or find_brand(pipeline.titles, pipeline.brand)
+    _judge_site(pipeline, name, notes)
+    funnel_urls = {p.url for p in pipeline.results if p.stage in Stage.funnel()}
+    urls = [u for u in pipeline.topic_texts if u in funnel_urls]
+    del funnel_urls
     hosts = {target} if not is_folder_target(target) else set()
     hosts.update(p.url for p in pipeline.results[:1])
     labels, topics = find_topics(pipeline.topic_texts.texts(urls), brand=name,
@@ -232,6 +239,15 @@ def _analyse(opts: AuditOptions, pipeline: PagePipeline, target: str, site: str,
     if pipeline.js_pages:
         notes.append(f"{pipeline.js_pages} page(s) look JavaScript-rendered (little text, heavy "
                      "scripts): their labels rest on little evidence")
+    # most pages near-empty: more likely a template the reader cannot see into than a thin site
+    read = sum(1 for p in pages if p.stage is not None)
+    little = sum(1 for p in pages if p.stage is not None and p.word_count < LITTLE_TEXT_WORDS)
+    if little * 2 > read:
+        notes.append(
+            f"{little} of {read} pages yielded under {LITTLE_TEXT_WORDS} words of main text: the "
+            "site's template may hide its content from the reader; stages and thin-page findings "
+            "rest on little evidence"
+        )
     return AuditResult(target=target, site=site, started_at=started, finished_at=finished,
                        settings=settings, model_version=model_version, pages=pages, mix=mix,
                        gaps=gaps, calendar=calendar, topics=matrix, notes=tuple(notes),
@@ -239,6 +255,24 @@ def _analyse(opts: AuditOptions, pipeline: PagePipeline, target: str, site: str,
                                                      "stage_links": flow.stage_links,
                                                      "links": flow.stats},
                        quality=quality)
+
+
+def _judge_site(pipeline: PagePipeline, brand: str, notes: list[str]) -> None:
+    """The site-level pass (`site_pass.py`), in place: each page judged with its site."""
+    if not len(pipeline.evidence):
+        return
+    from funnel_audit.site_pass import judge_site
+
+    pipeline.results[:], done = judge_site(pipeline.model, pipeline.results, pipeline.evidence,
+                                           brand)
+    if done.changed:
+        notes.append(f"site-level pass: {done.changed} of {done.pages_judged} page(s) changed "
+                     f"stage once judged with their site ({done.common_terms} site-wide term(s) "
+                     "set aside, sections and page families taken into account)")
+    if done.mixed_sections:
+        shown = ", ".join(done.mixed_sections[:5])
+        more = f" and {len(done.mixed_sections) - 5} more" if len(done.mixed_sections) > 5 else ""
+        notes.append(f"sections whose pages carry mixed stages (worth a check): {shown}{more}")
 
 
 def _link_flow(pipeline: PagePipeline, pages: tuple[Any, ...], target: str,

@@ -24,6 +24,11 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     old = {k: os.environ.get(k) for k in ("FUNNEL_AUDIT_CACHE", "FUNNEL_AUDIT_DB")}
     os.environ["FUNNEL_AUDIT_CACHE"] = str(base / "cache")
     os.environ["FUNNEL_AUDIT_DB"] = str(base / "history.sqlite3")
+    # Train the shipped model into the fresh cache before any test runs, so a CLI subprocess
+    # with its own timeout never pays for training (about a minute on 2 cores).
+    from funnel_audit.model_store import default_model
+
+    default_model()
     yield
     for key, value in old.items():
         if value is None:

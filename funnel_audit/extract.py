@@ -14,7 +14,7 @@ import itertools
 import json
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -30,8 +30,8 @@ MAX_CTAS = 40
 MAX_LINKS = 2_000
 MAX_FORMS = 10
 
-_BOILERPLATE_TAGS = ("nav", "header", "footer", "aside", "script", "style", "noscript", "template",
-                     "svg", "iframe", "object", "canvas")
+_NON_TEXT_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "object", "canvas")
+_PAGE_CHROME_TAGS = frozenset({"nav", "header", "footer", "aside"})
 _BOILERPLATE_HINT = re.compile(
     r"(^|[\s_-])(cookie|consent|gdpr|banner-cookie|site-header|site-footer|navbar|nav|menu|"
     r"breadcrumbs?|skip-link|newsletter-popup|modal)([\s_-]|$)",
@@ -49,7 +49,8 @@ _PRICE = re.compile(
 _WS = re.compile(r"\s+")
 _INLINE_WS = re.compile(r"[^\S\n]+")
 _STRING = etree.XPath("string()")
-_WITH_HINTS = etree.XPath("//*[@class or @id or @role]")
+_HINTED = etree.XPath("/descendant::*[@class or @id or @role]")  # libxml2 walks this faster than //
+_TEXT_LEN = etree.XPath("string-length(normalize-space())")
 _ITEMTYPES = etree.XPath("//@itemtype")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 _SCRIPT_SHELL = re.compile(r'id=["\'](?:root|app|__next|__nuxt)["\']', re.I)
@@ -81,8 +82,8 @@ def extract(page: FetchedPage) -> PageText:
     forms = _forms(doc, base)
     site_name, logo_alt = _brand_signals(doc, base)
 
-    _strip_boilerplate(doc)
-    root = _main_root(doc)
+    mains = _strip_boilerplate(doc)
+    root = _main_root(doc, mains)
     headings = tuple(h for h in (_clip(_text(el)) for el in root.iter("h1", "h2", "h3")) if h)
     main_text = _block_text(root)[:MAX_TEXT_CHARS]
     word_count = len(_WORD.findall(main_text))
@@ -376,16 +377,108 @@ def _forms(doc: etree._Element, base: str) -> tuple[Form, ...]:
     return tuple(forms)
 
 
-def _strip_boilerplate(doc: etree._Element) -> None:
-    doomed = [el for el in doc.iter(*_BOILERPLATE_TAGS)]
-    for el in _WITH_HINTS(doc):
-        if el.tag in ("html", "body", "main", "article"):
-            continue
-        hint = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('role') or ''}"
-        if hint.strip() and _BOILERPLATE_HINT.search(hint):
-            doomed.append(el)
-    for el in doomed:
+# shares of the page's text (characters, spaces collapsed) that decide what is chrome and what is
+# the page: see _strip_boilerplate and _main_root
+HEADED_WRAPPER_SHARE = 0.5
+WRAPPER_SHARE = 0.6
+MAX_LINK_SHARE = 0.5
+MAIN_SHARE = 0.4
+MAX_ARTICLES = 200
+_COOKIE_HINT = re.compile(r"cookie|consent|gdpr", re.I)
+_HEADER_HINT = re.compile(r"header", re.I)
+
+
+def _strip_boilerplate(doc: etree._Element) -> list[etree._Element]:
+    """Drop site chrome (nav, header, footer, aside, cookie banners, menus), but not a wrapper that
+    holds the page itself: page builders put <main> inside a <header>, and themes put classes such
+    as "has-navbar" on the div around everything, which would otherwise drop the whole page.
+    Returns the page's <main> and role=main elements (all kept), for _main_root."""
+    for el in list(doc.iter(*_NON_TEXT_TAGS)):
         _drop(el)
+    candidates: list[tuple[etree._Element, str]] = []
+    mains: list[etree._Element] = []
+    h1s: list[etree._Element] = []
+    for el in doc.iter("nav", "header", "footer", "aside", "main", "h1"):
+        tag = el.tag
+        if tag == "main":
+            mains.append(el)
+        elif tag == "h1":
+            h1s.append(el)
+        else:
+            candidates.append(
+                (el, f"{el.get('class') or ''} {el.get('id') or ''} {el.get('role') or ''}")
+            )
+    for el in _HINTED(doc):
+        tag = el.tag
+        role = el.get("role") or ""
+        if role == "main" and tag != "main":
+            mains.append(el)
+        if tag in _PAGE_CHROME_TAGS or tag in ("html", "body", "main", "article"):
+            continue
+        hint = f"{el.get('class') or ''} {el.get('id') or ''} {role}"
+        if len(hint) > 2 and _BOILERPLATE_HINT.search(hint):
+            candidates.append((el, hint))
+    if not candidates:
+        return mains
+    keep: set[etree._Element] = set()  # holds a <main>: a wrapper, whatever its name
+    for el in mains:
+        keep.add(el)
+        keep.update(el.iterancestors())
+    headed: set[etree._Element] = set()  # holds the page's title
+    for el in h1s:
+        headed.update(el.iterancestors())
+    body = doc.find("body")
+    page = body if body is not None else doc
+    measured: list[float] = []
+
+    def page_len() -> float:  # measured only if a decision needs it: most pages need none
+        if not measured:
+            measured.append(_TEXT_LEN(page))
+        return measured[0]
+
+    doomed: set[etree._Element] = set()
+    for el, hint in candidates:
+        if el not in keep and not _is_wrapper(el, hint, headed, page_len, doomed):
+            doomed.add(el)
+    for el, _ in candidates:  # in document order, so the text left behind never depends on hashes
+        if el in doomed:
+            _drop(el)
+    return mains
+
+
+def _is_wrapper(
+    el: etree._Element,
+    hint: str,
+    headed: set[etree._Element],
+    page_len: Callable[[], float],
+    doomed: set[etree._Element],
+) -> bool:
+    """Whether chrome-looking `el` holds the page rather than chrome. A header holding the h1 is
+    the page's (a theme's entry header, or a builder's wrapper); anything else holding the h1 must
+    hold half the text. On a page without an h1, a header or hinted element holding most of the
+    text, and not mostly as link labels, is a wrapper. Navs, footers, asides and cookie banners
+    never are by share alone: on a thin page they easily hold most of the words."""
+    if _COOKIE_HINT.search(hint):
+        return False
+    if el in headed:
+        if el.tag == "header" or _HEADER_HINT.search(hint):
+            return True
+        share = HEADED_WRAPPER_SHARE
+    elif headed or el.tag in ("nav", "footer", "aside"):
+        return False
+    else:
+        share = WRAPPER_SHARE
+    if _inside(el, doomed):
+        return False
+    size = _TEXT_LEN(el)
+    if size <= 0 or size < share * page_len():
+        return False
+    return el in headed or sum(_TEXT_LEN(a) for a in el.iter("a")) < MAX_LINK_SHARE * size
+
+
+def _inside(el: etree._Element, doomed: set[etree._Element]) -> bool:
+    """Whether an ancestor of el is already to be dropped (its text need not be measured)."""
+    return bool(doomed) and any(a in doomed for a in el.iterancestors())
 
 
 def _drop(el: etree._Element) -> None:
@@ -395,30 +488,82 @@ def _drop(el: etree._Element) -> None:
         return
     if el.tail:
         previous = el.getprevious()
-        if previous is None:
-            parent.text = (parent.text or "") + el.tail
-        else:
-            previous.tail = (previous.tail or "") + el.tail
+        try:
+            if previous is None:
+                parent.text = (parent.text or "") + el.tail
+            else:
+                previous.tail = (previous.tail or "") + el.tail
+        except ValueError:  # a control character the parser let through: lxml won't write it
+            if previous is None:
+                parent.text = _xml_safe((parent.text or "") + el.tail)
+            else:
+                previous.tail = _xml_safe((previous.tail or "") + el.tail)
     parent.remove(el)
 
 
-def _has_words(el: etree._Element, n: int) -> bool:
-    """At least n words under el, reading only as far as needed."""
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(text: str) -> str:
+    return _NOT_XML.sub(" ", text)
+
+
+def _main_root(doc: etree._Element, mains: list[etree._Element]) -> etree._Element:
+    """The element holding the page's own text, read after the chrome is dropped: the largest of
+    `mains` (<main>, role=main), else the largest <article>, if it holds at least MAIN_SHARE of
+    the body's text; else the body. Largest, not first: a short call-to-action <article> often
+    comes before the real body, a listing's first article card is one of many, and some
+    templates leave <main> nearly empty."""
+    body = doc.find("body")
+    page = body if body is not None else doc
+    best, most = page, 0.0
+    if mains:
+        best = mains[0] if len(mains) == 1 else max(mains, key=_TEXT_LEN)
+        outside = _outside_len(best, page)
+        if _has_text(best, outside):  # holds half the page: no <article> outside it holds more
+            return best
+        most = _TEXT_LEN(best)
+        total = most + outside
+    else:
+        total = _TEXT_LEN(page)
+    if total <= 0:
+        return page
+    if most < 0.5 * total:
+        for i, el in enumerate(doc.iter("article")):
+            size = _TEXT_LEN(el)
+            if size > most:
+                best, most = el, size
+            if size >= 0.5 * total or i >= MAX_ARTICLES:  # the first that big is the outermost
+                break
+    return best if most >= MAIN_SHARE * total else page
+
+
+def _outside_len(el: etree._Element, page: etree._Element) -> float:
+    """Characters of text in `page` but not in `el`: after the chrome is gone, usually little,
+    so measuring it is cheaper than measuring the whole page."""
+    size = 0.0
+    node = el
+    while node is not page:
+        parent = node.getparent()
+        if parent is None:
+            break
+        size += len((parent.text or "").strip())
+        for child in parent:
+            size += len((child.tail or "").strip())
+            if child is not node:
+                size += _TEXT_LEN(child)
+        node = parent
+    return size
+
+
+def _has_text(el: etree._Element, chars: float) -> bool:
+    """More than `chars` characters of text under el, reading only as far as needed."""
     count = 0
     for chunk in el.itertext():
-        count += len(chunk.split())
-        if count >= n:
+        count += len(chunk.strip())
+        if count > chars:
             return True
     return False
-
-
-def _main_root(doc: etree._Element) -> etree._Element:
-    for xpath in ("//main", "//*[@role='main']", "//article"):
-        found = doc.xpath(xpath)
-        if found and _has_words(found[0], 30):
-            return found[0]
-    body = doc.find("body")
-    return body if body is not None else doc
 
 
 _BLOCKS = {"p", "div", "section", "article", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -429,9 +574,14 @@ def _block_text(root: etree._Element) -> str:
     """Text with a newline at block boundaries, so paragraphs and headings stay apart. The
     newlines are written into the tree, then lxml serialises its text in one call."""
     for el in root.iter(*_BLOCKS):
-        el.text = "\n" + el.text if el.text else "\n"
-        if el is not root:
-            el.tail = "\n" + el.tail if el.tail else "\n"
+        try:
+            el.text = "\n" + el.text if el.text else "\n"
+            if el is not root:
+                el.tail = "\n" + el.tail if el.tail else "\n"
+        except ValueError:  # as in _drop; rare, so the common path stays one assignment
+            el.text = "\n" + _xml_safe(el.text or "")
+            if el is not root:
+                el.tail = "\n" + _xml_safe(el.tail or "")
     text = _INLINE_WS.sub(" ", etree.tostring(root, method="text", encoding=str, with_tail=False))
     return "\n".join(line for line in (part.strip() for part in text.split("\n")) if line)
 

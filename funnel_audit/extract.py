@@ -191,7 +191,8 @@ def _og_url(doc: etree._Element, base: str) -> str | None:
 
 
 # Site chrome whose links are navigation, not the page's own onward links: nav/aside anywhere,
-# header/footer outside <main>, ARIA landmarks, and containers whose class or id says so.
+# header/footer outside <main>, ARIA landmarks, and containers whose class or id says so - but
+# never a container (other than <nav>) that holds the page's <main>, <article> or <h1>.
 _CHROME_TAGS = ("nav", "aside", "header", "footer")
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "menu",
                            "menubar", "search"})
@@ -230,7 +231,8 @@ def _chrome_anchors(doc: etree._Element) -> tuple[set[etree._Element], set[etree
     for el in doc.iter(*_CHROME_TAGS, "main"):
         if el.tag == "main":
             mains.append(el)
-        elif el.tag in ("nav", "aside") or not _in_main(el):
+        elif el.tag == "nav" or (el.tag == "aside" or not _in_main(el)) \
+                and not _HOLDS_CONTENT(el):  # a <header> wrapping <main> is no chrome
             containers.append(el)
     # attribute values, not elements: most carry no hint, and strings are cheap to look at
     for value in _HINT_VALUES(doc):

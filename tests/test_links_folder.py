@@ -503,6 +503,33 @@ def test_extract_tells_body_links_from_navigation() -> None:
     assert extract(_page("http://s.local/", no_main)).body_links == ("http://s.local/p",)
 
 
+@pytest.mark.parametrize(
+    "shape",
+    [
+        # a page builder's header wrapping the whole page, <main> included
+        "<header class='site-header'><a class='logo' href='/'>Logo</a><nav>{nav}</nav>"
+        "<main id='content'><h1>Boilers</h1><p>{words} {body}</p></main></header>{footer}",
+        # a hinted wrapper holding role=main
+        "<div class='site-header header-wrap'><nav>{nav}</nav><div role='main'><h1>Pumps</h1>"
+        "<p>{words} {body}</p></div></div>{footer}",
+        # a footer inside <main> is the article's own
+        "<nav>{nav}</nav><main><p>{words}</p><footer>{body}</footer></main>{footer}",
+    ],
+)
+def test_chrome_that_wraps_the_content_does_not_swallow_body_links(shape: str) -> None:
+    doc = (
+        "<html><body>"
+        + shape.format(
+            nav=a("/n", "Nav"),
+            words="word " * 40,
+            body=a("/in", "In the body"),
+            footer="<footer>" + a("/f", "Footer") + "</footer>",
+        )
+        + "</body></html>"
+    )
+    assert extract(_page("http://s.local/", doc)).body_links == ("http://s.local/in",)
+
+
 FOLDER_PAGES = [
     "http://acme.local/",
     "http://acme.local/pricing.html",

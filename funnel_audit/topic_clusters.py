@@ -38,9 +38,13 @@ def cluster_topics(texts: Sequence[str], seed: int = 0, brand: str = "",
     n = len(texts)
     if n == 0:
         return [], []
-    order = sorted(range(n), key=lambda i: hashlib.blake2b(
-        texts[i].encode("utf-8", "replace"), digest_size=12).digest())
-    labels, topics = _cluster(_InOrder(texts, order), seed, shun)
+    digests = [hashlib.blake2b(t.encode("utf-8", "replace"), digest_size=12).digest()
+               for t in texts]
+    order = sorted(range(n), key=digests.__getitem__)
+    # a page read twice (the home page as / and as /index.html) counts once in the names
+    first = np.array([j == 0 or digests[order[j]] != digests[order[j - 1]] for j in range(n)])
+    del digests
+    labels, topics = _cluster(_InOrder(texts, order), seed, shun, first)
     out = [0] * n
     for i, label in zip(order, labels, strict=True):
         out[i] = label
@@ -61,7 +65,7 @@ class _InOrder(Sequence[str]):
         return self._texts[self._order[i]]
 
 
-def _cluster(texts: Sequence[str], seed: int, avoid: frozenset[str]
+def _cluster(texts: Sequence[str], seed: int, avoid: frozenset[str], first: np.ndarray
              ) -> tuple[list[int], list[Topic]]:
     n = len(texts)
     # Big sites: the vocabulary and the clusters come from an even sample of pages (two-word
@@ -99,18 +103,19 @@ def _cluster(texts: Sequence[str], seed: int, avoid: frozenset[str]
         labels[picked] = _nearest(fit_rows, centres)[0]
         for which, rows in rest_rows():
             labels[which] = _nearest(rows, centres)[0]
-    return labels.tolist(), _named(texts, labels, centres, vocab.terms, avoid)
+    return labels.tolist(), _named(texts, labels, centres, vocab.terms, avoid, first)
 
 
 def _named(texts: Sequence[str], labels: np.ndarray, centres: np.ndarray, terms: np.ndarray,
-           avoid: frozenset[str]) -> list[Topic]:
+           avoid: frozenset[str], first: np.ndarray) -> list[Topic]:
     """Each cluster's Topic: a name from its pages' titles and headings (`topics.name_topics`,
-    read from an even sample of them), keywords from its strongest TF-IDF terms."""
+    read from an even sample of them; a text met before is not read again), keywords from its
+    strongest TF-IDF terms."""
     heads: list[list[list[str]]] = []
     sizes: list[int] = []
     ranked: list[list[str]] = []
     for c, centre in enumerate(centres):
-        members = np.flatnonzero(labels == c)
+        members = np.flatnonzero((labels == c) & first)
         sizes.append(len(members))
         if len(members) > settings.MAX_NAME_PAGES:
             members = members[np.linspace(0, len(members) - 1,

@@ -350,7 +350,7 @@ def _ranked(pages: Sequence[Sequence[Sequence[str]]], sizes: Sequence[int], avoi
             bonus = (0.8, 1.8, 2.0) if key in whole else (0.8, 1.4, 1.5)
             # one page's phrase rarely says what a topic of several pages is about
             lone = 0.5 if on_pages[t][key] < 2 <= len(pages[t]) else 1.0
-            score = share * precision * bonus[min(key.count(" "), 2)] * lone
+            score = share * precision ** 0.5 * bonus[min(key.count(" "), 2)] * lone
             ranked.append((-round(score, 9), t, key))
     ranked.sort()
     return ranked, written

@@ -290,8 +290,9 @@ def name_topics(pages: Sequence[Sequence[Sequence[str]]], sizes: Sequence[int],
     (a sample of) topic t's pages, which has `sizes[t]` pages in all.
 
     A phrase scores by the share of the topic's pages whose title (counting double) or headings
-    use it, times the share of its uses that fall in this topic rather than another, times a bonus
-    for a longer phrase (so "accounts payable" beats "payable" on the same pages). Names are
+    use it, times the square root of the share of its uses that fall in this topic rather than
+    another, times a bonus for a longer phrase written on its own somewhere (so "accounts
+    payable" beats "payable" on the same pages); a phrase on one page only counts half. Names are
     handed out best score first, so two topics never share one; ties go to the phrase that comes
     first alphabetically. A topic left without one takes its first clean `fallbacks` term."""
     k = len(pages)

@@ -254,6 +254,44 @@ def test_a_page_only_in_the_nav_is_no_orphan_but_gives_no_flow(tmp_path: Path, m
     assert len(gaps(data, "stranded-awareness")[0]["evidence_urls"]) == 2
 
 
+def test_links_on_most_pages_are_navigation_even_in_plain_markup(
+    tmp_path: Path,
+    model,  # noqa: ANN001
+) -> None:
+    """No <nav>, no hints: a row of links every page repeats sits in the body markup, but it is
+    the site's template, so it gives no funnel flow."""
+    row = (
+        '<div class="links">'
+        + a("/", "Home")
+        + a("/pricing", "Pricing")
+        + a("/demo", "Demo")
+        + "</div>"
+    )
+
+    def page(title: str, body: str = "") -> str:
+        return f"<html><head><title>{title}</title></head><body>{row}<p>{TEXT}</p>{body}</body>"
+
+    pages = {f"guide-{i}.html": page(f"Guide {i}") for i in range(5)}
+    pages |= {
+        "index.html": page("Home", a("/guide-0", "Start here")),
+        "pricing.html": page("Pricing", a("/demo", "Book a demo")),
+        "demo.html": page("Demo"),
+    }
+    stages = {f"guide-{i}.html": "awareness" for i in range(5)}
+    stages |= {"": "awareness", "pricing.html": "decision", "demo.html": "conversion"}
+    labels = write_site(tmp_path / "plain", pages, stages)
+    code, data = run_audit(str(tmp_path / "plain"), tmp_path / "out", "--labels", str(labels))
+    assert code == 0
+    assert data["link_flow"]["links"]["site_wide_targets"] == 3  # home, pricing, demo
+    assert data["link_flow"]["onward_share"]["awareness"] == 0.0
+    # the pricing page's own link to the demo is in the row as well: it counts as template
+    assert data["link_flow"]["stage_links"]["decision"] == {}
+    assert len(gaps(data, "stranded-awareness")[0]["evidence_urls"]) == 6
+    # orphans count every link: the guides nothing links to, not the pages in the row
+    orphans = gaps(data, "orphan-pages")[0]["evidence_urls"]
+    assert sorted(u.rsplit("/", 1)[1] for u in orphans) == [f"guide-{i}.html" for i in (1, 2, 3, 4)]
+
+
 def test_alias_host_option_maps_another_host_in_a_folder(tmp_path: Path, model) -> None:  # noqa: ANN001
     pages = {
         "index.html": html("Home", a("https://shop.acme.example/cart/", "Cart")),

@@ -16,13 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from funnel_audit.brand import NEUTRAL_NAME, find_brand, host_words
-from funnel_audit.corpus import load_labels
 from funnel_audit.crawl import Crawler, CrawlProgress, CrawlSettings, KnownPage, read_folder
 from funnel_audit.errors import OutputError, TargetError
 from funnel_audit.exports import (
     calendar_ics,
     write_audit_json,
     write_calendar_csv,
+    write_labels_todo,
     write_pages_csv,
 )
 from funnel_audit.gaps import (
@@ -33,9 +33,10 @@ from funnel_audit.gaps import (
     stage_mix,
 )
 from funnel_audit.history import HistoryStore
-from funnel_audit.linkflow import LinkFlow, analyse_links, main_origin, page_key
+from funnel_audit.linkflow import LinkFlow, analyse_links, main_origin
 from funnel_audit.linkmap import LOCAL_HOSTS, parse_alias, site_aliases
 from funnel_audit.models import AuditResult, FetchedPage, Stage
+from funnel_audit.overrides import Overrides, load_overrides
 from funnel_audit.pipeline import ModelSource, PagePipeline
 from funnel_audit.plan import DEFAULT_PER_WEEK, DEFAULT_WEEKS, build_calendar, next_monday
 from funnel_audit.reading import default_parsers
@@ -45,7 +46,8 @@ from funnel_audit.since_last import since_last
 from funnel_audit.topics import find_topics
 from funnel_audit.urls import site_key
 
-OUTPUT_FILES = ("report.html", "pages.csv", "calendar.csv", "calendar.ics", "audit.json")
+OUTPUT_FILES = ("report.html", "pages.csv", "labels-todo.csv", "calendar.csv", "calendar.ics",
+                "audit.json")
 
 
 @dataclass(frozen=True)
@@ -144,9 +146,7 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
     out_dir = opts.out_dir or default_out_dir(target, folder, today)
     if write_outputs:
         prepare_out_dir(out_dir)
-    overrides = {}
-    if opts.labels is not None:
-        overrides = {page_key(ex.doc.url): ex.label for ex in load_labels(opts.labels)}
+    overrides = load_overrides(opts.labels) if opts.labels is not None else Overrides()
     site = folder.name if folder else site_key(target)
     settings = settings_summary(opts)
     alias_hosts = tuple(parse_alias(host) for host in opts.alias_hosts)
@@ -326,6 +326,7 @@ def write_all(result: AuditResult, out_dir: Path, opts: AuditOptions,
     files = {name: out_dir / name for name in OUTPUT_FILES}
     try:
         write_pages_csv(result, files["pages.csv"])
+        write_labels_todo(result, files["labels-todo.csv"])
         write_calendar_csv(result.calendar, files["calendar.csv"])
         files["calendar.ics"].write_text(
             calendar_ics(result.calendar, site=result.site, stamp=result.finished_at),

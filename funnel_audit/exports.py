@@ -1,4 +1,4 @@
-"""Machine-readable outputs: pages.csv, calendar.csv, calendar.ics and audit.json.
+"""Machine-readable outputs: pages.csv, labels-todo.csv, calendar.csv, calendar.ics, audit.json.
 
 Everything in them came from somebody's website, so CSV cells that a spreadsheet would run as a
 formula are neutralised, JSON is written without NaN, and iCalendar text is escaped and folded per
@@ -59,6 +59,13 @@ def write_pages_csv(result: AuditResult, path: Path) -> None:
                 "yes" if p.js_rendered else "", p.lastmod or ""]
 
     write_csv(path, PAGE_COLUMNS, (row(p) for p in result.pages))
+
+
+def write_labels_todo(result: AuditResult, path: Path) -> None:
+    """The pages worth a consultant's check (`review.py`), to fill in and pass to `--labels`."""
+    from funnel_audit.review import TODO_COLUMNS, todo_rows
+
+    write_csv(path, TODO_COLUMNS, todo_rows(result.pages))
 
 
 def _description(e: CalendarEntry) -> str:

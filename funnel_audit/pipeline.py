@@ -23,6 +23,7 @@ from funnel_audit.history import HistoryStore
 from funnel_audit.linkflow import page_key
 from funnel_audit.linkmap import LOCAL_HOSTS, Alias, HostClaims, claimed_hosts, rewrite, www_twin
 from funnel_audit.models import FetchedPage, PageResult, PageText, Stage
+from funnel_audit.overrides import Overrides
 from funnel_audit.reading import (
     ModelSource,
     ParserGone,
@@ -48,7 +49,7 @@ class PagePipeline:
     """Read, classify and store pages as the crawl yields them."""
 
     def __init__(self, model: ModelSource, store: HistoryStore | None, audit_id: int | None,
-                 overrides: dict[str, str], *, parsers: int = 0) -> None:
+                 overrides: Overrides, *, parsers: int = 0) -> None:
         self._model_source = model
         self._model: StageModel | None = model if hasattr(model, "predict") else None
         self._model_version: str | None = None
@@ -242,10 +243,10 @@ class PagePipeline:
             self.topic_texts[page.url] = text
         if prior.title:
             self.titles.append(prior.title)
-        manual = self.overrides.get(page_key(page.url))
+        manual = self.overrides.get(page.url)
         if manual:
-            prior = replace(prior, stage=Stage(manual), confidence=1.0,
-                            reasons=("manual label",), label_source="manual",
+            prior = replace(prior, stage=Stage(manual.stage), confidence=1.0,
+                            reasons=(manual.reason,), label_source="manual",
                             needs_review=False)
         return replace(prior, depth=page.depth, etag=page.etag or prior.etag,
                        last_modified=page.last_modified or prior.last_modified)
@@ -288,10 +289,10 @@ class PagePipeline:
 
     def _result(self, page: FetchedPage, reading: Reading) -> PageResult:
         text, pred = reading.text, reading.prediction
-        manual = self.overrides.get(page_key(page.url))
+        manual = self.overrides.get(page.url)
         if manual:
-            stage, confidence, reasons, source, review = Stage(manual), 1.0, ("manual label",), \
-                "manual", False
+            stage, confidence, reasons, source, review = Stage(manual.stage), 1.0, \
+                (manual.reason,), "manual", False
         else:
             # the same few hundred reason strings recur on every page: share one copy of each
             stage, confidence = Stage(pred.label), pred.confidence

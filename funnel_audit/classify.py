@@ -201,10 +201,12 @@ class StageModel:
         return self.predict_vectors([self.vectorize(doc) for doc in docs], n_reasons)
 
     def predict_vectors(self, vectors: Sequence[tuple[np.ndarray, np.ndarray]],
-                        n_reasons: int = 4, prior: np.ndarray | None = None
-                        ) -> list[Prediction]:
+                        n_reasons: int = 4, prior: np.ndarray | None = None,
+                        quiet: np.ndarray | None = None) -> list[Prediction]:
         """Predictions from weighed vectors; `prior` (pages x classes, log-space) is added to the
-        calibrated scores, which is how the site-level pass lends a page its section's view."""
+        calibrated scores, which is how the site-level pass lends a page its section's view.
+        Columns flagged in `quiet` (a mask over all columns) count but are never given as
+        reasons: the site's own topic words are no explanation of a page's stage."""
         classes = self._classes
         logits = self.logits_of(vectors)
         z = logits / self.temperature if len(vectors) else logits
@@ -216,7 +218,10 @@ class StageModel:
         for (cols, vals), row, k in zip(vectors, probs.tolist(), best.tolist(), strict=True):
             reasons: tuple[str, ...] = ()
             if n_reasons and cols.size:
-                reasons = self._reasons(cols, vals * self._margin(cols, k), n_reasons)
+                contrib = vals * self._margin(cols, k)
+                if quiet is not None:
+                    contrib = np.where(quiet[cols], 0.0, contrib)
+                reasons = self._reasons(cols, contrib, n_reasons)
             out.append(Prediction(
                 label=classes[k], confidence=row[k],
                 scores={c: round(p, 4) for c, p in zip(classes, row, strict=True)},

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from funnel_audit.classify import StageModel
 
 SITE_COMMON_SHARE = 0.5
+SITE_TOPIC_SHARE = 0.2  # words on a fifth of the pages: they still count, but explain nothing
 SITE_COMMON_MIN_PAGES = 5
 SECTION_MIN_PAGES = 3
 SECTION_WEIGHT = 1.0
@@ -101,6 +102,7 @@ class _Weighed:
             df[cols] += 1
         threshold = max(SITE_COMMON_MIN_PAGES, SITE_COMMON_SHARE * len(urls))
         self.common = df >= threshold
+        self.topical = df >= max(SITE_COMMON_MIN_PAGES, SITE_TOPIC_SHARE * len(urls))
 
     def _counts(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         for url in self.urls:
@@ -130,7 +132,7 @@ def judge_site(model: StageModel, pages: Sequence[PageResult], evidence: BlobSpo
     changed = 0
     family_counts: Counter[str] = Counter()
     for j, (i, vector) in enumerate(zip(judged, weighed, strict=True)):
-        pred = model.predict_vectors([vector], prior=prior[j:j + 1])[0]
+        pred = model.predict_vectors([vector], prior=prior[j:j + 1], quiet=weighed.topical)[0]
         page, family = pages[i], families[i]
         stage, confidence, reasons = Stage(pred.label), pred.confidence, pred.reasons
         if family is not None:

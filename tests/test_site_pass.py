@@ -218,3 +218,14 @@ def test_audit_sets_aside_the_cart_drawer_and_recognises_families(tmp_path: Path
     job = rows["careers/shop-assistant.html"]
     assert job["stage"] == "excluded" and "family: careers" in job["reasons"]
     assert rows["tallowby.local/privacy.html"]["stage"] == "excluded"
+
+
+def test_the_sites_topic_words_count_but_are_never_given_as_reasons() -> None:
+    # "price" is on 5 of 12 pages: under the set-aside share, over the share that explains nothing
+    pages = {f"http://s.test/p{n}/": "price" for n in range(5)}
+    pages.update({f"http://s.test/q{n}/": "explains" for n in range(3)})
+    pages.update({f"http://s.test/r{n}/": "compare" for n in range(4)})
+    judged = _judge(pages)
+    assert judged["http://s.test/p0/"].stage is Stage.DECISION  # it still counts
+    assert not any('"price"' in r for p in judged.values() for r in p.reasons)
+    assert judged["http://s.test/q0/"].reasons == ('text:"explains"',)

@@ -124,6 +124,9 @@ def page_family(url: str, title: str = "", brand: str = "") -> Family | None:
         for rule, name, stage, why in rules:
             if depth > 0 and name in ("checkout", "thank-you", "utility"):
                 continue
+            # a /press/ page itself often lists coverage ("as seen in"): proof, not a release
+            if depth == 0 and name == "press":
+                continue
             if rule.match(seg):
                 return Family(name, stage, f"{why} (URL /{seg}/)")
     for part in _title_parts(title, brand)[:1]:

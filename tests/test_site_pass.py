@@ -145,6 +145,7 @@ def test_page_families_by_web_convention(url: str, title: str, family: str, stag
     "https://a.example/", "https://a.example/pricing/", "https://a.example/blog/how-to-fix-a-tap/",
     "https://a.example/legal-services/contract-disputes/", "https://a.example/terms-explained/",
     "https://a.example/services/search-engine-optimisation/", "https://a.example/category-guide/",
+    "https://a.example/press/",  # often a page of coverage ("as seen in"), which is proof
 ])
 def test_ordinary_pages_belong_to_no_family(url: str) -> None:
     assert page_family(url, "How it works | Acme", brand="Acme") is None

@@ -68,7 +68,7 @@ def extract(page: FetchedPage) -> PageText:
     base = page.final_url or page.url
     base_el = doc.find(".//base[@href]")
     if base_el is not None:
-        base = urljoin(base, base_el.get("href", ""))
+        base = _join(base, base_el.get("href", "")[:2000]) or base
 
     title = _clip(_text(doc.find(".//title")))
     meta_description = _clip(_meta(doc, "description"))
@@ -144,8 +144,17 @@ def _canonical(doc: etree._Element, base: str) -> str | None:
     for el in doc.iter("link"):
         rel = (el.get("rel") or "").lower().split()
         if "canonical" in rel and el.get("href"):
-            return urljoin(base, el.get("href", "").strip())[:2000]
+            return _join(base, el.get("href", "").strip()[:2000])
     return None
+
+
+def _join(base: str, href: str) -> str | None:
+    """urljoin that treats an address it cannot parse (`http://[oops/`) as absent: one bad
+    attribute never makes the page unreadable."""
+    try:
+        return urljoin(base, href)[:2000]
+    except ValueError:
+        return None
 
 
 def _schema_types(doc: etree._Element) -> tuple[str, ...]:
@@ -371,7 +380,7 @@ def _forms(doc: etree._Element, base: str) -> tuple[Form, ...]:
                  if k]
         if not kinds:
             continue
-        action = urljoin(base, (form.get("action") or "").strip()[:2000])
+        action = _join(base, (form.get("action") or "").strip()[:2000]) or ""
         forms.append(Form(action=action, method=(form.get("method") or "get").lower()[:10],
                           field_kinds=tuple(dict.fromkeys(kinds))))
         if len(forms) >= MAX_FORMS:

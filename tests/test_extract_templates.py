@@ -431,3 +431,22 @@ def test_cli_audit_notes_a_site_whose_pages_yield_little_text(tmp_path: Path, mo
     assert main(["audit", str(site), "--out", str(out), "--no-history", "--quiet"]) == 0
     notes = json.loads((out / "audit.json").read_text(encoding="utf-8"))["notes"]
     assert any(note.startswith("4 of 4 pages yielded under 50 words") for note in notes), notes
+
+
+def test_unparsable_base_canonical_and_form_addresses_do_not_break_the_page() -> None:
+    from datetime import UTC, datetime
+
+    from funnel_audit.extract import extract
+    from funnel_audit.models import FetchedPage
+
+    html = ("<html><head><base href='http://[oops/'><link rel='canonical' href='http://[bad/'>"
+            "<title>Boilers</title></head><body><main><h1>Boilers</h1><p>"
+            + "We fit and service boilers across the county. " * 10
+            + "</p><form action='http://[x/'><input type='email' name='email'></form>"
+            "</main></body></html>")
+    page = FetchedPage(url="https://q.example/boilers/", final_url="https://q.example/boilers/",
+                       status=200, content_type="text/html", html=html, depth=1,
+                       fetched_at=datetime.now(UTC))
+    text = extract(page)
+    assert text.word_count > 50 and text.canonical is None
+    assert text.forms and text.forms[0].field_kinds == ("email",)

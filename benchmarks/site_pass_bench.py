@@ -24,8 +24,11 @@ sys.path.insert(0, str(ROOT))
 
 def _make_site(pages: int, out: Path) -> None:
     if SHARED.is_file():
-        subprocess.run([sys.executable, str(SHARED), "--pages", str(pages), "--out", str(out)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, str(SHARED), "--pages", str(pages), "--out", str(out)],
+            check=True,
+            capture_output=True,
+        )
         return
     samples = [p for p in (ROOT / "sample_sites").iterdir() if p.is_dir()]
     made, n = 0, 0
@@ -63,18 +66,25 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="site-pass-bench-") as tmp:
         site = Path(tmp) / "site"
         _make_site(args.pages, site)
-        print(f"site: {sum(1 for _ in site.rglob('*.html'))} HTML files "
-              f"({'generated' if SHARED.is_file() else 'copies of the samples'})")
+        print(
+            f"site: {sum(1 for _ in site.rglob('*.html'))} HTML files "
+            f"({'generated' if SHARED.is_file() else 'copies of the samples'})"
+        )
         print("run  audit s  site pass s  share  pages judged")
         for run in range(args.runs):
-            opts = AuditOptions(target=str(site), out_dir=Path(tmp) / f"out{run}",
-                                crawl=CrawlSettings(max_pages=args.pages + 10))
+            opts = AuditOptions(
+                target=str(site),
+                out_dir=Path(tmp) / f"out{run}",
+                crawl=CrawlSettings(max_pages=args.pages + 10),
+            )
             start = time.perf_counter()
             outcome = run_audit(opts, model=model, write_outputs=False)
             total = time.perf_counter() - start
             judged = sum(1 for p in outcome.result.pages if p.label_source == "model")
-            print(f"{run + 1:3}  {total:7.2f}  {spent[-1]:11.2f}  {spent[-1] / total:5.1%}  "
-                  f"{judged:12}")
+            print(
+                f"{run + 1:3}  {total:7.2f}  {spent[-1]:11.2f}  {spent[-1] / total:5.1%}  "
+                f"{judged:12}"
+            )
     return 0
 
 

@@ -37,46 +37,84 @@ _LEGAL = _segment_rule(
     r"imprint|impressum|accessibility|accessibility[-_]?statement|gdpr|ccpa|"
     r"modern[-_]?slavery(?:[-_]?statement)?|disclosures?|regulatory[-_]?disclosures?|"
     r"copyright|dmca|acceptable[-_]?use(?:[-_]?policy)?|eula|licen[cs]e[-_]?agreement|"
-    r"service[-_]?agreement|complaints[-_]?policy|whistleblow(?:er|ing)[-_]?policy")
+    r"service[-_]?agreement|complaints[-_]?policy|whistleblow(?:er|ing)[-_]?policy"
+)
 _CAREERS = _segment_rule(
     r"careers?|jobs?|vacanc(?:y|ies)|job[-_]?openings|open[-_]?positions|join[-_]?(?:our|the)[-_]?"
-    r"team|work[-_]?(?:with|for)[-_]?us|recruitment|employment[-_]?opportunities")
+    r"team|work[-_]?(?:with|for)[-_]?us|recruitment|employment[-_]?opportunities"
+)
 _ACCOUNT = _segment_rule(
     r"login|log[-_]?in|signin|sign[-_]?in|logout|log[-_]?out|my[-_]?account|account|accounts|"
     r"portal|client[-_]?portal|customer[-_]?portal|patient[-_]?portal|dashboard|admin|"
     r"wp[-_]?admin|wp[-_]?login|reset[-_]?password|forgot[-_]?password|password[-_]?reset|"
-    r"[a-z]+[-_]login")
+    r"[a-z]+[-_]login"
+)
 _UTILITY = _segment_rule(
     r"unsubscribe|unsubscribed|email[-_]?preferences|preferences|verify|verification|"
     r"confirm[-_]?email|email[-_]?confirmed|404|not[-_]?found|500|error|search|search[-_]?results|"
     r"sitemap|site[-_]?map|maintenance|coming[-_]?soon|offline|unavailable|geo[-_]?blocked|"
-    r"google[0-9a-f]{8,}|bing[-_]?site[-_]?auth|yandex_[0-9a-f]+")
+    r"google[0-9a-f]{8,}|bing[-_]?site[-_]?auth|yandex_[0-9a-f]+"
+)
 _ARCHIVE_PARENT = re.compile(r"^(?:tags?|categor(?:y|ies)|authors?|archives?|topics?)$", re.I)
 _PAGINATION = re.compile(r"^(?:page|p)$", re.I)
 _PRESS = _segment_rule(
     r"press|press[-_]?releases?|media[-_]?releases?|newsroom|news[-_]?releases?|"
-    r"press[-_]?room|announcements?|media[-_]?centre|media[-_]?center|in[-_]?the[-_]?news")
+    r"press[-_]?room|announcements?|media[-_]?centre|media[-_]?center|in[-_]?the[-_]?news"
+)
 _CHECKOUT = _segment_rule(r"cart|basket|checkout|check[-_]?out|bag")
 _THANKS = _segment_rule(
     r"thank[-_]?you|thanks|thankyou|order[-_]?(?:received|confirmed|confirmation)|"
-    r"booking[-_]?confirmed|confirmation|success")
+    r"booking[-_]?confirmed|confirmation|success"
+)
 
 _TITLE_RULES: tuple[tuple[re.Pattern[str], str, Stage, str], ...] = (
-    (re.compile(r"^(?:privacy (?:policy|notice|statement)|terms (?:of (?:use|service|sale)|and "
-                r"conditions|& conditions)|cookie (?:policy|notice)|disclaimer|legal notice|"
-                r"accessibility statement)\b", re.I),
-     "legal", Stage.EXCLUDED, "legal page (title)"),
-    (re.compile(r"^(?:careers?|jobs|current (?:vacancies|openings)|job openings|"
-                r"work with us|join our team)\b", re.I),
-     "careers", Stage.EXCLUDED, "careers page (title)"),
-    (re.compile(r"^(?:log ?in|sign ?in|my account|client portal|customer portal|"
-                r"reset (?:your )?password)\b", re.I),
-     "account", Stage.EXCLUDED, "login or account page (title)"),
-    (re.compile(r"^(?:page not found|404\b|unsubscribe|you have been unsubscribed|"
-                r"search results|site ?map\b|not available in your (?:country|region))", re.I),
-     "utility", Stage.EXCLUDED, "utility page (title)"),
-    (re.compile(r"\bpress release\b|^(?:for immediate release|media release)\b", re.I),
-     "press", Stage.EXCLUDED, "press release (title)"),
+    (
+        re.compile(
+            r"^(?:privacy (?:policy|notice|statement)|terms (?:of (?:use|service|sale)|and "
+            r"conditions|& conditions)|cookie (?:policy|notice)|disclaimer|legal notice|"
+            r"accessibility statement)\b",
+            re.I,
+        ),
+        "legal",
+        Stage.EXCLUDED,
+        "legal page (title)",
+    ),
+    (
+        re.compile(
+            r"^(?:careers?|jobs|current (?:vacancies|openings)|job openings|"
+            r"work with us|join our team)\b",
+            re.I,
+        ),
+        "careers",
+        Stage.EXCLUDED,
+        "careers page (title)",
+    ),
+    (
+        re.compile(
+            r"^(?:log ?in|sign ?in|my account|client portal|customer portal|"
+            r"reset (?:your )?password)\b",
+            re.I,
+        ),
+        "account",
+        Stage.EXCLUDED,
+        "login or account page (title)",
+    ),
+    (
+        re.compile(
+            r"^(?:page not found|404\b|unsubscribe|you have been unsubscribed|"
+            r"search results|site ?map\b|not available in your (?:country|region))",
+            re.I,
+        ),
+        "utility",
+        Stage.EXCLUDED,
+        "utility page (title)",
+    ),
+    (
+        re.compile(r"\bpress release\b|^(?:for immediate release|media release)\b", re.I),
+        "press",
+        Stage.EXCLUDED,
+        "press release (title)",
+    ),
 )
 _TITLE_SEPARATOR = re.compile(r"\s[|\u2013\u2014:\u00b7-]\s")
 
@@ -111,13 +149,15 @@ def page_family(url: str, title: str = "", brand: str = "") -> Family | None:
             return Family("archive", Stage.EXCLUDED, f"{seg.lower()} archive (/{seg}/…)")
     if re.search(r"(?:^|&)(?:page|paged)=\d+", query):
         return Family("archive", Stage.EXCLUDED, "pagination page (?page=)")
-    rules = ((_LEGAL, "legal", Stage.EXCLUDED, "legal page"),
-             (_CAREERS, "careers", Stage.EXCLUDED, "careers or job post"),
-             (_ACCOUNT, "account", Stage.EXCLUDED, "login or account page"),
-             (_UTILITY, "utility", Stage.EXCLUDED, "utility page"),
-             (_PRESS, "press", Stage.EXCLUDED, "press release or announcement"),
-             (_CHECKOUT, "checkout", Stage.CONVERSION, "cart or checkout"),
-             (_THANKS, "thank-you", Stage.CONVERSION, "thank-you page"))
+    rules = (
+        (_LEGAL, "legal", Stage.EXCLUDED, "legal page"),
+        (_CAREERS, "careers", Stage.EXCLUDED, "careers or job post"),
+        (_ACCOUNT, "account", Stage.EXCLUDED, "login or account page"),
+        (_UTILITY, "utility", Stage.EXCLUDED, "utility page"),
+        (_PRESS, "press", Stage.EXCLUDED, "press release or announcement"),
+        (_CHECKOUT, "checkout", Stage.CONVERSION, "cart or checkout"),
+        (_THANKS, "thank-you", Stage.CONVERSION, "thank-you page"),
+    )
     # the page's own segment decides first; a parent folder names the family of what it holds
     # (every page under /careers/ is a job post), except that checkout/thank-you are leaf names
     for depth, seg in enumerate(reversed(segs)):

@@ -77,12 +77,16 @@ def load_overrides(path: Path) -> Overrides:
         raise InputError(f"label file not found: {path}")
     try:
         if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-            rows = [json.loads(line) for line in
-                    path.read_text(encoding="utf-8").splitlines()[:MAX_ROWS] if line.strip()]
+            rows = [
+                json.loads(line)
+                for line in path.read_text(encoding="utf-8").splitlines()[:MAX_ROWS]
+                if line.strip()
+            ]
         else:
             with path.open(encoding="utf-8-sig", newline="") as handle:
-                rows = [row for _, row in zip(range(MAX_ROWS), csv.DictReader(handle),
-                                              strict=False)]
+                rows = [
+                    row for _, row in zip(range(MAX_ROWS), csv.DictReader(handle), strict=False)
+                ]
     except (ValueError, csv.Error, UnicodeDecodeError, OSError) as exc:
         raise InputError(f"cannot read {path}: {exc}") from exc
     found = Overrides()

@@ -37,12 +37,29 @@ def todo_rows(pages: Sequence[PageResult]) -> list[tuple[str, str, str, str, str
         if len(members) < MIXED_SECTION_PAGES or n / len(members) >= MIXED_MAJORITY or top is None:
             continue
         mix = ", ".join(f"{c} {s.value}" for s, c in counts.most_common() if s is not None)
-        rows.append((_pattern(key), "", top.value, "",
-                     f"section of {len(members)} pages with mixed stages ({mix})", ""))
-    unsure = sorted((p for p in judged if p.needs_review),
-                    key=lambda p: (p.confidence, p.url))[:MAX_TODO_PAGES]
+        rows.append(
+            (
+                _pattern(key),
+                "",
+                top.value,
+                "",
+                f"section of {len(members)} pages with mixed stages ({mix})",
+                "",
+            )
+        )
+    unsure = sorted((p for p in judged if p.needs_review), key=lambda p: (p.confidence, p.url))[
+        :MAX_TODO_PAGES
+    ]
     for page in unsure:
         stage = page.stage or Stage.EXCLUDED
-        rows.append((page.url, "", stage.value, f"{page.confidence:.3f}",
-                     "; ".join(page.reasons[:3]), page.title))
+        rows.append(
+            (
+                page.url,
+                "",
+                stage.value,
+                f"{page.confidence:.3f}",
+                "; ".join(page.reasons[:3]),
+                page.title,
+            )
+        )
     return rows

@@ -52,14 +52,15 @@ _DIGITS = re.compile(r"\d+")
 def pack_counts(cols: np.ndarray, counts: np.ndarray) -> bytes:
     """A page's token counts as bytes (int32 columns, then uint16 counts): parser processes send
     bytes, so the crawling process never needs NumPy to receive them."""
-    return cols.astype(np.int32).tobytes() + \
-        np.minimum(counts, 65_535).astype(np.uint16).tobytes()
+    return cols.astype(np.int32).tobytes() + np.minimum(counts, 65_535).astype(np.uint16).tobytes()
 
 
 def unpack_counts(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     n = len(data) // 6
-    return (np.frombuffer(data[: n * 4], dtype=np.int32),
-            np.frombuffer(data[n * 4: n * 6], dtype=np.uint16).astype(np.int32))
+    return (
+        np.frombuffer(data[: n * 4], dtype=np.int32),
+        np.frombuffer(data[n * 4 : n * 6], dtype=np.uint16).astype(np.int32),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,24 +116,29 @@ class _Weighed:
             yield self.model.weigh(cols[keep], counts[keep])
 
 
-def judge_site(model: StageModel, pages: Sequence[PageResult], evidence: BlobSpool,
-               brand: str = "") -> tuple[list[PageResult], SitePassSummary]:
+def judge_site(
+    model: StageModel, pages: Sequence[PageResult], evidence: BlobSpool, brand: str = ""
+) -> tuple[list[PageResult], SitePassSummary]:
     """The pages with their site-aware stages; pages not read this run (reused, resumed) and
     manual labels keep theirs."""
     pages = list(pages)
-    judged = [i for i, p in enumerate(pages)
-              if p.label_source == "model" and p.url in evidence and p.stage is not None]
+    judged = [
+        i
+        for i, p in enumerate(pages)
+        if p.label_source == "model" and p.url in evidence and p.stage is not None
+    ]
     if not judged:
         return pages, SitePassSummary(0, 0, 0, {}, ())
     weighed = _Weighed(model, evidence, [pages[i].url for i in judged])
     families = {i: page_family(pages[i].url, pages[i].title, brand) for i in judged}
     logits = np.vstack([model.logits_of([vector]) for vector in weighed])
-    prior = _section_prior(model, logits, [pages[i] for i in judged],
-                           [families[i] is not None for i in judged])
+    prior = _section_prior(
+        model, logits, [pages[i] for i in judged], [families[i] is not None for i in judged]
+    )
     changed = 0
     family_counts: Counter[str] = Counter()
     for j, (i, vector) in enumerate(zip(judged, weighed, strict=True)):
-        pred = model.predict_vectors([vector], prior=prior[j:j + 1], quiet=weighed.topical)[0]
+        pred = model.predict_vectors([vector], prior=prior[j : j + 1], quiet=weighed.topical)[0]
         page, family = pages[i], families[i]
         stage, confidence, reasons = Stage(pred.label), pred.confidence, pred.reasons
         if family is not None:
@@ -143,11 +149,17 @@ def judge_site(model: StageModel, pages: Sequence[PageResult], evidence: BlobSpo
             reasons = (f"section: pages beside it are mostly {pred.label}", *reasons[:3])
         if stage != page.stage:
             changed += 1
-        pages[i] = replace(page, stage=stage, confidence=round(confidence, 4),
-                           reasons=reasons, needs_review=confidence < REVIEW_THRESHOLD)
+        pages[i] = replace(
+            page,
+            stage=stage,
+            confidence=round(confidence, 4),
+            reasons=reasons,
+            needs_review=confidence < REVIEW_THRESHOLD,
+        )
     mixed = _flag_mixed_sections(pages, judged, families)
-    return pages, SitePassSummary(len(judged), int(weighed.common.sum()), changed,
-                                  dict(family_counts), mixed)
+    return pages, SitePassSummary(
+        len(judged), int(weighed.common.sum()), changed, dict(family_counts), mixed
+    )
 
 
 def _sections(pages: Sequence[PageResult], skip: Sequence[bool]) -> Iterator[list[int]]:
@@ -161,8 +173,9 @@ def _sections(pages: Sequence[PageResult], skip: Sequence[bool]) -> Iterator[lis
             yield members
 
 
-def _section_prior(model: StageModel, logits: np.ndarray, pages: Sequence[PageResult],
-                   skip: Sequence[bool]) -> np.ndarray:
+def _section_prior(
+    model: StageModel, logits: np.ndarray, pages: Sequence[PageResult], skip: Sequence[bool]
+) -> np.ndarray:
     """Per page, SECTION_WEIGHT times the mean calibrated log-probability of the other pages of
     its section (zero for pages in no section, and for family pages, which do not vote)."""
     z = logits / model.temperature
@@ -176,14 +189,16 @@ def _section_prior(model: StageModel, logits: np.ndarray, pages: Sequence[PageRe
         for j in members:
             # the others' mean probability, smoothed, as log odds: a section can push a page by
             # a few nats at most, so a page with clear evidence of its own still stands apart
-            share = (total - probs[j] + SECTION_SMOOTHING) / \
-                (len(members) - 1 + k * SECTION_SMOOTHING)
+            share = (total - probs[j] + SECTION_SMOOTHING) / (
+                len(members) - 1 + k * SECTION_SMOOTHING
+            )
             prior[j] = SECTION_WEIGHT * np.log(share)
     return prior
 
 
-def _flag_mixed_sections(pages: list[PageResult], judged: Sequence[int],
-                         families: dict[int, object]) -> tuple[str, ...]:
+def _flag_mixed_sections(
+    pages: list[PageResult], judged: Sequence[int], families: dict[int, object]
+) -> tuple[str, ...]:
     """Sections whose pages still carry different stages: the minority pages go to review."""
     groups: dict[str, list[int]] = {}
     for i in judged:
@@ -202,6 +217,9 @@ def _flag_mixed_sections(pages: list[PageResult], judged: Sequence[int],
         assert top is not None
         for i in members:
             if pages[i].stage != top:
-                pages[i] = replace(pages[i], needs_review=True, reasons=(
-                    *pages[i].reasons, f"review: most of {key} is {top.value}"))
+                pages[i] = replace(
+                    pages[i],
+                    needs_review=True,
+                    reasons=(*pages[i].reasons, f"review: most of {key} is {top.value}"),
+                )
     return tuple(mixed)

@@ -13,22 +13,28 @@ from funnel_audit.cli import main
 from funnel_audit.errors import InputError
 from funnel_audit.overrides import Overrides, load_overrides
 
-GUIDE = ("<p>Posted in March by Sam. Dripping taps waste water and money. In this guide we walk "
-         "through why washers wear out, how to turn off the supply, and how to swap a washer "
-         "with two spanners. Most repairs take twenty minutes and need no special tools. If the "
-         "seat is worn, a reseating tool smooths it so the new washer seals well.</p>")
-PRICES = ("<p>Tap repair: $95 call-out including the first half hour. Washer or cartridge "
-          "replacement: $40 per tap plus parts. Fixed price quotes before we start, card or "
-          "bank transfer on completion, 12-month guarantee on parts and labour.</p>")
+GUIDE = (
+    "<p>Posted in March by Sam. Dripping taps waste water and money. In this guide we walk "
+    "through why washers wear out, how to turn off the supply, and how to swap a washer "
+    "with two spanners. Most repairs take twenty minutes and need no special tools. If the "
+    "seat is worn, a reseating tool smooths it so the new washer seals well.</p>"
+)
+PRICES = (
+    "<p>Tap repair: $95 call-out including the first half hour. Washer or cartridge "
+    "replacement: $40 per tap plus parts. Fixed price quotes before we start, card or "
+    "bank transfer on completion, 12-month guarantee on parts and labour.</p>"
+)
 
 
 def _site(root: Path) -> None:
     def write(rel: str, title: str, body: str) -> None:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"<!doctype html><html><head><title>{title} | Tapwell</title></head>"
-                        f"<body><main><h1>{title}</h1>{body}</main></body></html>",
-                        encoding="utf-8")
+        path.write_text(
+            f"<!doctype html><html><head><title>{title} | Tapwell</title></head>"
+            f"<body><main><h1>{title}</h1>{body}</main></body></html>",
+            encoding="utf-8",
+        )
 
     for n, topic in enumerate(["kitchen tap", "bath tap", "outdoor tap"]):
         write(f"library/guide-{n}.html", f"How to fix a dripping {topic}", GUIDE)
@@ -54,16 +60,37 @@ def test_todo_lists_mixed_sections_and_filled_rows_come_back_as_labels(tmp_path:
     # the consultant settles the whole section with one row and pins one page by its URL
     section[0]["stage"] = "awareness"
     pinned = next(r for r in _rows(out / "pages.csv") if r["url"].endswith("prices-0.html"))
-    todo.append({"url": pinned["url"], "stage": "decision", "model_stage": "", "confidence": "",
-                 "why": "", "title": ""})
+    todo.append(
+        {
+            "url": pinned["url"],
+            "stage": "decision",
+            "model_stage": "",
+            "confidence": "",
+            "why": "",
+            "title": "",
+        }
+    )
     labels = tmp_path / "labels.csv"
     with open(labels, "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(todo[0]))
         writer.writeheader()
         writer.writerows(todo)
     out2 = tmp_path / "o2"
-    assert main(["audit", str(site), "--out", str(out2), "--no-history", "--quiet",
-                 "--labels", str(labels)]) == 0
+    assert (
+        main(
+            [
+                "audit",
+                str(site),
+                "--out",
+                str(out2),
+                "--no-history",
+                "--quiet",
+                "--labels",
+                str(labels),
+            ]
+        )
+        == 0
+    )
     pages = {r["url"].rsplit("/", 1)[-1]: r for r in _rows(out2 / "pages.csv")}
     assert pages["prices-0.html"]["stage"] == "decision"
     assert pages["prices-0.html"]["reasons"] == "manual label"
@@ -88,17 +115,27 @@ def test_exact_urls_beat_patterns_and_longer_patterns_beat_shorter() -> None:
     assert found.get("https://a.example/pricing/") is None
 
 
-def test_a_bad_label_file_is_one_line_and_its_exit_code(tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]
-                                                        ) -> None:
+def test_a_bad_label_file_is_one_line_and_its_exit_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("url,stage\n/blog/*,nonsense\n", encoding="utf-8")
     with pytest.raises(InputError):
         load_overrides(bad)
     site = tmp_path / "tapwell"
     _site(site)
-    code = main(["audit", str(site), "--out", str(tmp_path / "o"), "--no-history", "--quiet",
-                 "--labels", str(bad)])
+    code = main(
+        [
+            "audit",
+            str(site),
+            "--out",
+            str(tmp_path / "o"),
+            "--no-history",
+            "--quiet",
+            "--labels",
+            str(bad),
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 6 and len(err) == 1 and "row 1" in err[0] and "nonsense" in err[0]
 

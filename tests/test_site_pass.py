@@ -24,8 +24,14 @@ from funnel_audit.spool import BlobSpool
 
 CLASSES = ["awareness", "consideration", "decision", "conversion", "excluded"]
 # body words and the class each one argues for (log-weights: 0 for its class, -3 elsewhere)
-WORDS = {"guide": "awareness", "explains": "awareness", "compare": "consideration",
-         "price": "decision", "checkout": "conversion", "filler": None}
+WORDS = {
+    "guide": "awareness",
+    "explains": "awareness",
+    "compare": "consideration",
+    "price": "decision",
+    "checkout": "conversion",
+    "filler": None,
+}
 
 
 def tiny_model() -> StageModel:
@@ -42,13 +48,23 @@ def tiny_model() -> StageModel:
 
 
 def _page(url: str, stage: str = "awareness", source: str = "model") -> PageResult:
-    return PageResult(url=url, status=200, error=None, depth=1, content_type="text/html",
-                      title="", word_count=300, stage=Stage(stage), confidence=0.6, reasons=(),
-                      needs_review=False, label_source=source)
+    return PageResult(
+        url=url,
+        status=200,
+        error=None,
+        depth=1,
+        content_type="text/html",
+        title="",
+        word_count=300,
+        stage=Stage(stage),
+        confidence=0.6,
+        reasons=(),
+        needs_review=False,
+        label_source=source,
+    )
 
 
-def _judge(pages: dict[str, str], manual: frozenset[str] = frozenset()
-           ) -> dict[str, PageResult]:
+def _judge(pages: dict[str, str], manual: frozenset[str] = frozenset()) -> dict[str, PageResult]:
     """Judge pages given as url -> body text with the tiny model."""
     from funnel_audit.features import Doc
 
@@ -112,53 +128,67 @@ def test_a_section_split_between_stages_is_flagged_for_review() -> None:
     pages.update({f"http://s.test/mixed/b{n}/": " ".join(["price"] * 30) for n in range(3)})
     judged = _judge(pages)
     flagged = [p for p in judged.values() if p.needs_review]
-    assert flagged and all(any(r.startswith("review: most of /mixed/") for r in p.reasons)
-                           for p in flagged)
+    assert flagged and all(
+        any(r.startswith("review: most of /mixed/") for r in p.reasons) for p in flagged
+    )
 
 
-@pytest.mark.parametrize(("url", "title", "family", "stage"), [
-    ("https://a.example/privacy-policy/", "", "legal", "excluded"),
-    ("https://a.example/legal/terms-of-service", "", "legal", "excluded"),
-    ("https://a.example/careers/", "", "careers", "excluded"),
-    ("https://a.example/careers/senior-plumber/", "Senior plumber", "careers", "excluded"),
-    ("https://a.example/jobs/42-night-nurse", "", "careers", "excluded"),
-    ("https://a.example/account/orders/", "", "account", "excluded"),
-    ("https://a.example/wholesale-login/", "", "account", "excluded"),
-    ("https://a.example/unsubscribe.html", "", "utility", "excluded"),
-    ("https://a.example/google1234abcd5678.html", "", "utility", "excluded"),
-    ("https://a.example/blog/tag/seo/", "", "archive", "excluded"),
-    ("https://a.example/blog/page/3/", "", "archive", "excluded"),
-    ("https://a.example/news/?page=2", "", "archive", "excluded"),
-    ("https://a.example/press-releases/new-office/", "", "press", "excluded"),
-    ("https://a.example/news/a-b/", "Press release: we won an award | A", "press", "excluded"),
-    ("https://a.example/cart/", "", "checkout", "conversion"),
-    ("https://a.example/contact/thank-you/", "", "thank-you", "conversion"),
-    ("https://a.example/x/", "Privacy Policy | Acme", "legal", "excluded"),
-])
+@pytest.mark.parametrize(
+    ("url", "title", "family", "stage"),
+    [
+        ("https://a.example/privacy-policy/", "", "legal", "excluded"),
+        ("https://a.example/legal/terms-of-service", "", "legal", "excluded"),
+        ("https://a.example/careers/", "", "careers", "excluded"),
+        ("https://a.example/careers/senior-plumber/", "Senior plumber", "careers", "excluded"),
+        ("https://a.example/jobs/42-night-nurse", "", "careers", "excluded"),
+        ("https://a.example/account/orders/", "", "account", "excluded"),
+        ("https://a.example/wholesale-login/", "", "account", "excluded"),
+        ("https://a.example/unsubscribe.html", "", "utility", "excluded"),
+        ("https://a.example/google1234abcd5678.html", "", "utility", "excluded"),
+        ("https://a.example/blog/tag/seo/", "", "archive", "excluded"),
+        ("https://a.example/blog/page/3/", "", "archive", "excluded"),
+        ("https://a.example/news/?page=2", "", "archive", "excluded"),
+        ("https://a.example/press-releases/new-office/", "", "press", "excluded"),
+        ("https://a.example/news/a-b/", "Press release: we won an award | A", "press", "excluded"),
+        ("https://a.example/cart/", "", "checkout", "conversion"),
+        ("https://a.example/contact/thank-you/", "", "thank-you", "conversion"),
+        ("https://a.example/x/", "Privacy Policy | Acme", "legal", "excluded"),
+    ],
+)
 def test_page_families_by_web_convention(url: str, title: str, family: str, stage: str) -> None:
     found = page_family(url, title, brand="Acme")
     assert found is not None and (found.name, found.stage.value) == (family, stage)
     assert found.reason
 
 
-@pytest.mark.parametrize("url", [
-    "https://a.example/", "https://a.example/pricing/", "https://a.example/blog/how-to-fix-a-tap/",
-    "https://a.example/legal-services/contract-disputes/", "https://a.example/terms-explained/",
-    "https://a.example/services/search-engine-optimisation/", "https://a.example/category-guide/",
-    "https://a.example/press/",  # often a page of coverage ("as seen in"), which is proof
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://a.example/",
+        "https://a.example/pricing/",
+        "https://a.example/blog/how-to-fix-a-tap/",
+        "https://a.example/legal-services/contract-disputes/",
+        "https://a.example/terms-explained/",
+        "https://a.example/services/search-engine-optimisation/",
+        "https://a.example/category-guide/",
+        "https://a.example/press/",  # often a page of coverage ("as seen in"), which is proof
+    ],
+)
 def test_ordinary_pages_belong_to_no_family(url: str) -> None:
     assert page_family(url, "How it works | Acme", brand="Acme") is None
 
 
-@pytest.mark.parametrize(("url", "key"), [
-    ("https://a.example/", None),
-    ("https://a.example/pricing/", None),
-    ("https://a.example/services/roofing/", "/services/"),
-    ("https://a.example/news/2021-04/award/", "/news/#-#/"),
-    ("https://a.example/issue-81/", "/issue-#/"),
-    ("https://a.example/newsletter/81.html", "/newsletter/"),
-])
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("https://a.example/", None),
+        ("https://a.example/pricing/", None),
+        ("https://a.example/services/roofing/", "/services/"),
+        ("https://a.example/news/2021-04/award/", "/news/#-#/"),
+        ("https://a.example/issue-81/", "/issue-#/"),
+        ("https://a.example/newsletter/81.html", "/newsletter/"),
+    ],
+)
 def test_section_keys(url: str, key: str | None) -> None:
     assert section_key(url) == key
 
@@ -171,36 +201,56 @@ def test_families_and_sections_never_raise(url: str, title: str) -> None:
     section_key("http://a.example/" + url)
 
 
-DRAWER = ("<div class='cart-drawer'><p>Your cart</p><p>Subtotal $0.00</p>"
-          "<a class='btn' href='/checkout/'>Checkout</a><a class='btn' href='/shop/'>Continue "
-          "shopping</a></div>")
+DRAWER = (
+    "<div class='cart-drawer'><p>Your cart</p><p>Subtotal $0.00</p>"
+    "<a class='btn' href='/checkout/'>Checkout</a><a class='btn' href='/shop/'>Continue "
+    "shopping</a></div>"
+)
 
 
 def _shop(root: Path) -> None:
     """A small shop whose cart drawer sits in the body of every page."""
+
     def write(rel: str, title: str, body: str) -> None:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"<!doctype html><html><head><title>{title} | Tallowby</title></head>"
-                        f"<body><nav><a href='/'>Home</a><a href='/journal/'>Journal</a></nav>"
-                        f"<main>{DRAWER}<h1>{title}</h1>{body}</main></body></html>",
-                        encoding="utf-8")
+        path.write_text(
+            f"<!doctype html><html><head><title>{title} | Tallowby</title></head>"
+            f"<body><nav><a href='/'>Home</a><a href='/journal/'>Journal</a></nav>"
+            f"<main>{DRAWER}<h1>{title}</h1>{body}</main></body></html>",
+            encoding="utf-8",
+        )
 
-    posts = ["Why winter dries your skin", "How to patch test a new balm",
-             "What lanolin actually does", "Reading an ingredient list", "Washing wool gently"]
+    posts = [
+        "Why winter dries your skin",
+        "How to patch test a new balm",
+        "What lanolin actually does",
+        "Reading an ingredient list",
+        "Washing wool gently",
+    ]
     for n, title in enumerate(posts):
-        write(f"journal/post-{n}.html", title,
-              f"<p>Posted by Mira. {title}. Cold air holds less moisture, so skin loses water "
-              "faster in winter months. Here is what the research says and what you can do at "
-              "home: drink water, use a humidifier, and keep showers short and warm rather than "
-              "hot. Most people notice a difference within a week or two of small changes.</p>")
-    write("careers/shop-assistant.html", "Shop assistant (part time)",
-          "<p>We are hiring a part-time shop assistant for our market stall. You will pack "
-          "orders and talk to customers. Send your CV.</p><form><input name='name'>"
-          "<input type='email' name='email'><input type='file' name='cv'>"
-          "<button>Apply now</button></form>")
-    write("privacy.html", "Privacy policy", "<p>We collect your email address to send order "
-          "updates. We never sell your data. You may ask us to delete it at any time.</p>")
+        write(
+            f"journal/post-{n}.html",
+            title,
+            f"<p>Posted by Mira. {title}. Cold air holds less moisture, so skin loses water "
+            "faster in winter months. Here is what the research says and what you can do at "
+            "home: drink water, use a humidifier, and keep showers short and warm rather than "
+            "hot. Most people notice a difference within a week or two of small changes.</p>",
+        )
+    write(
+        "careers/shop-assistant.html",
+        "Shop assistant (part time)",
+        "<p>We are hiring a part-time shop assistant for our market stall. You will pack "
+        "orders and talk to customers. Send your CV.</p><form><input name='name'>"
+        "<input type='email' name='email'><input type='file' name='cv'>"
+        "<button>Apply now</button></form>",
+    )
+    write(
+        "privacy.html",
+        "Privacy policy",
+        "<p>We collect your email address to send order "
+        "updates. We never sell your data. You may ask us to delete it at any time.</p>",
+    )
 
 
 def test_audit_sets_aside_the_cart_drawer_and_recognises_families(tmp_path: Path) -> None:
@@ -209,8 +259,10 @@ def test_audit_sets_aside_the_cart_drawer_and_recognises_families(tmp_path: Path
     out = tmp_path / "out"
     assert main(["audit", str(site), "--out", str(out), "--no-history", "--quiet"]) == 0
     with open(out / "pages.csv", encoding="utf-8-sig", newline="") as handle:
-        rows = {r["url"].rsplit("/", 2)[-2] + "/" + r["url"].rsplit("/", 1)[-1]: r
-                for r in csv.DictReader(handle)}
+        rows = {
+            r["url"].rsplit("/", 2)[-2] + "/" + r["url"].rsplit("/", 1)[-1]: r
+            for r in csv.DictReader(handle)
+        }
     posts = [r for key, r in rows.items() if key.startswith("journal/")]
     assert len(posts) == 5
     assert all(r["stage"] == "awareness" for r in posts), [(r["url"], r["stage"]) for r in posts]

@@ -31,7 +31,7 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 
 from funnel_audit.classify import REVIEW_THRESHOLD
-from funnel_audit.families import page_family
+from funnel_audit.families import Family, page_family
 from funnel_audit.models import PageResult, Stage
 from funnel_audit.spool import BlobSpool
 
@@ -176,8 +176,8 @@ def _sections(pages: Sequence[PageResult], skip: Sequence[bool]) -> Iterator[lis
 def _section_prior(
     model: StageModel, logits: np.ndarray, pages: Sequence[PageResult], skip: Sequence[bool]
 ) -> np.ndarray:
-    """Per page, SECTION_WEIGHT times the mean calibrated log-probability of the other pages of
-    its section (zero for pages in no section, and for family pages, which do not vote)."""
+    """Per page, SECTION_WEIGHT times the log of the other section pages' mean calibrated
+    probability per stage, smoothed (zero for pages in no section; family pages do not vote)."""
     z = logits / model.temperature
     z = z - z.max(axis=1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
@@ -197,7 +197,7 @@ def _section_prior(
 
 
 def _flag_mixed_sections(
-    pages: list[PageResult], judged: Sequence[int], families: dict[int, object]
+    pages: list[PageResult], judged: Sequence[int], families: dict[int, Family | None]
 ) -> tuple[str, ...]:
     """Sections whose pages still carry different stages: the minority pages go to review."""
     groups: dict[str, list[int]] = {}

@@ -52,7 +52,8 @@ _DIGITS = re.compile(r"\d+")
 def pack_counts(cols: np.ndarray, counts: np.ndarray) -> bytes:
     """A page's token counts as bytes (int32 columns, then uint16 counts): parser processes send
     bytes, so the crawling process never needs NumPy to receive them."""
-    return cols.astype(np.int32).tobytes() + np.minimum(counts, 65_535).astype(np.uint16).tobytes()
+    capped = np.minimum(counts, 65_535).astype(np.uint16)
+    return bytes(cols.astype(np.int32).tobytes()) + bytes(capped.tobytes())
 
 
 def unpack_counts(data: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -182,7 +183,7 @@ def _section_prior(
     z = z - z.max(axis=1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     probs = np.exp(logp)
-    prior = np.zeros_like(logp)
+    prior: np.ndarray = np.zeros_like(logp)
     k = logp.shape[1]
     for members in _sections(pages, skip):
         total = probs[members].sum(axis=0)

@@ -254,7 +254,7 @@ def _analyse(opts: AuditOptions, pipeline: PagePipeline, target: str, site: str,
                        audit_id=audit_id, link_flow={"onward_share": flow.onward_share,
                                                      "stage_links": flow.stage_links,
                                                      "links": flow.stats},
-                       quality=quality)
+                       quality=quality, brand=name)
 
 
 def _judge_site(pipeline: PagePipeline, brand: str, notes: list[str]) -> None:
@@ -329,7 +329,8 @@ def write_all(result: AuditResult, out_dir: Path, opts: AuditOptions,
         write_labels_todo(result, files["labels-todo.csv"])
         write_calendar_csv(result.calendar, files["calendar.csv"])
         files["calendar.ics"].write_text(
-            calendar_ics(result.calendar, site=result.site, stamp=result.finished_at),
+            calendar_ics(result.calendar, site=result.brand or result.site,
+                         stamp=result.finished_at),
             encoding="utf-8", newline="")
         write_audit_json(result, files["audit.json"])
         html = render_report(result, branding=opts.branding, template_dir=opts.template_dir,

@@ -193,3 +193,4 @@ class AuditResult:
     audit_id: int | None = None
     link_flow: dict[str, dict[str, Any]] = field(default_factory=dict)
     quality: tuple[StageQuality, ...] = ()
+    brand: str = ""  # the site's name as its pages give it ("" when they do not name it)

@@ -445,3 +445,27 @@ def test_neutral_wording_reads_in_every_calendar_template() -> None:
             topic="drip irrigation", Topic="Drip Irrigation", site=NEUTRAL_NAME, year=2026
         )
         assert "  " not in title and NEUTRAL_NAME in title
+
+
+def test_report_and_calendar_are_titled_with_the_brand_not_the_folder(
+    tmp_path: Path,
+    model,  # noqa: ANN001
+) -> None:
+    site = _write_site(
+        tmp_path / "rainbarrel-site",
+        head='<meta property="og:site_name" content="Rainbarrel Gardens">',
+    )
+    out = tmp_path / "out"
+    _audit(str(site), out)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<h1>Rainbarrel Gardens</h1>" in html and "rainbarrel-site</h1>" not in html
+    assert "X-WR-CALNAME:Content plan: Rainbarrel Gardens" in (out / "calendar.ics").read_text(
+        encoding="utf-8"
+    )
+    assert json.loads((out / "audit.json").read_text(encoding="utf-8"))["brand"] == (
+        "Rainbarrel Gardens"
+    )
+    # re-rendered from audit.json, the brand stays
+    assert main(["report", str(out / "audit.json"), "--out", str(tmp_path / "again")]) == 0
+    again = (tmp_path / "again" / "report.html").read_text(encoding="utf-8")
+    assert "<h1>Rainbarrel Gardens</h1>" in again

@@ -25,11 +25,7 @@ from funnel_audit.classify import FieldArrays, StageModel, softmax
 from funnel_audit.corpus import LABELS, Example
 from funnel_audit.errors import ModelError
 from funnel_audit.features import FIELDS, Doc
-
-ALPHA = 0.3
-MIN_DF = 2
-CV_FOLDS = 5
-SEED = 0
+from funnel_audit.recipe import ALPHA, CV_FOLDS, MIN_DF, SEED
 
 
 def build_pipeline() -> Pipeline:

@@ -26,6 +26,7 @@ from funnel_audit.classify import FieldArrays, StageModel
 from funnel_audit.corpus import corpus_hash, load_corpus
 from funnel_audit.errors import ModelError
 from funnel_audit.features import FIELDS
+from funnel_audit.recipe import fingerprint
 
 FORMAT = "funnel-audit-model/4"
 
@@ -113,7 +114,7 @@ def load_model(path: Path) -> StageModel:
 
 
 def default_model_path() -> Path:
-    return cache_dir() / f"model-{corpus_hash()[:16]}-{library_key()}.npz"
+    return cache_dir() / f"model-{corpus_hash()[:16]}-r{fingerprint()}-{library_key()}.npz"
 
 
 def default_model(*, calibrate: bool = True) -> StageModel:
@@ -134,6 +135,7 @@ def default_model(*, calibrate: bool = True) -> StageModel:
         "version": f"{__version__}+{data_hash[:8]}",
         "data_hash": data_hash,
         "libraries": library_key(),
+        "recipe": fingerprint(),
         "trained_on": "shipped corpus",
     })
     with contextlib.suppress(OSError):

@@ -8,7 +8,7 @@ held for more than one page at a time.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -190,7 +190,12 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
         store.finish_audit(audit_id, result.finished_at, "complete", summary=summary(result),
                            model_version=result.model_version)
     previous = since_last(store, target, audit_id, result) if store is not None else None
-    files = write_all(result, out_dir, opts, previous) if write_outputs else {}
+    # a todo file passed back from this output folder is about to be rewritten: keep its
+    # decisions at the top of the new one
+    rewritten = opts.labels is not None and \
+        opts.labels.resolve() == (out_dir / "labels-todo.csv").resolve()
+    files = write_all(result, out_dir, opts, previous,
+                      settled=overrides.rows if rewritten else ()) if write_outputs else {}
     return AuditOutcome(result, out_dir, files)
 
 
@@ -322,11 +327,12 @@ def summary(result: AuditResult) -> dict[str, Any]:
 
 
 def write_all(result: AuditResult, out_dir: Path, opts: AuditOptions,
-              previous: dict[str, Any] | None = None) -> dict[str, Path]:
+              previous: dict[str, Any] | None = None,
+              settled: Sequence[tuple[str, str]] = ()) -> dict[str, Path]:
     files = {name: out_dir / name for name in OUTPUT_FILES}
     try:
         write_pages_csv(result, files["pages.csv"])
-        write_labels_todo(result, files["labels-todo.csv"])
+        write_labels_todo(result, files["labels-todo.csv"], settled)
         write_calendar_csv(result.calendar, files["calendar.csv"])
         files["calendar.ics"].write_text(
             calendar_ics(result.calendar, site=result.brand or result.site,

@@ -61,11 +61,13 @@ def write_pages_csv(result: AuditResult, path: Path) -> None:
     write_csv(path, PAGE_COLUMNS, (row(p) for p in result.pages))
 
 
-def write_labels_todo(result: AuditResult, path: Path) -> None:
-    """The pages worth a consultant's check (`review.py`), to fill in and pass to `--labels`."""
+def write_labels_todo(result: AuditResult, path: Path,
+                      settled: Sequence[tuple[str, str]] = ()) -> None:
+    """The pages worth a consultant's check (`review.py`), to fill in and pass to `--labels`;
+    `settled` rows (a todo file passed back from this folder) come first."""
     from funnel_audit.review import TODO_COLUMNS, todo_rows
 
-    write_csv(path, TODO_COLUMNS, todo_rows(result.pages))
+    write_csv(path, TODO_COLUMNS, todo_rows(result.pages, settled))
 
 
 def _description(e: CalendarEntry) -> str:

@@ -5,6 +5,8 @@ page's path (`/news/articles/*`, `*/careers/*`) or its whole URL (`https://a.exa
 one row settles a family the model keeps getting wrong. An exact URL beats any pattern, and a
 longer pattern beats a shorter one. Rows with an empty stage are skipped: that is how the
 pre-filled `labels-todo.csv` an audit writes can be passed back with only some rows filled in.
+When that file is the one in the output folder the audit rewrites, the new `labels-todo.csv`
+starts with the rows that were filled, so no decision is lost.
 """
 
 from __future__ import annotations
@@ -39,9 +41,11 @@ class Override:
 class Overrides:
     exact: dict[str, str] = field(default_factory=dict)
     patterns: list[tuple[str, re.Pattern[str], bool, str]] = field(default_factory=list)
+    rows: list[tuple[str, str]] = field(default_factory=list)  # (url or pattern, stage) as given
 
     def add(self, url: str, stage: str) -> None:
         url = url.strip()
+        self.rows.append((url, stage))
         if "*" not in url:
             self.exact[page_key(url)] = stage
             return

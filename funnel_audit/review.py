@@ -23,14 +23,20 @@ def _pattern(key: str) -> str:
     return key.replace("#", "*") + "*"
 
 
-def todo_rows(pages: Sequence[PageResult]) -> list[tuple[str, str, str, str, str, str]]:
+def todo_rows(
+    pages: Sequence[PageResult], settled: Sequence[tuple[str, str]] = ()
+) -> list[tuple[str, str, str, str, str, str]]:
+    """`settled` are the `--labels` rows of a todo file passed back from the output folder the
+    audit is about to rewrite: they come first, filled in, so no decision is lost."""
+    rows: list[tuple[str, str, str, str, str, str]] = [
+        (url, stage, "", "", "your label", "") for url, stage in settled
+    ]
     judged = [p for p in pages if p.stage is not None and p.label_source == "model"]
     sections: dict[str, list[PageResult]] = {}
     for page in judged:
         key = section_key(page.url)
         if key is not None:
             sections.setdefault(key, []).append(page)
-    rows: list[tuple[str, str, str, str, str, str]] = []
     for key, members in sorted(sections.items()):
         counts = Counter(p.stage for p in members)
         top, n = counts.most_common(1)[0]

@@ -149,3 +149,28 @@ def test_patterns_never_raise(pattern: str, url: str) -> None:
         return
     found.get(url)
     found.get("https://a.example/" + url)
+
+
+def test_a_todo_file_passed_back_from_the_output_folder_keeps_its_decisions(
+    tmp_path: Path,
+) -> None:
+    site = tmp_path / "tapwell"
+    _site(site)
+    out = tmp_path / "o"
+    assert main(["audit", str(site), "--out", str(out), "--no-history", "--quiet"]) == 0
+    todo = _rows(out / "labels-todo.csv")
+    section = next(r for r in todo if r["url"] == "/library/*")
+    section["stage"] = "awareness"
+    with open(out / "labels-todo.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(todo[0]))
+        writer.writeheader()
+        writer.writerows(todo)
+    # the same folder: the audit rewrites labels-todo.csv, and the decision must survive it
+    for _ in range(2):
+        assert main(["audit", str(site), "--out", str(out), "--no-history", "--quiet",
+                     "--labels", str(out / "labels-todo.csv")]) == 0
+        again = _rows(out / "labels-todo.csv")
+        assert again[0]["url"] == "/library/*" and again[0]["stage"] == "awareness"
+        assert sum(1 for r in again if r["url"] == "/library/*") == 1
+    pages = _rows(out / "pages.csv")
+    assert all(r["stage"] == "awareness" for r in pages if "/library/" in r["url"])

@@ -306,7 +306,7 @@ class PagePipeline:
             # every page's: the site-level pass may move a page into or out of the funnel
             self.topic_texts[page.url] = reading.topic
         if source == "model" and reading.evidence:
-            self.evidence.put(page.url, reading.evidence)
+            self.evidence.write(page.url, reading.evidence)
         links, body_links = self._site_links(page.final_url or page.url, text)
         return PageResult(
             url=page.url, status=page.status, error=None, depth=page.depth,

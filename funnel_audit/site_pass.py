@@ -108,7 +108,7 @@ class _Weighed:
 
     def _counts(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         for url in self.urls:
-            data = self.evidence.get(url)
+            data = self.evidence.read(url)
             yield unpack_counts(data) if data else (np.empty(0, np.int32), np.empty(0, np.int32))
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:

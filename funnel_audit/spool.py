@@ -12,26 +12,28 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import overload
 
 
-class TextSpool(Mapping[str, str]):
-    """A write-once mapping of key -> text stored in a temporary file; a key written again points
-    at its newest text."""
+class BlobSpool:
+    """Write-once key -> bytes in a temporary file (topic texts, the site pass's per-page token
+    counts): the crawling process keeps only offsets, and reads each blob back when it needs
+    it. A key written again points at its newest bytes."""
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="funnel-audit-texts-")  # noqa: SIM115 - lives as long as the spool
+        self._file = tempfile.TemporaryFile(prefix="funnel-audit-blobs-")  # noqa: SIM115 - lives as long as the spool
         self._where: dict[str, tuple[int, int]] = {}
         self._end = 0
 
-    def __setitem__(self, key: str, text: str) -> None:
-        data = text.encode("utf-8", "replace")
+    def write(self, key: str, data: bytes) -> None:
         self._file.seek(self._end)
         self._file.write(data)
         self._where[key] = (self._end, len(data))
         self._end += len(data)
 
-    def __getitem__(self, key: str) -> str:
-        offset, length = self._where[key]
-        self._file.seek(offset)
-        return self._file.read(length).decode("utf-8")
+    def read(self, key: str) -> bytes | None:
+        where = self._where.get(key)
+        if where is None:
+            return None
+        self._file.seek(where[0])
+        return self._file.read(where[1])
 
     def __contains__(self, key: object) -> bool:
         return key in self._where
@@ -44,6 +46,20 @@ class TextSpool(Mapping[str, str]):
 
     def close(self) -> None:
         self._file.close()
+
+
+class TextSpool(BlobSpool, Mapping[str, str]):
+    """A write-once mapping of key -> text stored in a temporary file; a key written again points
+    at its newest text."""
+
+    def __setitem__(self, key: str, text: str) -> None:
+        self.write(key, text.encode("utf-8", "replace"))
+
+    def __getitem__(self, key: str) -> str:
+        data = self.read(key)
+        if data is None:
+            raise KeyError(key)
+        return data.decode("utf-8")
 
     def texts(self, keys: Sequence[str]) -> SpooledTexts:
         """The texts of `keys` as a lazy sequence (each read from disk when indexed)."""
@@ -69,33 +85,3 @@ class SpooledTexts(Sequence[str]):
         return self._spool[self._keys[index]]
 
 
-class BlobSpool:
-    """Write-once key -> bytes in a temporary file (the site pass's per-page token counts): the
-    crawling process keeps only offsets, and reads each blob back when it needs it."""
-
-    def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="funnel-audit-blobs-")  # noqa: SIM115 - lives as long as the spool
-        self._where: dict[str, tuple[int, int]] = {}
-        self._end = 0
-
-    def put(self, key: str, data: bytes) -> None:
-        self._file.seek(self._end)
-        self._file.write(data)
-        self._where[key] = (self._end, len(data))
-        self._end += len(data)
-
-    def get(self, key: str) -> bytes | None:
-        where = self._where.get(key)
-        if where is None:
-            return None
-        self._file.seek(where[0])
-        return self._file.read(where[1])
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._where
-
-    def __len__(self) -> int:
-        return len(self._where)
-
-    def close(self) -> None:
-        self._file.close()

@@ -73,7 +73,7 @@ def _judge(pages: dict[str, str], manual: frozenset[str] = frozenset()) -> dict[
     results = []
     for url, text in pages.items():
         cols, counts = model.token_counts(Doc(url=url, text=text))
-        spool.put(url, pack_counts(cols, counts))
+        spool.write(url, pack_counts(cols, counts))
         results.append(_page(url, source="manual" if url in manual else "model"))
     judged, _ = judge_site(model, results, spool)
     spool.close()

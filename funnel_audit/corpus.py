@@ -72,23 +72,38 @@ def _doc(row: dict[str, object]) -> Doc:
                form_fields=strs("forms"))
 
 
-def load_labels(path: Path) -> list[Example]:
-    """A user's labelled pages: CSV (url,stage or url,title,text,stage) or JSONL."""
+MAX_LABEL_ROWS = 100_000
+
+
+def read_label_rows(path: Path) -> list[dict[str, object]]:
+    """The rows of a user's label file (CSV, or JSONL), keys lower-cased; one InputError line for
+    a file that cannot be read. Shared by `train --labels` and `audit --labels`."""
     if not path.is_file():
         raise InputError(f"label file not found: {path}")
-    rows: list[dict[str, str]]
     try:
         if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-            rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-                    if line.strip()]
+            raw: list[object] = [
+                json.loads(line)
+                for line in path.read_text(encoding="utf-8").splitlines()[:MAX_LABEL_ROWS]
+                if line.strip()]
         else:
             with path.open(encoding="utf-8-sig", newline="") as handle:
-                rows = list(csv.DictReader(handle))
-    except (ValueError, csv.Error, UnicodeDecodeError) as exc:
+                raw = [row for _, row in zip(range(MAX_LABEL_ROWS), csv.DictReader(handle),
+                                             strict=False)]
+    except (ValueError, csv.Error, UnicodeDecodeError, OSError) as exc:
         raise InputError(f"cannot read {path}: {exc}") from exc
+    rows: list[dict[str, object]] = []
+    for number, row in enumerate(raw, start=1):
+        if not isinstance(row, dict):
+            raise InputError(f"{path}: row {number} is not a url,stage record")
+        rows.append({str(k).strip().lower(): v for k, v in row.items() if k is not None})
+    return rows
+
+
+def load_labels(path: Path) -> list[Example]:
+    """A user's labelled pages: CSV (url,stage or url,title,text,stage) or JSONL."""
     out: list[Example] = []
-    for number, row in enumerate(rows, start=1):
-        row = {str(k).strip().lower(): v for k, v in row.items() if k is not None}
+    for number, row in enumerate(read_label_rows(path), start=1):
         raw = row.get("label") or row.get("stage")
         if not raw or not row.get("url"):
             raise InputError(f"{path}: row {number} needs a url and a stage (or label)")

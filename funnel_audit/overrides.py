@@ -11,19 +11,16 @@ starts with the rows that were filled, so no decision is lost.
 
 from __future__ import annotations
 
-import csv
 import fnmatch
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from funnel_audit.corpus import normalise_label
+from funnel_audit.corpus import normalise_label, read_label_rows
 from funnel_audit.errors import InputError
 from funnel_audit.linkflow import page_key
 
-MAX_ROWS = 100_000
 MAX_PATTERN_CHARS = 500
 
 
@@ -77,27 +74,8 @@ class Overrides:
 
 def load_overrides(path: Path) -> Overrides:
     """Read `--labels`: one line per error, never a traceback."""
-    if not path.is_file():
-        raise InputError(f"label file not found: {path}")
-    try:
-        if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-            rows = [
-                json.loads(line)
-                for line in path.read_text(encoding="utf-8").splitlines()[:MAX_ROWS]
-                if line.strip()
-            ]
-        else:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                rows = [
-                    row for _, row in zip(range(MAX_ROWS), csv.DictReader(handle), strict=False)
-                ]
-    except (ValueError, csv.Error, UnicodeDecodeError, OSError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from exc
     found = Overrides()
-    for number, row in enumerate(rows, start=1):
-        if not isinstance(row, dict):
-            raise InputError(f"{path}: row {number} is not a url,stage record")
-        row = {str(k).strip().lower(): v for k, v in row.items() if k is not None}
+    for number, row in enumerate(read_label_rows(path), start=1):
         url = str(row.get("url") or "").strip()
         raw = str(row.get("stage") or row.get("label") or "").strip()
         if not raw:

@@ -67,7 +67,7 @@ def write_labels_todo(result: AuditResult, path: Path,
     `settled` rows (a todo file passed back from this folder) come first."""
     from funnel_audit.review import TODO_COLUMNS, todo_rows
 
-    write_csv(path, TODO_COLUMNS, todo_rows(result.pages, settled))
+    write_csv(path, TODO_COLUMNS, todo_rows(result.pages, settled, result.brand))
 
 
 def _description(e: CalendarEntry) -> str:

@@ -8,11 +8,11 @@ worth pinning), and `--labels labels-todo.csv` applies the filled rows on the ne
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
+from funnel_audit.families import page_family
 from funnel_audit.models import PageResult, Stage
-from funnel_audit.site_pass import MIXED_MAJORITY, MIXED_SECTION_PAGES, section_key
+from funnel_audit.site_pass import mixed_sections
 
 TODO_COLUMNS = ("url", "stage", "model_stage", "confidence", "why", "title")
 MAX_TODO_PAGES = 200
@@ -24,7 +24,7 @@ def _pattern(key: str) -> str:
 
 
 def todo_rows(
-    pages: Sequence[PageResult], settled: Sequence[tuple[str, str]] = ()
+    pages: Sequence[PageResult], settled: Sequence[tuple[str, str]] = (), brand: str = ""
 ) -> list[tuple[str, str, str, str, str, str]]:
     """`settled` are the `--labels` rows of a todo file passed back from the output folder the
     audit is about to rewrite: they come first, filled in, so no decision is lost."""
@@ -32,24 +32,22 @@ def todo_rows(
         (url, stage, "", "", "your label", "") for url, stage in settled
     ]
     judged = [p for p in pages if p.stage is not None and p.label_source == "model"]
-    sections: dict[str, list[PageResult]] = {}
-    for page in judged:
-        key = section_key(page.url)
-        if key is not None:
-            sections.setdefault(key, []).append(page)
-    for key, members in sorted(sections.items()):
-        counts = Counter(p.stage for p in members)
-        top, n = counts.most_common(1)[0]
-        if len(members) < MIXED_SECTION_PAGES or n / len(members) >= MIXED_MAJORITY or top is None:
-            continue
-        mix = ", ".join(f"{c} {s.value}" for s, c in counts.most_common() if s is not None)
+    # the sections the site pass flagged: model pages outside the page families
+    candidates = [
+        i
+        for i, p in enumerate(pages)
+        if p.label_source == "model" and page_family(p.url, p.title, brand) is None
+    ]
+    for key, group, counts in mixed_sections(pages, candidates):
+        top = counts.most_common(1)[0][0]
+        mix = ", ".join(f"{c} {s.value}" for s, c in counts.most_common())
         rows.append(
             (
                 _pattern(key),
                 "",
                 top.value,
                 "",
-                f"section of {len(members)} pages with mixed stages ({mix})",
+                f"section of {len(group)} pages with mixed stages ({mix})",
                 "",
             )
         )

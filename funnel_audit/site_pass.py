@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
@@ -197,30 +197,43 @@ def _section_prior(
     return prior
 
 
+def mixed_sections(
+    pages: Sequence[PageResult], members: Iterable[int]
+) -> list[tuple[str, list[int], Counter[Stage]]]:
+    """The URL sections (of MIXED_SECTION_PAGES or more of `members`) whose most common stage
+    holds under MIXED_MAJORITY of their pages, sorted by key, with each one's stage counts. The
+    site pass flags them and `labels-todo.csv` lists them: one definition for both."""
+    groups: dict[str, list[int]] = {}
+    for i in members:
+        key = section_key(pages[i].url)
+        if key is not None and pages[i].stage is not None:
+            groups.setdefault(key, []).append(i)
+    found = []
+    for key, group in sorted(groups.items()):
+        if len(group) < MIXED_SECTION_PAGES:
+            continue
+        stages: Counter[Stage] = Counter()
+        for i in group:
+            stage = pages[i].stage
+            if stage is not None:
+                stages[stage] += 1
+        if stages.most_common(1)[0][1] / len(group) < MIXED_MAJORITY:
+            found.append((key, group, stages))
+    return found
+
+
 def _flag_mixed_sections(
     pages: list[PageResult], judged: Sequence[int], families: dict[int, Family | None]
 ) -> tuple[str, ...]:
     """Sections whose pages still carry different stages: the minority pages go to review."""
-    groups: dict[str, list[int]] = {}
-    for i in judged:
-        key = section_key(pages[i].url)
-        if key is not None and families[i] is None:
-            groups.setdefault(key, []).append(i)
-    mixed: list[str] = []
-    for key, members in sorted(groups.items()):
-        if len(members) < MIXED_SECTION_PAGES:
-            continue
-        stages = Counter(pages[i].stage for i in members)
-        top, n = stages.most_common(1)[0]
-        if n / len(members) >= MIXED_MAJORITY:
-            continue
-        mixed.append(key)
-        assert top is not None
-        for i in members:
+    mixed = mixed_sections(pages, [i for i in judged if families[i] is None])
+    for key, group, stages in mixed:
+        top = stages.most_common(1)[0][0]
+        for i in group:
             if pages[i].stage != top:
                 pages[i] = replace(
                     pages[i],
                     needs_review=True,
                     reasons=(*pages[i].reasons, f"review: most of {key} is {top.value}"),
                 )
-    return tuple(mixed)
+    return tuple(key for key, _, _ in mixed)

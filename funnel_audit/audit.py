@@ -274,6 +274,9 @@ def _judge_site(pipeline: PagePipeline, brand: str, notes: list[str]) -> None:
         notes.append(f"site-level pass: {done.changed} of {done.pages_judged} page(s) changed "
                      f"stage once judged with their site ({done.common_terms} site-wide term(s) "
                      "set aside, sections and page families taken into account)")
+    if done.families:
+        found = ", ".join(f"{name} {n}" for name, n in sorted(done.families.items()))
+        notes.append(f"page families recognised by their addresses and titles: {found}")
     if done.mixed_sections:
         shown = ", ".join(done.mixed_sections[:5])
         more = f" and {len(done.mixed_sections) - 5} more" if len(done.mixed_sections) > 5 else ""

@@ -282,3 +282,15 @@ def test_the_sites_topic_words_count_but_are_never_given_as_reasons() -> None:
     assert judged["http://s.test/p0/"].stage is Stage.DECISION  # it still counts
     assert not any('"price"' in r for p in judged.values() for r in p.reasons)
     assert judged["http://s.test/q0/"].reasons == ('text:"explains"',)
+
+
+def test_the_families_found_are_named_in_the_audits_notes(tmp_path: Path) -> None:
+    import json
+
+    site = tmp_path / "tallowby"
+    _shop(site)
+    out = tmp_path / "out"
+    assert main(["audit", str(site), "--out", str(out), "--no-history", "--quiet"]) == 0
+    notes = json.loads((out / "audit.json").read_text(encoding="utf-8"))["notes"]
+    assert "page families recognised by their addresses and titles: careers 1, legal 1" in notes
+

@@ -276,7 +276,9 @@ def _judge_site(pipeline: PagePipeline, brand: str, notes: list[str]) -> None:
                      "set aside, sections and page families taken into account)")
     if done.families:
         found = ", ".join(f"{name} {n}" for name, n in sorted(done.families.items()))
-        notes.append(f"page families recognised by their addresses and titles: {found}")
+        notes.append(
+            f"page families recognised by their addresses, titles and structured data: {found}"
+        )
     if done.mixed_sections:
         shown = ", ".join(done.mixed_sections[:5])
         more = f" and {len(done.mixed_sections) - 5} more" if len(done.mixed_sections) > 5 else ""

@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from funnel_audit.brand import clean_name, is_home
+from funnel_audit.declared import declared_kind, with_forms
 from funnel_audit.models import FetchedPage, Form, PageText
 
 MAX_TEXT_CHARS = 20_000
@@ -81,6 +82,7 @@ def extract(page: FetchedPage) -> PageText:
     ctas = _ctas(doc)
     forms = _forms(doc, base)
     site_name, logo_alt = _brand_signals(doc, base)
+    page_kind = with_forms(declared_kind(doc), (f.field_kinds for f in forms))
 
     mains = _strip_boilerplate(doc)
     root = _main_root(doc, mains)
@@ -110,6 +112,7 @@ def extract(page: FetchedPage) -> PageText:
         og_url=_og_url(doc, base),
         base_href=base if base_el is not None else None,
         site_name=site_name, logo_alt=logo_alt,
+        page_kind=page_kind,
     )
 
 

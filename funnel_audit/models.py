@@ -88,6 +88,7 @@ class PageText:
     body_links: tuple[str, ...] = ()  # the links outside nav/header/footer/aside (a subset)
     og_url: str | None = None
     base_href: str | None = None  # the <base href>, resolved
+    page_kind: str = ""  # what its structured data declares it is (declared.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,7 +65,8 @@ def read_page(page: FetchedPage, model: StageModel, repeated: RepeatedLines) -> 
     prediction = model.predict_vectors([model.weigh(cols, counts)])[0]
     return Reading(replace(text, main_text=""), prediction, model.version,
                    hashlib.sha1(main.encode("utf-8", "replace")).hexdigest(),
-                   topic_text(text.title, text.headings, main), pack_counts(cols, counts))
+                   topic_text(text.title, text.headings, main),
+                   pack_counts(cols, counts, text.page_kind))
 
 
 # -- the parser process --------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 
 from funnel_audit.classify import REVIEW_THRESHOLD
+from funnel_audit.declared import EVENT_SIGNUP, JOB, PRODUCT
 from funnel_audit.families import Family, page_family
 from funnel_audit.models import PageResult, Stage
 from funnel_audit.spool import BlobSpool
@@ -49,18 +50,29 @@ MIXED_MAJORITY = 0.75
 _DIGITS = re.compile(r"\d+")
 
 
-def pack_counts(cols: np.ndarray, counts: np.ndarray) -> bytes:
-    """A page's token counts as bytes (int32 columns, then uint16 counts): parser processes send
-    bytes, so the crawling process never needs NumPy to receive them."""
+def pack_counts(cols: np.ndarray, counts: np.ndarray, kind: str = "") -> bytes:
+    """A page's token counts as bytes (the declared kind's length and text, int32 columns, then
+    uint16 counts): parser processes send bytes, so the crawling process never needs NumPy to
+    receive them."""
+    label = kind.encode("utf-8")[:255]
     capped = np.minimum(counts, 65_535).astype(np.uint16)
-    return bytes(cols.astype(np.int32).tobytes()) + bytes(capped.tobytes())
+    return bytes([len(label)]) + label + bytes(cols.astype(np.int32).tobytes()) + bytes(
+        capped.tobytes()
+    )
 
 
-def unpack_counts(data: bytes) -> tuple[np.ndarray, np.ndarray]:
-    n = len(data) // 6
+def unpack_counts(data: bytes) -> tuple[np.ndarray, np.ndarray, str]:
+    """(columns, counts, declared kind) as `pack_counts` wrote them."""
+    if not data:
+        return np.empty(0, np.int32), np.empty(0, np.int32), ""
+    start = 1 + data[0]
+    kind = data[1:start].decode("utf-8", "replace")
+    body = data[start:]
+    n = len(body) // 6
     return (
-        np.frombuffer(data[: n * 4], dtype=np.int32),
-        np.frombuffer(data[n * 4 : n * 6], dtype=np.uint16).astype(np.int32),
+        np.frombuffer(body[: n * 4], dtype=np.int32),
+        np.frombuffer(body[n * 4 : n * 6], dtype=np.uint16).astype(np.int32),
+        kind,
     )
 
 
@@ -100,19 +112,20 @@ class _Weighed:
     def __init__(self, model: StageModel, evidence: BlobSpool, urls: Sequence[str]) -> None:
         self.model, self.evidence, self.urls = model, evidence, urls
         df = np.zeros(model.n_features, dtype=np.int64)
-        for cols, _ in self._counts():
+        self.kinds: list[str] = []
+        for cols, _, kind in self._counts():
             df[cols] += 1
+            self.kinds.append(kind)
         threshold = max(SITE_COMMON_MIN_PAGES, SITE_COMMON_SHARE * len(urls))
         self.common = df >= threshold
         self.topical = df >= max(SITE_COMMON_MIN_PAGES, SITE_TOPIC_SHARE * len(urls))
 
-    def _counts(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def _counts(self) -> Iterator[tuple[np.ndarray, np.ndarray, str]]:
         for url in self.urls:
-            data = self.evidence.read(url)
-            yield unpack_counts(data) if data else (np.empty(0, np.int32), np.empty(0, np.int32))
+            yield unpack_counts(self.evidence.read(url) or b"")
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        for cols, counts in self._counts():
+        for cols, counts, _ in self._counts():
             keep = ~self.common[cols]
             yield self.model.weigh(cols[keep], counts[keep])
 
@@ -131,7 +144,10 @@ def judge_site(
     if not judged:
         return pages, SitePassSummary(0, 0, 0, {}, ())
     weighed = _Weighed(model, evidence, [pages[i].url for i in judged])
-    families = {i: page_family(pages[i].url, pages[i].title, brand) for i in judged}
+    families = {
+        i: page_family(pages[i].url, pages[i].title, brand) or declared_family(kind)
+        for i, kind in zip(judged, weighed.kinds, strict=True)
+    }
     logits = np.vstack([model.logits_of([vector]) for vector in weighed])
     prior = _section_prior(
         model, logits, [pages[i] for i in judged], [families[i] is not None for i in judged]
@@ -161,6 +177,20 @@ def judge_site(
     return pages, SitePassSummary(
         len(judged), int(weighed.common.sum()), changed, dict(family_counts), mixed
     )
+
+
+def declared_family(kind: str) -> Family | None:
+    """The family a page's structured data puts it in: a single product with its price is the
+    shop's decision page; a job post is outside the funnel."""
+    if kind == PRODUCT:
+        return Family("product", Stage.DECISION, "product page with its price (structured data)")
+    if kind == EVENT_SIGNUP:
+        return Family(
+            "event sign-up", Stage.CONVERSION, "event page with its sign-up form (structured data)"
+        )
+    if kind == JOB:
+        return Family("careers", Stage.EXCLUDED, "job post (structured data)")
+    return None
 
 
 def _sections(pages: Sequence[PageResult], skip: Sequence[bool]) -> Iterator[list[int]]:

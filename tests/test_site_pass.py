@@ -83,9 +83,11 @@ def _judge(pages: dict[str, str], manual: frozenset[str] = frozenset()) -> dict[
 def test_token_counts_round_trip_through_bytes() -> None:
     cols = np.array([3, 17, 90_000], dtype=np.int32)
     counts = np.array([1, 2, 70_000])
-    back_cols, back_counts = unpack_counts(pack_counts(cols, counts))
+    back_cols, back_counts, kind = unpack_counts(pack_counts(cols, counts, "product"))
     assert back_cols.tolist() == [3, 17, 90_000]
     assert back_counts.tolist() == [1, 2, 65_535]  # counts are capped, never wrapped
+    assert kind == "product"
+    assert unpack_counts(b"")[2] == ""
 
 
 def test_a_word_on_most_pages_of_the_site_does_not_decide_stages() -> None:
@@ -292,5 +294,6 @@ def test_the_families_found_are_named_in_the_audits_notes(tmp_path: Path) -> Non
     out = tmp_path / "out"
     assert main(["audit", str(site), "--out", str(out), "--no-history", "--quiet"]) == 0
     notes = json.loads((out / "audit.json").read_text(encoding="utf-8"))["notes"]
-    assert "page families recognised by their addresses and titles: careers 1, legal 1" in notes
+    said = "page families recognised by their addresses, titles and structured data"
+    assert f"{said}: careers 1, legal 1" in notes
 

@@ -1,7 +1,8 @@
 """Page families a consultant recognises at a glance, found from the URL and title alone.
 
 Legal pages, careers and job posts, logins and account pages, utility pages (unsubscribe, search,
-verification files), tag/category/author archives and pagination, press releases: every site has
+verification files), tag/category/author archives and pagination, press releases, forms for existing
+customers (review requests, referrals, bill payment, renewals, warranty registration): every site has
 them, they follow the web's own naming conventions, and a page-by-page model that reads their body
 text gets them wrong in blocks (a job post with an "Apply now" form reads as conversion). Each
 family comes with a reason a person can check. Cart, checkout and thank-you pages are the
@@ -60,6 +61,19 @@ _PAGINATION = re.compile(r"^(?:page|p)$", re.I)
 _PRESS = _segment_rule(
     r"press|press[-_]?releases?|media[-_]?releases?|newsroom|news[-_]?releases?|"
     r"press[-_]?room|announcements?|media[-_]?centre|media[-_]?center|in[-_]?the[-_]?news"
+)
+# forms and pages that serve people who already buy: the labelling convention sets them outside
+# the funnel ("/reviews/" is testimonials, so only the asking forms are here)
+_CUSTOMERS = _segment_rule(
+    r"leave[-_]?a[-_]?review|write[-_]?a[-_]?review|review[-_]?request|request[-_]?a[-_]?review|"
+    r"review[-_]?us|rate[-_]?us|feedback|customer[-_]?feedback|feedback[-_]?(?:form|review)|"
+    r"refer[-_]?a[-_]?(?:friend|client|patient|colleague)|referral[-_]?(?:form|program|"
+    r"programme|club|rewards)|pay[-_]?(?:my[-_]?)?(?:bill|invoice|online)|bill[-_]?pay(?:ment)?|"
+    r"make[-_]?a[-_]?payment|renew(?:al)?|renew[-_]?(?:membership|policy|subscription)|"
+    r"returns?[-_]?(?:request|form|portal)|warranty[-_]?(?:registration|claim)|"
+    r"register[-_]?(?:your[-_]?)?(?:product|warranty)|product[-_]?registration|"
+    r"update[-_]?(?:your[-_]?)?details|change[-_]?of[-_]?address|"
+    r"(?:members|clients?|customers?)[-_]?(?:area|only|lounge|hub)"
 )
 _CHECKOUT = _segment_rule(r"cart|basket|checkout|check[-_]?out|bag")
 _THANKS = _segment_rule(
@@ -155,6 +169,7 @@ def page_family(url: str, title: str = "", brand: str = "") -> Family | None:
         (_ACCOUNT, "account", Stage.EXCLUDED, "login or account page"),
         (_UTILITY, "utility", Stage.EXCLUDED, "utility page"),
         (_PRESS, "press", Stage.EXCLUDED, "press release or announcement"),
+        (_CUSTOMERS, "customers", Stage.EXCLUDED, "page for existing customers"),
         (_CHECKOUT, "checkout", Stage.CONVERSION, "cart or checkout"),
         (_THANKS, "thank-you", Stage.CONVERSION, "thank-you page"),
     )
@@ -162,7 +177,7 @@ def page_family(url: str, title: str = "", brand: str = "") -> Family | None:
     # (every page under /careers/ is a job post), except that checkout/thank-you are leaf names
     for depth, seg in enumerate(reversed(segs)):
         for rule, name, stage, why in rules:
-            if depth > 0 and name in ("checkout", "thank-you", "utility"):
+            if depth > 0 and name in ("checkout", "thank-you", "utility", "customers"):
                 continue
             # a /press/ page itself often lists coverage ("as seen in"): proof, not a release
             if depth == 0 and name == "press":

@@ -155,6 +155,11 @@ def test_a_section_split_between_stages_is_flagged_for_review() -> None:
         ("https://a.example/cart/", "", "checkout", "conversion"),
         ("https://a.example/contact/thank-you/", "", "thank-you", "conversion"),
         ("https://a.example/x/", "Privacy Policy | Acme", "legal", "excluded"),
+        ("https://a.example/leave-a-review/", "", "customers", "excluded"),
+        ("https://a.example/clients/refer-a-friend.html", "", "customers", "excluded"),
+        ("https://a.example/pay-my-bill/", "", "customers", "excluded"),
+        ("https://a.example/members/renew", "", "customers", "excluded"),
+        ("https://a.example/warranty-registration/", "", "customers", "excluded"),
     ],
 )
 def test_page_families_by_web_convention(url: str, title: str, family: str, stage: str) -> None:
@@ -174,6 +179,8 @@ def test_page_families_by_web_convention(url: str, title: str, family: str, stag
         "https://a.example/services/search-engine-optimisation/",
         "https://a.example/category-guide/",
         "https://a.example/press/",  # often a page of coverage ("as seen in"), which is proof
+        "https://a.example/reviews/",  # testimonials: proof for a buyer
+        "https://a.example/feedback/how-we-work/",  # only the asking form itself is the family
     ],
 )
 def test_ordinary_pages_belong_to_no_family(url: str) -> None:

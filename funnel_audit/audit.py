@@ -154,10 +154,12 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
                             parsers=0 if folder is not None else
                             default_parsers() if opts.parsers is None else opts.parsers)
     pipeline.alias_hosts = alias_hosts
-    reuse = plan_reuse(store, target, resume=opts.resume, conditional=opts.conditional)
+    reuse = plan_reuse(store, target, resume=opts.resume, conditional=opts.conditional,
+                       model_version=lambda: pipeline.model.version)
     notes: list[str] = [reuse.note] if reuse.note else []
     pipeline.prior = reuse.prior
     pipeline.prior_texts = reuse.prior_texts
+    pipeline.prior_evidence = reuse.evidence
     pipeline.preload(reuse.finished)
     if store is not None and reuse.resume_id is not None:
         store.reopen_audit(reuse.resume_id)

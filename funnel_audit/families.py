@@ -1,13 +1,13 @@
 """Page families a consultant recognises at a glance, found from the URL and title alone.
 
 Legal pages, careers and job posts, logins and account pages, utility pages (unsubscribe, search,
-verification files), tag/category/author archives and pagination, press releases, forms for existing
-customers (review requests, referrals, bill payment, renewals, warranty registration): every site has
-them, they follow the web's own naming conventions, and a page-by-page model that reads their body
-text gets them wrong in blocks (a job post with an "Apply now" form reads as conversion). Each
-family comes with a reason a person can check. Cart, checkout and thank-you pages are the
-conversion family. Nothing here is keyed to any one site's words: only to conventions that hold
-across the web.
+verification files), tag/category/author archives and pagination, press releases, forms for
+existing customers (review requests, referrals, bill payment, renewals, warranty registration):
+every site has them, they follow the web's own naming conventions, and a page-by-page model that
+reads their body text gets them wrong in blocks (a job post with an "Apply now" form reads as
+conversion). Each family comes with a reason a person can check. Cart, checkout and thank-you
+pages are the conversion family. Nothing here is keyed to any one site's words: only to
+conventions that hold across the web.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
@@ -84,6 +84,11 @@ MIGRATIONS: tuple[str, ...] = (
     # 4: the internal links in each page's body (not its navigation): the funnel flow uses them.
     """
     ALTER TABLE pages ADD COLUMN body_links TEXT;
+    """,
+    # 5: the model's token counts per page, so a page a re-audit reuses (304) is judged with its
+    # site again like every page read afresh.
+    """
+    ALTER TABLE pages ADD COLUMN evidence BLOB;
     """,
 )
 
@@ -172,22 +177,32 @@ class HistoryStore:
             return int(cur.lastrowid or 0)
 
     def add_pages(self, audit_id: int, pages: Iterable[PageResult],
-                  topic_texts: Mapping[str, str] | None = None) -> None:
+                  topic_texts: Mapping[str, str] | None = None,
+                  evidence: Callable[[str], bytes | None] | None = None) -> None:
         """Commit a batch of pages at once: a run killed later keeps every committed batch."""
         texts = topic_texts or {}
+        counts = evidence or (lambda url: None)
         rows = [(audit_id, p.url, p.status, p.error, p.title, p.word_count,
                  p.stage.value if p.stage else None, p.confidence, json.dumps(list(p.reasons)),
                  p.label_source, p.content_hash, p.topic, p.depth, p.content_type,
                  json.dumps(list(p.links)), p.etag, p.last_modified, p.lastmod,
                  json.dumps({"needs_review": p.needs_review, "noindex": p.noindex,
                              "js_rendered": p.js_rendered}), texts.get(p.url),
-                 None if p.body_links is None else json.dumps(list(p.body_links)))
+                 None if p.body_links is None else json.dumps(list(p.body_links)),
+                 counts(p.url))
                 for p in pages]
         if not rows:
             return
         with self._tx() as c:
-            c.executemany(f"INSERT OR REPLACE INTO pages ({_PAGE_COLUMNS}) "
-                          f"VALUES ({','.join('?' * 21)})", rows)
+            c.executemany(f"INSERT OR REPLACE INTO pages ({_PAGE_COLUMNS}, evidence) "
+                          f"VALUES ({','.join('?' * 22)})", rows)
+
+    def page_evidence(self, audit_id: int) -> Iterator[tuple[str, bytes]]:
+        """(url, the model's token counts) of each stored page that has them."""
+        cur = self.conn.execute("SELECT url, evidence FROM pages WHERE audit_id = ? AND "
+                                "evidence IS NOT NULL ORDER BY rowid", (audit_id,))
+        for url, data in cur:
+            yield str(url), bytes(data)
 
     def page_results(self, audit_id: int) -> list[tuple[PageResult, str]]:
         """The stored pages as PageResults with their topic text, to reuse without fetching."""
@@ -242,6 +257,10 @@ class HistoryStore:
         with self._tx() as c:
             c.executemany("UPDATE pages SET stage = ?, confidence = ?, reasons = ?, flags = ? "
                           "WHERE audit_id = ? AND url = ?", rows)
+
+    def set_model_version(self, audit_id: int, model_version: str) -> None:
+        with self._tx() as c:
+            c.execute("UPDATE audits SET model_version = ? WHERE id = ?", (model_version, audit_id))
 
     def set_topics(self, audit_id: int, topics: dict[str, str]) -> None:
         with self._tx() as c:

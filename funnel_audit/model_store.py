@@ -132,7 +132,8 @@ def default_model(*, calibrate: bool = True) -> StageModel:
 
     data_hash = corpus_hash()
     model = train(examples, calibrate=calibrate, metadata={
-        "version": f"{__version__}+{data_hash[:8]}",
+        # the recipe too: a vocabulary from other settings would misread stored token counts
+        "version": f"{__version__}+{data_hash[:8]}.{fingerprint()[:6]}",
         "data_hash": data_hash,
         "libraries": library_key(),
         "recipe": fingerprint(),

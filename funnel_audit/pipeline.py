@@ -80,6 +80,8 @@ class PagePipeline:
         self._last_flush = time.monotonic()
         self.prior: dict[str, PageResult] = {}
         self.prior_texts: Mapping[str, str] = {}
+        self.prior_evidence: BlobSpool | None = None  # reused pages' token counts
+        self._version_stored = False
         self.unchanged = 0
         # the live host(s) pages name (canonical, og:url, base href), and the --alias-host hosts
         # whose links are moved onto the audited origin at once (the crawl follows them too)
@@ -114,6 +116,8 @@ class PagePipeline:
         self.evidence.close()
         if isinstance(self.prior_texts, TextSpool):
             self.prior_texts.close()
+        if self.prior_evidence is not None:
+            self.prior_evidence.close()
 
     @property
     def model(self) -> StageModel:
@@ -182,6 +186,14 @@ class PagePipeline:
                 self.titles.append(result.title)
             if text:
                 self.topic_texts[result.url] = text
+            self._keep_evidence(result)
+
+    def _keep_evidence(self, result: PageResult) -> None:
+        """A reused page's stored token counts, so the site-level pass judges it too."""
+        if result.label_source == "model" and self.prior_evidence is not None:
+            data = self.prior_evidence.read(result.url)
+            if data:
+                self.evidence.write(result.url, data)
 
     def add(self, page: FetchedPage) -> None:
         if page.url in self.done:
@@ -235,7 +247,11 @@ class PagePipeline:
         self.pending = []
         self.results.extend(batch)
         if self.store is not None and self.audit_id is not None:
-            self.store.add_pages(self.audit_id, batch, self.topic_texts)
+            if self._model_version and not self._version_stored:
+                # known once a page is read: a resumed run checks it against its own model
+                self.store.set_model_version(self.audit_id, self._model_version)
+                self._version_stored = True
+            self.store.add_pages(self.audit_id, batch, self.topic_texts, self.evidence.read)
 
     def _reuse(self, page: FetchedPage, prior: PageResult, text: str) -> PageResult:
         """A 304 page keeps its earlier reading; manual labels still win."""
@@ -248,6 +264,7 @@ class PagePipeline:
             prior = replace(prior, stage=Stage(manual.stage), confidence=1.0,
                             reasons=(manual.reason,), label_source="manual",
                             needs_review=False)
+        self._keep_evidence(prior)
         return replace(prior, depth=page.depth, etag=page.etag or prior.etag,
                        last_modified=page.last_modified or prior.last_modified)
 

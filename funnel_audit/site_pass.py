@@ -122,7 +122,11 @@ class _Weighed:
 
     def _counts(self) -> Iterator[tuple[np.ndarray, np.ndarray, str]]:
         for url in self.urls:
-            yield unpack_counts(self.evidence.read(url) or b"")
+            cols, counts, kind = unpack_counts(self.evidence.read(url) or b"")
+            if cols.size and (cols.min() < 0 or cols.max() >= self.model.n_features):
+                # counts stored by another model (never expected: reuse checks the version)
+                cols, counts = cols[:0], counts[:0]
+            yield cols, counts, kind
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         for cols, counts, _ in self._counts():

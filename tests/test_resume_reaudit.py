@@ -110,6 +110,34 @@ def test_reaudit_sends_conditional_requests_and_reuses_unchanged(logged_site, tm
     assert len(not_modified) >= 30
     assert {p.url: p.stage for p in second.result.pages} == stages
     assert any("unchanged since the last audit" in n for n in second.result.notes)
+    # unchanged pages are judged with their site again, from their stored token counts
+    families = [n for n in first.result.notes if n.startswith("page families")]
+    assert families and families == [
+        n for n in second.result.notes if n.startswith("page families")
+    ]
+    with HistoryStore(db) as store:
+        latest = store.audits()[-1]["id"]
+        kept = dict(store.page_evidence(latest))
+    judged = [p.url for p in second.result.pages if p.label_source == "model"]
+    assert judged and set(judged) <= set(kept)
+
+
+def test_reaudit_with_another_model_reads_every_page_again(logged_site, tmp_path: Path,
+                                                           model) -> None:  # noqa: ANN001
+    from funnel_audit.classify import StageModel
+
+    url, _folder, log = logged_site
+    db = tmp_path / "h.sqlite3"
+    with HistoryStore(db) as store:
+        run_audit(_opts(url, tmp_path / "a"), model=model, store=store)
+    other = StageModel(model.fields, model.coef, model.classes, model.temperature,
+                       dict(model.metadata, version="retrained"))
+    log.clear()
+    with HistoryStore(db) as store:
+        second = run_audit(_opts(url, tmp_path / "b"), model=other, store=store)
+    assert log and not [p for p, c in log if c == 304], "no conditional requests"
+    assert any(n.startswith("every page read again: the classifier changed") for n in
+               second.result.notes), second.result.notes
 
 
 def test_sigkill_loses_nothing_committed_and_resume_finishes(tmp_path: Path,

@@ -10,8 +10,8 @@ import itertools
 import sys
 import time
 
-from funnel_audit.corpus import load_corpus
-from funnel_audit.model_store import default_model, default_model_path, load_model
+from funnel_audit.classify.corpus import load_corpus
+from funnel_audit.classify.store import default_model, default_model_path, load_model
 
 
 def main() -> int:

@@ -143,7 +143,7 @@ def project_env() -> dict[str, str]:
 
 def warm_model() -> float:
     started = time.perf_counter()
-    code = "from funnel_audit.model_store import default_model; default_model()"
+    code = "from funnel_audit.classify.store import default_model; default_model()"
     sh([sys.executable, "-c", code], env=project_env(), check=True)
     return time.perf_counter() - started
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
-from funnel_audit.corpus import normalise_label
-from funnel_audit.features import Doc
-from funnel_audit.model_store import default_model
+from funnel_audit.classify.corpus import normalise_label
+from funnel_audit.classify.features import Doc
+from funnel_audit.classify.store import default_model
 
 FUNNEL = ["awareness", "consideration", "decision", "conversion"]
 

@@ -10,12 +10,12 @@ import sys
 import time
 from datetime import UTC, date, datetime
 
-from funnel_audit.gaps import DEFAULT_TARGET, find_gaps, stage_mix
-from funnel_audit.linkflow import analyse_links
+from funnel_audit.analyse.gaps import DEFAULT_TARGET, find_gaps, stage_mix
+from funnel_audit.analyse.linkflow import analyse_links
+from funnel_audit.analyse.topics import Topic
 from funnel_audit.models import AuditResult, PageResult, Stage
-from funnel_audit.plan import build_calendar
-from funnel_audit.report import render_report
-from funnel_audit.topics import Topic
+from funnel_audit.plan.planner import build_calendar
+from funnel_audit.report.html import render_report
 
 STAGES = (Stage.AWARENESS, Stage.CONSIDERATION, Stage.DECISION, Stage.CONVERSION, Stage.EXCLUDED)
 

@@ -46,10 +46,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
-    import funnel_audit.site_pass as site_pass
+    import funnel_audit.classify.site_pass as site_pass
     from funnel_audit.audit import AuditOptions, run_audit
-    from funnel_audit.crawl import CrawlSettings
-    from funnel_audit.model_store import default_model
+    from funnel_audit.classify.store import default_model
+    from funnel_audit.crawl.crawler import CrawlSettings
 
     model = default_model()
     spent: list[float] = []

@@ -1,3 +1,3 @@
-from funnel_audit.cli import main
+from funnel_audit.cli.main import main
 
 raise SystemExit(main())

@@ -15,36 +15,36 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from funnel_audit.brand import NEUTRAL_NAME, find_brand, host_words
-from funnel_audit.crawl import Crawler, CrawlProgress, CrawlSettings, KnownPage, read_folder
-from funnel_audit.errors import OutputError, TargetError
-from funnel_audit.exports import (
-    calendar_ics,
-    write_audit_json,
-    write_calendar_csv,
-    write_labels_todo,
-    write_pages_csv,
-)
-from funnel_audit.gaps import (
+from funnel_audit.analyse.gaps import (
     DEFAULT_TARGET,
     content_quality,
     find_gaps,
     funnel_pages,
     stage_mix,
 )
-from funnel_audit.history import HistoryStore
-from funnel_audit.linkflow import LinkFlow, analyse_links, main_origin
-from funnel_audit.linkmap import LOCAL_HOSTS, parse_alias, site_aliases
+from funnel_audit.analyse.linkflow import LinkFlow, analyse_links, main_origin
+from funnel_audit.analyse.linkmap import LOCAL_HOSTS, parse_alias, site_aliases
+from funnel_audit.analyse.since_last import since_last
+from funnel_audit.analyse.topics import find_topics
+from funnel_audit.classify.overrides import Overrides, load_overrides
+from funnel_audit.crawl.crawler import Crawler, CrawlProgress, CrawlSettings, KnownPage, read_folder
+from funnel_audit.crawl.urls import site_key
+from funnel_audit.errors import OutputError, TargetError
 from funnel_audit.models import AuditResult, FetchedPage, Stage
-from funnel_audit.overrides import Overrides, load_overrides
 from funnel_audit.pipeline import ModelSource, PagePipeline
-from funnel_audit.plan import DEFAULT_PER_WEEK, DEFAULT_WEEKS, build_calendar, next_monday
-from funnel_audit.reading import default_parsers
-from funnel_audit.report import Branding, render_report
-from funnel_audit.reuse import plan_reuse
-from funnel_audit.since_last import since_last
-from funnel_audit.topics import find_topics
-from funnel_audit.urls import site_key
+from funnel_audit.plan.planner import DEFAULT_PER_WEEK, DEFAULT_WEEKS, build_calendar, next_monday
+from funnel_audit.read.brand import NEUTRAL_NAME, find_brand, host_words
+from funnel_audit.read.reading import default_parsers
+from funnel_audit.report.exports import (
+    calendar_ics,
+    write_audit_json,
+    write_calendar_csv,
+    write_labels_todo,
+    write_pages_csv,
+)
+from funnel_audit.report.html import Branding, render_report
+from funnel_audit.store.history import HistoryStore
+from funnel_audit.store.reuse import plan_reuse
 
 OUTPUT_FILES = ("report.html", "pages.csv", "labels-todo.csv", "calendar.csv", "calendar.ics",
                 "audit.json")
@@ -268,7 +268,7 @@ def _judge_site(pipeline: PagePipeline, brand: str, notes: list[str]) -> None:
     """The site-level pass (`site_pass.py`), in place: each page judged with its site."""
     if not len(pipeline.evidence):
         return
-    from funnel_audit.site_pass import judge_site
+    from funnel_audit.classify.site_pass import judge_site
 
     pipeline.results[:], done = judge_site(pipeline.model, pipeline.results, pipeline.evidence,
                                            brand)
@@ -362,7 +362,7 @@ def rerender_audit(audit_json: Path, out_dir: Path | None = None, *,
     Lets an agency rebrand a report or pick up template fixes for an audit already delivered.
     `out_dir` defaults to the folder the audit.json is in.
     """
-    from funnel_audit.exports import read_audit_json
+    from funnel_audit.report.exports import read_audit_json
 
     result = read_audit_json(audit_json)
     out = prepare_out_dir(out_dir if out_dir is not None else audit_json.parent)

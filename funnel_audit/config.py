@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from funnel_audit.analyse.gaps import DEFAULT_TARGET, parse_target
 from funnel_audit.errors import ConfigError, InputError
-from funnel_audit.gaps import DEFAULT_TARGET, parse_target
 from funnel_audit.models import Stage
 
 CONFIG_NAME = "funnel-audit.toml"

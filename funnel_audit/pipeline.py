@@ -17,14 +17,20 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from funnel_audit.boilerplate import RepeatedLines
-from funnel_audit.brand import BrandVotes
-from funnel_audit.history import HistoryStore
-from funnel_audit.linkflow import page_key
-from funnel_audit.linkmap import LOCAL_HOSTS, Alias, HostClaims, claimed_hosts, rewrite, www_twin
+from funnel_audit.analyse.linkmap import (
+    LOCAL_HOSTS,
+    Alias,
+    HostClaims,
+    claimed_hosts,
+    rewrite,
+    www_twin,
+)
+from funnel_audit.classify.overrides import Overrides
+from funnel_audit.crawl.urls import InvalidURLError, normalize_url, page_key
 from funnel_audit.models import FetchedPage, PageResult, PageText, Stage
-from funnel_audit.overrides import Overrides
-from funnel_audit.reading import (
+from funnel_audit.read.boilerplate import RepeatedLines
+from funnel_audit.read.brand import BrandVotes
+from funnel_audit.read.reading import (
     ModelSource,
     ParserGone,
     ParserProcess,
@@ -32,11 +38,11 @@ from funnel_audit.reading import (
     load,
     read_page,
 )
-from funnel_audit.spool import BlobSpool, TextSpool
-from funnel_audit.urls import InvalidURLError, normalize_url
+from funnel_audit.store.history import HistoryStore
+from funnel_audit.store.spool import BlobSpool, TextSpool
 
 if TYPE_CHECKING:
-    from funnel_audit.classify import StageModel
+    from funnel_audit.classify.model import StageModel
 
 __all__ = ["ModelSource", "PagePipeline"]
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from funnel_audit.config import Cadence, SiteConfig
 from funnel_audit.errors import FunnelAuditError
-from funnel_audit.history import HistoryStore
+from funnel_audit.store.history import HistoryStore
 
 if TYPE_CHECKING:  # the audit machinery (scikit-learn) loads only when a site is audited
     from funnel_audit.audit import AuditOptions, ModelSource
@@ -134,8 +134,8 @@ def is_locked(lock_dir: Path, name: str) -> bool:
 
 def audit_options(site: SiteConfig, day: date, parsers: int | None = None) -> AuditOptions:
     from funnel_audit.audit import AuditOptions
-    from funnel_audit.crawl import CrawlSettings
-    from funnel_audit.report import Branding
+    from funnel_audit.crawl.crawler import CrawlSettings
+    from funnel_audit.report.html import Branding
 
     crawl = CrawlSettings(max_pages=site.max_pages, max_depth=site.max_depth,
                           concurrency=site.concurrency, delay=site.delay)
@@ -209,7 +209,7 @@ def run_due(sites: Sequence[SiteConfig], db_path: Path, *, model: ModelSource,
         at_once = min(workers, len(todo))
         pool: Executor = (ProcessPoolExecutor(at_once, get_context("spawn"))
                           if processes else ThreadPoolExecutor(at_once))
-        from funnel_audit.reading import default_parsers
+        from funnel_audit.read.reading import default_parsers
 
         parsers = default_parsers(at_once)  # the audits share the machine's CPUs
         with pool:

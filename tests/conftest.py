@@ -26,7 +26,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     os.environ["FUNNEL_AUDIT_DB"] = str(base / "history.sqlite3")
     # Train the shipped model into the fresh cache before any test runs, so a CLI subprocess
     # with its own timeout never pays for training (about a minute on 2 cores).
-    from funnel_audit.model_store import default_model
+    from funnel_audit.classify.store import default_model
 
     default_model()
     yield
@@ -39,7 +39,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def model(_isolated_home: None):  # type: ignore[no-untyped-def]
-    from funnel_audit.model_store import default_model
+    from funnel_audit.classify.store import default_model
 
     return default_model()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from funnel_audit.boilerplate import RepeatedLines
+from funnel_audit.read.boilerplate import RepeatedLines
 
 
 def test_line_on_every_page_is_dropped_after_a_few_pages() -> None:
@@ -38,7 +38,7 @@ def test_filter_only_removes_lines(pages: list[str]) -> None:
 
 
 def test_memory_is_bounded_and_site_wide_lines_survive_pruning() -> None:
-    from funnel_audit import boilerplate
+    from funnel_audit.read import boilerplate
 
     tracker = RepeatedLines()
     banner = "Talk to a plumber today about your boiler"

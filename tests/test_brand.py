@@ -13,7 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from funnel_audit.brand import (
+from funnel_audit.cli.main import main
+from funnel_audit.models import FetchedPage
+from funnel_audit.plan.planner import CATALOGUE
+from funnel_audit.read.brand import (
     NEUTRAL_NAME,
     BrandVotes,
     clean_name,
@@ -23,10 +26,7 @@ from funnel_audit.brand import (
     host_words,
     is_hostlike,
 )
-from funnel_audit.cli import main
-from funnel_audit.extract import extract
-from funnel_audit.models import FetchedPage
-from funnel_audit.plan import CATALOGUE
+from funnel_audit.read.extract import extract
 
 STAMP = datetime(2026, 11, 25, tzinfo=UTC)
 

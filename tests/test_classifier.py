@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from funnel_audit.classify import REVIEW_THRESHOLD
-from funnel_audit.corpus import load_corpus
+from funnel_audit.classify.corpus import load_corpus
+from funnel_audit.classify.features import Doc
+from funnel_audit.classify.model import REVIEW_THRESHOLD
+from funnel_audit.classify.store import load_model, save_model
 from funnel_audit.errors import ModelError
-from funnel_audit.features import Doc
-from funnel_audit.model_store import load_model, save_model
 from tests.conftest import SAMPLES
 
 # The cross-validated macro-F1 of the shipped model on its own corpus must not fall below this.
@@ -120,7 +120,7 @@ def test_corpus_ids_and_urls_are_unique() -> None:
 
 
 def test_training_is_deterministic() -> None:
-    from funnel_audit.fitting import train
+    from funnel_audit.classify.fitting import train
 
     subset = load_corpus()[::6]
     a, b = train(subset, calibrate=False), train(subset, calibrate=False)
@@ -133,7 +133,7 @@ def test_numpy_scoring_matches_the_fitted_sklearn_pipeline(tmp_path: Path) -> No
     fitted Pipeline does, including after a save/load round trip."""
     import scipy.sparse as sp
 
-    from funnel_audit.fitting import fit_pipeline, linear_weights, model_from_pipeline
+    from funnel_audit.classify.fitting import fit_pipeline, linear_weights, model_from_pipeline
 
     examples = load_corpus()
     pipe = fit_pipeline(examples[::3])
@@ -162,7 +162,7 @@ def test_an_audit_never_imports_scikit_learn(tmp_path: Path, model) -> None:  # 
     import sys
 
     code = ("import sys\n"
-            "from funnel_audit.cli import main\n"
+            "from funnel_audit.cli.main import main\n"
             f"code = main(['audit', {str(SAMPLES / 'ledgerloop')!r}, '--out', "
             f"{str(tmp_path / 'out')!r}, '--no-history', '--quiet'])\n"
             "heavy = sorted(m for m in ('sklearn', 'scipy') if m in sys.modules)\n"
@@ -174,7 +174,7 @@ def test_an_audit_never_imports_scikit_learn(tmp_path: Path, model) -> None:  # 
 
 def test_fallback_lookups_agree_with_the_hash_table(model, monkeypatch) -> None:  # noqa: ANN001
     """If two terms' hashes ever collide, lookups go through dicts; they must score the same."""
-    from funnel_audit import classify
+    from funnel_audit.classify import model as classify
 
     docs = [ex.doc for ex in load_corpus()[::97]] + list(EXAMPLES.values())
     expected = model.logits(docs)

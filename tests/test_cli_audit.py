@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from funnel_audit.cli import main
-from funnel_audit.linkflow import page_key
+from funnel_audit.cli.main import main
+from funnel_audit.crawl.urls import page_key
 from tests.conftest import SAMPLES
 
 OUTPUTS = ("report.html", "pages.csv", "calendar.csv", "calendar.ics", "audit.json")

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from funnel_audit.cli import main
+from funnel_audit.classify.overrides import Overrides, load_overrides
+from funnel_audit.cli.main import main
 from funnel_audit.errors import InputError
-from funnel_audit.overrides import Overrides, load_overrides
 
 GUIDE = (
     "<p>Posted in March by Sam. Dripping taps waste water and money. In this guide we walk "

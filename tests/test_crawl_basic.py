@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from funnel_audit import crawl as crawl_module
-from funnel_audit import pagefetch
-from funnel_audit.crawl import Crawler, CrawlProgress, CrawlSettings
+from funnel_audit.crawl import crawler as crawl_module
+from funnel_audit.crawl import pagefetch
+from funnel_audit.crawl.crawler import Crawler, CrawlProgress, CrawlSettings
 from funnel_audit.errors import CrawlError, InputError, TargetError
 from funnel_audit.models import FetchedPage
 from tests.servers import SiteServer, html

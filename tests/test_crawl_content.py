@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from funnel_audit.content import decode_html, parse_content_type, sniff_kind
-from funnel_audit.links import extract_hrefs, find_base_href
+from funnel_audit.crawl.content import decode_html, parse_content_type, sniff_kind
+from funnel_audit.crawl.links import extract_hrefs, find_base_href
 
 
 def test_extract_hrefs_in_order_and_bounded() -> None:

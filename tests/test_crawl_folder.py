@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from funnel_audit.crawl import CrawlSettings, read_folder
+from funnel_audit.crawl.crawler import CrawlSettings, read_folder
 from funnel_audit.errors import TargetError
 from funnel_audit.models import FetchedPage
 

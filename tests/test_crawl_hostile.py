@@ -11,8 +11,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from funnel_audit.crawl import Crawler, CrawlSettings
-from funnel_audit.fetch import HostThrottle, Transport, make_session, parse_retry_after
+from funnel_audit.crawl.crawler import Crawler, CrawlSettings
+from funnel_audit.crawl.fetch import HostThrottle, Transport, make_session, parse_retry_after
 from funnel_audit.models import FetchedPage
 from tests import servers
 from tests.servers import RawServer, Route, SiteServer, html
@@ -82,7 +82,7 @@ def test_hop_count_is_configurable(site: SiteServer) -> None:
 
 # -- retries ---------------------------------------------------------------------------------
 def test_retries_transient_statuses_with_backoff(site: SiteServer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from funnel_audit import fetch as fetch_module
+    from funnel_audit.crawl import fetch as fetch_module
 
     monkeypatch.setattr(fetch_module, "BACKOFF_BASE", 0.05)
     site.add("/flaky", html("ok"), fail_times=2, fail_status=503)
@@ -129,7 +129,7 @@ def test_parse_retry_after() -> None:
 
 
 def test_connection_errors_are_retried(raw_server: RawFactory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from funnel_audit import fetch as fetch_module
+    from funnel_audit.crawl import fetch as fetch_module
 
     monkeypatch.setattr(fetch_module, "BACKOFF_BASE", 0.05)
     server = raw_server(servers.reset)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from funnel_audit.crawl import Crawler, CrawlSettings
+from funnel_audit.crawl.crawler import Crawler, CrawlSettings
+from funnel_audit.crawl.robots import RobotsRules, agent_token, parse_robots
 from funnel_audit.errors import CrawlError
 from funnel_audit.models import FetchedPage
-from funnel_audit.robots import RobotsRules, agent_token, parse_robots
 from tests.servers import SiteServer
 
 pytest_plugins = ("tests.crawl_fixtures",)  # the `site` and `raw_server` fixtures

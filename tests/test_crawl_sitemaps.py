@@ -6,9 +6,9 @@ import gzip
 
 import pytest
 
-from funnel_audit.crawl import Crawler, CrawlSettings
+from funnel_audit.crawl.crawler import Crawler, CrawlSettings
+from funnel_audit.crawl.sitemaps import SitemapError, gunzip_bounded, parse_sitemap
 from funnel_audit.models import FetchedPage
-from funnel_audit.sitemaps import SitemapError, gunzip_bounded, parse_sitemap
 from tests.servers import SiteServer
 
 pytest_plugins = ("tests.crawl_fixtures",)  # the `site` and `raw_server` fixtures

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from funnel_audit.crawl import Crawler, CrawlSettings
+from funnel_audit.crawl.crawler import Crawler, CrawlSettings
 
 PAGES = {
     ("www.site.test", "/"): ["/about", "//blog.site.test:{port}/", "//other.test:{port}/",

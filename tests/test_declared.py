@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from funnel_audit.cli import main
-from funnel_audit.declared import declared_kind, with_forms
+from funnel_audit.cli.main import main
+from funnel_audit.read.declared import declared_kind, with_forms
 
 
 def _doc(head: str, body: str = "") -> etree._Element:

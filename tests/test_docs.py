@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from funnel_audit.cli import cli
+from funnel_audit.cli.main import cli
 from tests.conftest import ROOT
 
 

@@ -11,8 +11,8 @@ import icalendar
 from hypothesis import given
 from hypothesis import strategies as st
 
-from funnel_audit.exports import calendar_ics, safe_cell, write_calendar_csv, write_csv
 from funnel_audit.models import CalendarEntry, Stage
+from funnel_audit.report.exports import calendar_ics, safe_cell, write_calendar_csv, write_csv
 
 
 def _entry(title: str, day: date = date(2026, 12, 7)) -> CalendarEntry:
@@ -73,6 +73,6 @@ def test_calendar_csv_has_google_columns(tmp_path: Path) -> None:
 
 
 def test_audit_json_has_no_nan() -> None:
-    from funnel_audit.exports import _plain
+    from funnel_audit.report.exports import _plain
 
     assert json.dumps(_plain({"x": float("nan"), "y": [float("inf")]}), allow_nan=False)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from funnel_audit.extract import extract
 from funnel_audit.models import FetchedPage
+from funnel_audit.read.extract import extract
 
 PAGE = """<!doctype html><html><head><title>Pricing | Acme</title>
 <meta name="description" content="Plans for every team">

@@ -14,9 +14,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from funnel_audit.cli import main
-from funnel_audit.extract import extract
+from funnel_audit.cli.main import main
 from funnel_audit.models import FetchedPage, PageText
+from funnel_audit.read.extract import extract
 
 _SUBJECTS = (
     "The boiler",
@@ -436,8 +436,8 @@ def test_cli_audit_notes_a_site_whose_pages_yield_little_text(tmp_path: Path, mo
 def test_unparsable_base_canonical_and_form_addresses_do_not_break_the_page() -> None:
     from datetime import UTC, datetime
 
-    from funnel_audit.extract import extract
     from funnel_audit.models import FetchedPage
+    from funnel_audit.read.extract import extract
 
     html = ("<html><head><base href='http://[oops/'><link rel='canonical' href='http://[bad/'>"
             "<title>Boilers</title></head><body><main><h1>Boilers</h1><p>"

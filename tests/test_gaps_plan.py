@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
+from funnel_audit.analyse.gaps import DEFAULT_TARGET, find_gaps, parse_target, stage_mix
+from funnel_audit.analyse.topics import Topic
 from funnel_audit.errors import InputError
-from funnel_audit.gaps import DEFAULT_TARGET, find_gaps, parse_target, stage_mix
 from funnel_audit.models import PageResult, Stage
-from funnel_audit.plan import build_calendar, next_monday
-from funnel_audit.topics import Topic
+from funnel_audit.plan.planner import build_calendar, next_monday
 
 
 def page(url: str, stage: Stage | None, words: int = 500, topic: str = "boiler repair",

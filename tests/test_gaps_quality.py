@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from funnel_audit.gaps import (
+from funnel_audit.analyse.gaps import (
     DEFAULT_TARGET,
     content_quality,
     find_gaps,

@@ -10,7 +10,7 @@ import pytest
 
 from funnel_audit.audit import AuditOptions, run_audit
 from funnel_audit.errors import StoreError
-from funnel_audit.history import HistoryStore
+from funnel_audit.store.history import HistoryStore
 from tests.conftest import SAMPLES
 
 

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
+from funnel_audit.analyse.diff import diff_audits, diff_gaps, pick_pair, stage_mix
 from funnel_audit.audit import AuditOptions, run_audit
-from funnel_audit.cli import main
-from funnel_audit.diff import diff_audits, diff_gaps, pick_pair, stage_mix
+from funnel_audit.cli.main import main
 from funnel_audit.errors import LookupFailed
-from funnel_audit.history import MIGRATIONS, HistoryStore
 from funnel_audit.models import PageResult, Stage
+from funnel_audit.store.history import MIGRATIONS, HistoryStore
 from tests.conftest import SAMPLES
 
 HOST = "http://harbourline-plumbing.local"

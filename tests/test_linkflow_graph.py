@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from funnel_audit.linkflow import MAX_EVIDENCE, LinkFlow, analyse_links, page_key
+from funnel_audit.analyse.linkflow import MAX_EVIDENCE, LinkFlow, analyse_links
+from funnel_audit.crawl.urls import page_key
 from funnel_audit.models import Gap, PageResult, Stage
 
 BASE = "https://site.example"

@@ -17,12 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from funnel_audit.cli import main
-from funnel_audit.errors import InputError
-from funnel_audit.extract import extract
-from funnel_audit.history import MIGRATIONS, HistoryStore
-from funnel_audit.linkflow import analyse_links
-from funnel_audit.linkmap import (
+from funnel_audit.analyse.linkflow import analyse_links
+from funnel_audit.analyse.linkmap import (
     LOCAL_HOSTS,
     Alias,
     HostClaims,
@@ -31,7 +27,11 @@ from funnel_audit.linkmap import (
     parse_alias,
     site_aliases,
 )
+from funnel_audit.cli.main import main
+from funnel_audit.errors import InputError
 from funnel_audit.models import FetchedPage, PageResult, Stage
+from funnel_audit.read.extract import extract
+from funnel_audit.store.history import MIGRATIONS, HistoryStore
 from tests.servers import SiteServer
 
 LIVE = "https://www.acme.example"

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from funnel_audit.audit import AuditOptions, run_audit
-from funnel_audit.boilerplate import RepeatedLines
-from funnel_audit.crawl import CrawlSettings
+from funnel_audit.crawl.crawler import CrawlSettings
 from funnel_audit.models import FetchedPage
-from funnel_audit.reading import ParserGone, ParserProcess, read_page
+from funnel_audit.read.boilerplate import RepeatedLines
+from funnel_audit.read.reading import ParserGone, ParserProcess, read_page
 from tests.conftest import SAMPLES
 
 
@@ -136,7 +136,7 @@ def test_a_parser_that_cannot_load_its_model_leaves_the_reading_here(
 def test_parsers_share_the_cpus_between_audits(monkeypatch: pytest.MonkeyPatch, cpus: int,
                                                audits: int, parsers: int) -> None:
     """run-due audits sites side by side: together they never start more parsers than CPUs."""
-    from funnel_audit import reading
+    from funnel_audit.read import reading
 
     monkeypatch.setattr(reading.os, "sched_getaffinity", lambda pid: set(range(cpus)))
     assert reading.default_parsers(audits) == parsers

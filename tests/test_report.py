@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from funnel_audit.cli import main
+from funnel_audit.cli.main import main
 from tests.conftest import SAMPLES
 from tests.servers import SiteServer
 
@@ -99,7 +99,7 @@ def test_hostile_site_strings_never_become_markup(tmp_path: Path, site: SiteServ
 
 
 def test_stage_colours_pass_wcag_aa_against_white_text() -> None:
-    from funnel_audit.report import STAGE_COLOURS
+    from funnel_audit.report.html import STAGE_COLOURS
 
     def luminance(hex_colour: str) -> float:
         channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from funnel_audit.cli import main
+from funnel_audit.cli.main import main
 from tests.browser import CHROMIUM, Browser
 from tests.conftest import SAMPLES
 from tests.servers import SiteServer

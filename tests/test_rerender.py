@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from funnel_audit.cli import main
+from funnel_audit.cli.main import main
 from funnel_audit.errors import InputError
-from funnel_audit.exports import audit_from_dict, audit_to_dict, read_audit_json
+from funnel_audit.report.exports import audit_from_dict, audit_to_dict, read_audit_json
 from tests.conftest import SAMPLES
 
 RENDERED = ("pages.csv", "calendar.csv", "calendar.ics")

@@ -16,8 +16,8 @@ import pytest
 
 import funnel_audit.pipeline as pipeline_mod
 from funnel_audit.audit import AuditOptions, run_audit
-from funnel_audit.crawl import CrawlSettings
-from funnel_audit.history import HistoryStore
+from funnel_audit.crawl.crawler import CrawlSettings
+from funnel_audit.store.history import HistoryStore
 from tests.conftest import SAMPLES
 
 
@@ -124,7 +124,7 @@ def test_reaudit_sends_conditional_requests_and_reuses_unchanged(logged_site, tm
 
 def test_reaudit_with_another_model_reads_every_page_again(logged_site, tmp_path: Path,
                                                            model) -> None:  # noqa: ANN001
-    from funnel_audit.classify import StageModel
+    from funnel_audit.classify.model import StageModel
 
     url, _folder, log = logged_site
     db = tmp_path / "h.sqlite3"

@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 
-from funnel_audit.cli import main
+from funnel_audit.classify.store import save_model
+from funnel_audit.cli.main import main
 from funnel_audit.config import Cadence, load_config, parse_cadence
 from funnel_audit.errors import ConfigError
-from funnel_audit.history import HistoryStore
-from funnel_audit.model_store import save_model
 from funnel_audit.schedule import (
     cron_line,
     lock_dir_for,
@@ -23,6 +22,7 @@ from funnel_audit.schedule import (
     site_lock,
     systemd_units,
 )
+from funnel_audit.store.history import HistoryStore
 from tests.conftest import SAMPLES
 
 

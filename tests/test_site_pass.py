@@ -14,13 +14,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from funnel_audit.classify import FieldArrays, StageModel
-from funnel_audit.cli import main
-from funnel_audit.families import page_family
-from funnel_audit.features import FIELDS
+from funnel_audit.classify.families import page_family
+from funnel_audit.classify.features import FIELDS
+from funnel_audit.classify.model import FieldArrays, StageModel
+from funnel_audit.classify.site_pass import judge_site, pack_counts, section_key, unpack_counts
+from funnel_audit.cli.main import main
 from funnel_audit.models import PageResult, Stage
-from funnel_audit.site_pass import judge_site, pack_counts, section_key, unpack_counts
-from funnel_audit.spool import BlobSpool
+from funnel_audit.store.spool import BlobSpool
 
 CLASSES = ["awareness", "consideration", "decision", "conversion", "excluded"]
 # body words and the class each one argues for (log-weights: 0 for its class, -3 elsewhere)
@@ -66,7 +66,7 @@ def _page(url: str, stage: str = "awareness", source: str = "model") -> PageResu
 
 def _judge(pages: dict[str, str], manual: frozenset[str] = frozenset()) -> dict[str, PageResult]:
     """Judge pages given as url -> body text with the tiny model."""
-    from funnel_audit.features import Doc
+    from funnel_audit.classify.features import Doc
 
     model = tiny_model()
     spool = BlobSpool()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from funnel_audit.spool import TextSpool
+from funnel_audit.store.spool import TextSpool
 
 
 @given(st.dictionaries(st.text(max_size=30), st.text(max_size=300), max_size=30))

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from funnel_audit import topic_clusters, topics
-from funnel_audit.topics import Topic, clean_name, find_topics, heads, phrases, topic_text
+from funnel_audit.analyse import topic_clusters, topic_names
+from funnel_audit.analyse.topics import Topic, clean_name, find_topics, heads, phrases, topic_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,7 +86,7 @@ def test_themes_separate_for_every_seed() -> None:
 def test_big_sites_fit_on_a_sample_and_still_label_every_page(
         monkeypatch: pytest.MonkeyPatch) -> None:
     texts, names = theme_texts(20)
-    monkeypatch.setattr(topics, "MAX_FIT_PAGES", 24)  # 60 pages, fitted on 24 of them
+    monkeypatch.setattr(topic_names, "MAX_FIT_PAGES", 24)  # 60 pages, fitted on 24 of them
     labels, found = find_topics(texts)
     assert len(labels) == len(texts)
     # 60 pages ask for 5 clusters: a theme may be split, but no cluster mixes two themes
@@ -155,7 +155,7 @@ def test_never_raises_and_labels_every_text(texts: list[str], seed: int) -> None
 
 
 def test_importing_topics_loads_neither_sklearn_nor_scipy() -> None:
-    code = ("import sys, funnel_audit.topics; "
+    code = ("import sys, funnel_audit.analyse.topics; "
             "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True)
@@ -228,8 +228,8 @@ def test_same_site_in_any_order_gives_the_same_names() -> None:
 
 
 def test_same_site_in_any_order_gives_the_same_names_on_a_real_sample() -> None:
-    from funnel_audit.crawl import CrawlSettings, read_folder
-    from funnel_audit.extract import extract
+    from funnel_audit.crawl.crawler import CrawlSettings, read_folder
+    from funnel_audit.read.extract import extract
 
     texts = []
     for fetched in read_folder(ROOT / "sample_sites" / "ledgerloop", CrawlSettings()):
@@ -302,7 +302,7 @@ def test_folder_and_http_audits_of_one_site_name_the_same_topics(
     the topics and their names do not change, nor between two audits of the unchanged site."""
     import json
 
-    from funnel_audit.cli import main
+    from funnel_audit.cli.main import main
 
     site = ROOT / "sample_sites" / "harbourline-plumbing"
     names = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from funnel_audit.cli import main
+from funnel_audit.cli.main import main
 from tests.conftest import SAMPLES
 from tests.servers import SiteServer
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from funnel_audit.urls import (
+from funnel_audit.crawl.urls import (
     InvalidURLError,
     dedup_key,
     host_is_public,

@@ -1,0 +1,1 @@
+"""What the labelled pages say: stage gaps, link flow, topics, and changes since the last audit."""

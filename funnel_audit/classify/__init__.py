@@ -1,0 +1,2 @@
+"""Label pages with a funnel stage: the model, its training corpus and fitting, the site-level pass,
+page families and manual labels."""

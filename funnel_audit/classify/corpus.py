@@ -1,0 +1,112 @@
+"""Read labelled pages: the shipped training corpus and users' own label files (CSV or JSONL)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from funnel_audit.assets import classifiers_dir
+from funnel_audit.classify.features import Doc
+from funnel_audit.errors import InputError
+from funnel_audit.models import Stage
+
+LABELS = tuple(s.value for s in Stage)
+_ALIASES = {"other": "excluded", "none": "excluded", "out": "excluded", "tofu": "awareness",
+            "mofu": "consideration", "bofu": "decision", "action": "conversion"}
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    doc: Doc
+    label: str
+    industry: str = ""
+    id: str = ""
+
+
+def normalise_label(raw: str) -> str:
+    label = raw.strip().lower()
+    label = _ALIASES.get(label, label)
+    if label not in LABELS:
+        raise InputError(f"unknown stage label {raw!r}: use one of {', '.join(LABELS)}")
+    return label
+
+
+def corpus_files(folder: Path | None = None) -> list[Path]:
+    root = (folder or classifiers_dir()) / "corpus"
+    return sorted(root.glob("*.jsonl"))
+
+
+def load_corpus(folder: Path | None = None) -> list[Example]:
+    """The shipped corpus, in a stable order so training is deterministic."""
+    out: list[Example] = []
+    for path in corpus_files(folder):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                out.append(Example(doc=_doc(row), label=normalise_label(row["label"]),
+                                   industry=row.get("industry", path.stem), id=row.get("id", "")))
+    return out
+
+
+def corpus_hash(folder: Path | None = None) -> str:
+    digest = hashlib.sha256()
+    for path in corpus_files(folder):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _doc(row: dict[str, object]) -> Doc:
+    def strs(key: str) -> tuple[str, ...]:
+        value = row.get(key) or ()
+        if isinstance(value, str):
+            return (value,)
+        return tuple(str(v) for v in value) if isinstance(value, Iterable) else ()
+
+    return Doc(url=str(row.get("url") or ""), title=str(row.get("title") or ""),
+               headings=strs("headings"), text=str(row.get("text") or ""), ctas=strs("ctas"),
+               form_fields=strs("forms"))
+
+
+MAX_LABEL_ROWS = 100_000
+
+
+def read_label_rows(path: Path) -> list[dict[str, object]]:
+    """The rows of a user's label file (CSV, or JSONL), keys lower-cased; one InputError line for
+    a file that cannot be read. Shared by `train --labels` and `audit --labels`."""
+    if not path.is_file():
+        raise InputError(f"label file not found: {path}")
+    try:
+        if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
+            raw: list[object] = [
+                json.loads(line)
+                for line in path.read_text(encoding="utf-8").splitlines()[:MAX_LABEL_ROWS]
+                if line.strip()]
+        else:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                raw = [row for _, row in zip(range(MAX_LABEL_ROWS), csv.DictReader(handle),
+                                             strict=False)]
+    except (ValueError, csv.Error, UnicodeDecodeError, OSError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from exc
+    rows: list[dict[str, object]] = []
+    for number, row in enumerate(raw, start=1):
+        if not isinstance(row, dict):
+            raise InputError(f"{path}: row {number} is not a url,stage record")
+        rows.append({str(k).strip().lower(): v for k, v in row.items() if k is not None})
+    return rows
+
+
+def load_labels(path: Path) -> list[Example]:
+    """A user's labelled pages: CSV (url,stage or url,title,text,stage) or JSONL."""
+    out: list[Example] = []
+    for number, row in enumerate(read_label_rows(path), start=1):
+        raw = row.get("label") or row.get("stage")
+        if not raw or not row.get("url"):
+            raise InputError(f"{path}: row {number} needs a url and a stage (or label)")
+        out.append(Example(doc=_doc(row), label=normalise_label(str(raw)),
+                           industry=str(row.get("industry") or ""), id=str(row.get("id") or "")))
+    return out

@@ -1,0 +1,144 @@
+"""Store fitted models without pickle, and get the shipped model ready fast.
+
+A model file is a NumPy `.npz` read with `allow_pickle=False`: vocabulary, idf weights, coefficients
+and a JSON metadata block. Loading it cannot execute code, whoever wrote it. The metadata carries a
+SHA-256 of the arrays, so a file edited after it was written is refused rather than used.
+
+The shipped model is trained from `classifiers/corpus/` on first use and cached under the user's
+cache folder, keyed by the corpus hash and library versions, so an upgrade retrains by itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+
+from funnel_audit import __version__
+from funnel_audit.classify.corpus import corpus_hash, load_corpus
+from funnel_audit.classify.features import FIELDS
+from funnel_audit.classify.model import FieldArrays, StageModel
+from funnel_audit.classify.recipe import fingerprint
+from funnel_audit.errors import ModelError
+
+FORMAT = "funnel-audit-model/4"
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("FUNNEL_AUDIT_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "funnel-audit"
+
+
+def library_key() -> str:
+    """Python, scikit-learn and NumPy versions: a model is retrained when any of them changes.
+    Read from package metadata, because importing scikit-learn costs ~120 MB."""
+    try:
+        sklearn_version = version("scikit-learn")
+    except PackageNotFoundError:
+        sklearn_version = "none"
+    return f"py{platform.python_version()}-sklearn{sklearn_version}-np{np.__version__}"
+
+
+def _arrays(model: StageModel) -> dict[str, np.ndarray]:
+    arrays: dict[str, np.ndarray] = {}
+    for field in model.fields:
+        # One UTF-8 blob per field: a fixed-width unicode array of 260k terms costs ~70 MB.
+        arrays[f"terms_{field.name}"] = np.frombuffer(field.terms, dtype=np.uint8)
+        arrays[f"idf_{field.name}"] = np.asarray(field.idf, dtype=np.float32)
+    return arrays | {
+        "coef": np.asarray(model.coef, dtype=np.float32),
+        "classes": np.asarray(model.classes, dtype=str),
+    }
+
+
+def _digest(arrays: dict[str, np.ndarray]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(arrays[name]).tobytes())
+    return digest.hexdigest()
+
+
+def save_model(model: StageModel, path: Path) -> None:
+    arrays = _arrays(model)
+    meta = dict(model.metadata, format=FORMAT, sha256=_digest(arrays),
+                temperature=model.temperature)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(fd)
+    try:
+        with open(tmp, "wb") as handle:
+            np.savez_compressed(handle, meta=np.asarray(json.dumps(meta)), **arrays)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def load_model(path: Path) -> StageModel:
+    """Load a stored model, refusing anything that is not exactly what `save_model` wrote."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            names = [f"{kind}_{field}" for field, _, _ in FIELDS for kind in ("terms", "idf")]
+            arrays = {k: data[k] for k in (*names, "coef", "classes")}
+            meta = json.loads(str(data["meta"]))
+    except FileNotFoundError as exc:
+        raise ModelError(f"model file not found: {path}") from exc
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"{path} is not a funnel-audit model file ({exc})") from exc
+    if meta.get("format") != FORMAT:
+        raise ModelError(f"{path}: unsupported model format {meta.get('format')!r}")
+    if meta.get("sha256") != _digest(arrays):
+        raise ModelError(f"{path}: model file was modified after it was written; refusing it")
+    blobs = {f: arrays[f"terms_{f}"].tobytes() for f, _, _ in FIELDS}
+    counts = {f: blob.count(b"\n") + 1 if blob else 0 for f, blob in blobs.items()}
+    consistent = all(counts[f] == len(arrays[f"idf_{f}"]) for f, _, _ in FIELDS)
+    if arrays["coef"].shape != (len(arrays["classes"]), sum(counts.values())) or not consistent:
+        raise ModelError(f"{path}: model arrays are inconsistent; refusing it")
+    fields = [FieldArrays(f, blobs[f], arrays[f"idf_{f}"]) for f, _, _ in FIELDS]
+    try:
+        return StageModel(fields, arrays["coef"], [str(c) for c in arrays["classes"]],
+                          float(meta.get("temperature", 1.0)), meta)
+    except UnicodeDecodeError as exc:
+        raise ModelError(f"{path}: model vocabulary is not UTF-8; refusing it") from exc
+
+
+def default_model_path() -> Path:
+    return cache_dir() / f"model-{corpus_hash()[:16]}-r{fingerprint()}-{library_key()}.npz"
+
+
+def default_model(*, calibrate: bool = True) -> StageModel:
+    """The model trained on the shipped corpus: from cache when fresh, else trained and cached."""
+    path = default_model_path()
+    if path.is_file():
+        try:
+            return load_model(path)
+        except ModelError:
+            path.unlink(missing_ok=True)
+    examples = load_corpus()
+    if not examples:
+        raise ModelError("the shipped training corpus is missing (reinstall funnel-audit)")
+    from funnel_audit.classify.fitting import train
+
+    data_hash = corpus_hash()
+    model = train(examples, calibrate=calibrate, metadata={
+        # the recipe too: a vocabulary from other settings would misread stored token counts
+        "version": f"{__version__}+{data_hash[:8]}.{fingerprint()[:6]}",
+        "data_hash": data_hash,
+        "libraries": library_key(),
+        "recipe": fingerprint(),
+        "trained_on": "shipped corpus",
+    })
+    with contextlib.suppress(OSError):
+        save_model(model, path)
+    return model

@@ -1,0 +1,100 @@
+"""The consultant's correction loop: train on the shipped corpus plus their labels, and measure.
+
+A labels file may hold only `url,stage`: those pages are fetched (politely, one at a time) and
+read like any audited page, so a consultant can correct labels straight from `pages.csv`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+from funnel_audit.classify.corpus import LABELS, Example, corpus_hash, load_corpus, load_labels
+from funnel_audit.classify.features import doc_from_page
+from funnel_audit.classify.fitting import train
+from funnel_audit.classify.model import StageModel
+from funnel_audit.classify.store import library_key
+from funnel_audit.crawl.crawler import Crawler, CrawlSettings
+from funnel_audit.errors import InputError
+from funnel_audit.read.extract import extract
+
+FUNNEL = ("awareness", "consideration", "decision", "conversion")
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    labels: tuple[str, ...]
+    precision: dict[str, float]
+    recall: dict[str, float]
+    f1: dict[str, float]
+    support: dict[str, int]
+    macro_f1_funnel: float
+    excluded_kept: float | None
+    confusion: list[list[int]]
+    n: int
+
+
+def fill_missing_text(examples: Sequence[Example], settings: CrawlSettings) -> list[Example]:
+    """Fetch the pages of rows that carry only a URL; a page that fails is a clear error."""
+    out: list[Example] = []
+    for ex in examples:
+        if ex.doc.text.strip():
+            out.append(ex)
+            continue
+        page = Crawler(settings).fetch(ex.doc.url)
+        if not page.ok:
+            raise InputError(f"cannot fetch {ex.doc.url} for its label: {page.error} "
+                             "(add title and text columns, or fix the URL)")
+        out.append(replace(ex, doc=doc_from_page(extract(page))))
+    return out
+
+
+def train_with_labels(labels_path: Path, settings: CrawlSettings) -> StageModel:
+    extra = fill_missing_text(load_labels(labels_path), settings)
+    examples = load_corpus() + extra
+    return train(examples, metadata={
+        "version": f"custom+{corpus_hash()[:8]}+{len(extra)}",
+        "data_hash": corpus_hash(),
+        "libraries": library_key(),
+        "trained_on": f"shipped corpus + {len(extra)} labelled pages from {labels_path.name}",
+    })
+
+
+def evaluate(model: StageModel, examples: Sequence[Example]) -> Evaluation:
+    if not examples:
+        raise InputError("no labelled pages to evaluate")
+    truth = [ex.label for ex in examples]
+    pred = [p.label for p in model.predict([ex.doc for ex in examples], n_reasons=0)]
+    labels = tuple(LABELS)
+    p, r, f, s = precision_recall_fscore_support(truth, pred, labels=list(labels),
+                                                 zero_division=0)
+    present = [lab for lab in FUNNEL if lab in truth]
+    macro = float(np.mean([f[labels.index(lab)] for lab in present])) if present else 0.0
+    others = [q for t, q in zip(truth, pred, strict=True) if t == "excluded"]
+    kept = sum(q == "excluded" for q in others) / len(others) if others else None
+    return Evaluation(
+        labels=labels,
+        precision={lab: round(float(v), 4) for lab, v in zip(labels, p, strict=True)},
+        recall={lab: round(float(v), 4) for lab, v in zip(labels, r, strict=True)},
+        f1={lab: round(float(v), 4) for lab, v in zip(labels, f, strict=True)},
+        support={lab: int(v) for lab, v in zip(labels, s, strict=True)},
+        macro_f1_funnel=round(macro, 4), excluded_kept=kept,
+        confusion=confusion_matrix(truth, pred, labels=list(labels)).tolist(), n=len(examples))
+
+
+def format_evaluation(ev: Evaluation) -> str:
+    lines = [f"{'stage':<15}{'precision':>10}{'recall':>8}{'f1':>8}{'pages':>7}"]
+    for lab in ev.labels:
+        lines.append(f"{lab:<15}{ev.precision[lab]:>10.3f}{ev.recall[lab]:>8.3f}"
+                     f"{ev.f1[lab]:>8.3f}{ev.support[lab]:>7}")
+    lines.append(f"macro-F1 over the four funnel stages: {ev.macro_f1_funnel:.3f} "
+                 f"({ev.n} pages)")
+    if ev.excluded_kept is not None:
+        lines.append(f"excluded pages set aside: {ev.excluded_kept:.0%}")
+    lines.append("confusion (rows: truth, columns: predicted, order as above):")
+    lines += ["  " + " ".join(f"{n:>5}" for n in row) for row in ev.confusion]
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The `funnel-audit` command: a thin shell over the library."""

@@ -1,0 +1,170 @@
+"""`funnel-audit run-due` and `funnel-audit schedule install|show`: thin shells over schedule.py.
+
+Registered on the click group in `app.py` (`main.py` imports it). The database is resolved the same
+way everywhere: --db, else `db` in the config file, else the default history database.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from funnel_audit.cli.app import F, cli, db_option
+from funnel_audit.config import ScheduleConfig, find_config, load_config
+from funnel_audit.errors import InputError, ScheduledRunFailed
+from funnel_audit.schedule import (
+    SiteRun,
+    cron_line,
+    due_date,
+    install_systemd,
+    is_locked,
+    last_audit_day,
+    local_now,
+    lock_dir_for,
+    run_due,
+    run_due_command,
+    summary_counts,
+    systemd_units,
+)
+from funnel_audit.store.history import HistoryStore, default_db_path
+
+
+def config_option(func: F) -> F:
+    """The one `--config` flag the scheduling verbs share."""
+    return click.option(
+        "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+        help="Sites to audit [default: ./funnel-audit.toml, else "
+             "~/.config/funnel-audit/funnel-audit.toml].")(func)
+
+
+def _load(config_path: Path | None, db_path: Path | None) -> tuple[ScheduleConfig, Path]:
+    config = load_config(find_config(config_path))
+    return config, (db_path or config.db or default_db_path())
+
+
+def _run_line(run: SiteRun) -> str:
+    detail = run.report or run.error
+    if run.status == "not-due" and run.next_due:
+        detail = f"next due {run.next_due.isoformat()}"
+    pages = str(run.pages) if run.status == "complete" else "-"
+    return f"{run.name:<24}{run.status:<10}{pages:>6}{run.seconds:>9.1f}  {detail}"
+
+
+@cli.command("run-due")
+@config_option
+@db_option
+@click.option("--workers", type=click.IntRange(1, 32), default=None,
+              help="Sites audited at once [default: `workers` in the config, else 2].")
+@click.option("--model", "model_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="A model written by `funnel-audit train` [default: the shipped model].")
+@click.option("--quiet", "-q", is_flag=True, help="Print only failures and the final line.")
+def run_due_cmd(config_path: Path | None, db_path: Path | None, workers: int | None,
+                model_path: Path | None, quiet: bool) -> None:
+    """Audit every site in the config file that is due, a few at a time.
+
+    A site is due when it has no complete audit since its last scheduled date, so running this
+    twice in a period audits nothing the second time. A site still being audited by another run
+    is skipped. One failing site never stops the others; the exit code is 8 if any failed.
+    """
+    from funnel_audit.classify.store import default_model, load_model
+
+    config, db = _load(config_path, db_path)
+    model: Callable[[], Any] = default_model
+    if model_path is not None:
+        load_model(model_path)  # a bad file stops here, once, not in every worker
+        model = functools.partial(load_model, model_path.resolve())
+
+    def report(run: SiteRun) -> None:
+        if not quiet or run.status == "failed":
+            click.echo(_run_line(run))
+
+    if not quiet:
+        click.echo(f"{'site':<24}{'result':<10}{'pages':>6}{'seconds':>9}  report / reason")
+    runs = run_due(config.sites, db, model=model, workers=workers or config.workers,
+                   on_done=report)
+    for run in runs:
+        if run.status in ("not-due", "running"):
+            report(run)
+    counts = summary_counts(runs)
+    click.echo(f"{len(runs)} site(s): {counts['complete']} audited, {counts['failed']} failed, "
+               f"{counts['not-due']} not due, {counts['running']} already running")
+    failed = [r.name for r in runs if r.status == "failed"]
+    if failed:
+        raise ScheduledRunFailed(f"{len(failed)} of {len(runs)} site(s) failed: "
+                                 f"{', '.join(failed)}")
+
+
+@cli.group("schedule")
+def schedule() -> None:
+    """Run `run-due` daily from a systemd user timer or cron, and see what is due when."""
+
+
+@schedule.command("show")
+@config_option
+@db_option
+def show(config_path: Path | None, db_path: Path | None) -> None:
+    """List each configured site with its cadence, last complete audit and next due date."""
+    config, db = _load(config_path, db_path)
+    now = local_now()
+    store = HistoryStore(db) if db.is_file() else None
+    click.echo(f"config: {config.path}\nhistory: {db}")
+    click.echo(f"{'site':<24}{'cadence':<20}{'last audit':<12}{'next due':<12}state")
+    try:
+        for site in config.sites:
+            last = last_audit_day(store, site, now) if store is not None else None
+            due = due_date(store, site, now)
+            state = "due now" if due <= now.date() else "waiting"
+            if is_locked(lock_dir_for(db), site.name):
+                state = "running"
+            click.echo(f"{site.name:<24}{str(site.cadence):<20}"
+                       f"{last.isoformat() if last else 'never':<12}{due.isoformat():<12}{state}")
+    finally:
+        if store is not None:
+            store.close()
+
+
+@schedule.command("install")
+@click.option("--systemd", "mode", flag_value="systemd", default=True,
+              help="Write a systemd user service + timer (the default).")
+@click.option("--cron", "mode", flag_value="cron", help="Print a crontab line instead.")
+@config_option
+@db_option
+@click.option("--workers", type=click.IntRange(1, 32), default=None,
+              help="Passed on to run-due.")
+@click.option("--at", "at", default="03:00", show_default=True,
+              help="Time of day (HH:MM, local) to run.")
+@click.option("--dir", "unit_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where to write the systemd units [default: ~/.config/systemd/user].")
+def install(mode: str, config_path: Path | None, db_path: Path | None, workers: int | None,
+            at: str, unit_dir: Path | None) -> None:
+    """Run `run-due` daily: write a systemd user timer, or print the crontab line.
+
+    The command uses this Python interpreter and absolute paths to the config file and the
+    history database, so it does not depend on the working directory or environment.
+    """
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", at):
+        raise InputError(f"bad --at {at!r}: use HH:MM, e.g. 03:00")
+    config, db = _load(config_path, db_path)
+    argv = run_due_command(config.path, db, workers)
+    if mode == "cron":
+        click.echo(cron_line(argv, at, config.path.parent / "funnel-audit-run-due.log"))
+        click.echo("# add it with `crontab -e`", err=True)
+        return
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    target = unit_dir or Path(base) / "systemd" / "user"
+    try:
+        written = install_systemd(systemd_units(argv, at, config.path.parent), target)
+    except OSError as exc:
+        raise InputError(f"cannot write systemd units to {target}: "
+                         f"{exc.strerror or exc}") from exc
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo("enable it with: systemctl --user daemon-reload && "
+               "systemctl --user enable --now funnel-audit-run-due.timer")
+    click.echo("(to run while you are logged out: loginctl enable-linger $USER)")

@@ -1,0 +1,1 @@
+"""Objectives, tactics and a dated content calendar that fill the gaps."""

@@ -1,0 +1,1 @@
+"""Read a fetched page: its main text, links, calls to action, forms and what it declares it is."""

@@ -1,0 +1,294 @@
+"""Machine-readable outputs: pages.csv, labels-todo.csv, calendar.csv, calendar.ics, audit.json.
+
+Everything in them came from somebody's website, so CSV cells that a spreadsheet would run as a
+formula are neutralised, JSON is written without NaN, and iCalendar text is escaped and folded per
+RFC 5545 so a title with commas or line breaks still makes exactly one event.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import json
+import math
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from funnel_audit import __version__
+from funnel_audit.errors import InputError
+from funnel_audit.models import AuditResult, CalendarEntry
+
+PAGE_COLUMNS = ("url", "stage", "confidence", "title", "word_count", "status", "error",
+                "label_source", "needs_review", "reasons", "topic", "depth", "content_type",
+                "noindex", "js_rendered", "lastmod")
+CALENDAR_COLUMNS = ("Subject", "Start Date", "All Day Event", "Description", "Stage", "Format",
+                    "Working Title", "Target Topic", "Keywords", "CTA", "Link From", "Link To",
+                    "Owner", "KPI", "Gap", "Rationale")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+AUDIT_FORMAT = "funnel-audit/1"
+
+
+def safe_cell(value: object) -> str:
+    """Text a spreadsheet shows as-is: a leading formula character gets a quote in front."""
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([safe_cell(v) for v in row])
+
+
+def write_pages_csv(result: AuditResult, path: Path) -> None:
+    def row(p: Any) -> list[object]:
+        return [p.url, p.stage.value if p.stage else "", f"{p.confidence:.3f}", p.title,
+                p.word_count, p.status if p.status is not None else "", p.error or "",
+                p.label_source, "yes" if p.needs_review else "", "; ".join(p.reasons), p.topic,
+                p.depth, p.content_type, "yes" if p.noindex else "",
+                "yes" if p.js_rendered else "", p.lastmod or ""]
+
+    write_csv(path, PAGE_COLUMNS, (row(p) for p in result.pages))
+
+
+def write_labels_todo(result: AuditResult, path: Path,
+                      settled: Sequence[tuple[str, str]] = ()) -> None:
+    """The pages worth a consultant's check (`review.py`), to fill in and pass to `--labels`;
+    `settled` rows (a todo file passed back from this folder) come first."""
+    from funnel_audit.classify.review import TODO_COLUMNS, todo_rows
+
+    write_csv(path, TODO_COLUMNS, todo_rows(result.pages, settled, result.brand))
+
+
+def _description(e: CalendarEntry) -> str:
+    lines = [f"Stage: {e.stage.value}", f"Format: {e.format}", f"Topic: {e.target_topic}",
+             f"Keywords: {', '.join(e.keywords)}", f"CTA: {e.cta}",
+             f"Link from: {' '.join(e.link_from) or '-'}", f"Link to: {' '.join(e.link_to) or '-'}",
+             f"Owner: {e.owner}", f"KPI: {e.kpi}", f"Closes gap: {e.gap or '-'}",
+             f"Why: {e.rationale}"]
+    return "\n".join(lines)
+
+
+def write_calendar_csv(entries: Sequence[CalendarEntry], path: Path) -> None:
+    """Columns named as Google Calendar's CSV import expects, plus planning columns after them."""
+    write_csv(path, CALENDAR_COLUMNS, (
+        [f"[{e.stage.value}] {e.working_title}", e.date.strftime("%m/%d/%Y"), "True",
+         _description(e), e.stage.value, e.format, e.working_title, e.target_topic,
+         ", ".join(e.keywords), e.cta, " ".join(e.link_from), " ".join(e.link_to), e.owner,
+         e.kpi, e.gap, e.rationale] for e in entries))
+
+
+def _ics_escape(text: str) -> str:
+    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+    return "".join(ch for ch in text if ch >= " " or ch == "\t")
+
+
+def _fold(line: str) -> str:
+    """Fold a content line at 75 octets without splitting a UTF-8 character."""
+    out: list[str] = []
+    current, size = "", 0
+    limit = 75
+    for ch in line:
+        n = len(ch.encode("utf-8"))
+        if size + n > limit:
+            out.append(current)
+            current, size, limit = " ", 1, 75
+        current += ch
+        size += n
+    out.append(current)
+    return "\r\n".join(out)
+
+
+def calendar_ics(entries: Sequence[CalendarEntry], *, site: str, stamp: datetime) -> str:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0",
+             f"PRODID:-//funnel-audit//funnel-audit {__version__}//EN", "CALSCALE:GREGORIAN",
+             "METHOD:PUBLISH", f"X-WR-CALNAME:{_ics_escape('Content plan: ' + site)}"]
+    dtstamp = stamp.strftime("%Y%m%dT%H%M%SZ")
+    for e in entries:
+        uid = hashlib.sha256(f"{site}|{e.date}|{e.working_title}".encode()).hexdigest()[:24]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{uid}@funnel-audit",
+            f"DTSTAMP:{dtstamp}",
+            f"DTSTART;VALUE=DATE:{e.date.strftime('%Y%m%d')}",
+            f"DTEND;VALUE=DATE:{(e.date + timedelta(days=1)).strftime('%Y%m%d')}",
+            f"SUMMARY:{_ics_escape(f'[{e.stage.value}] {e.working_title}')}",
+            f"DESCRIPTION:{_ics_escape(_description(e))}",
+            f"CATEGORIES:{_ics_escape(e.stage.value)}",
+            "TRANSP:TRANSPARENT",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(_plain(k)): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def audit_to_dict(result: AuditResult) -> dict[str, Any]:
+    data = _plain(result)
+    data["format"] = AUDIT_FORMAT
+    data["tool_version"] = __version__
+    return data
+
+
+def write_audit_json(result: AuditResult, path: Path) -> None:
+    """The same document as `audit_to_dict`, written a page at a time (one page per line), so a
+    20,000-page audit is never held twice in memory as plain dicts."""
+    head = {f.name: _plain(getattr(result, f.name))
+            for f in dataclasses.fields(result) if f.name != "pages"}
+    head |= {"format": AUDIT_FORMAT, "tool_version": __version__}
+
+    def encode(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("{\n")
+        for key, value in head.items():
+            handle.write(f" {encode(key)}: {encode(value)},\n")
+        handle.write(' "pages": [')
+        for i, page in enumerate(result.pages):
+            handle.write(("\n  " if i == 0 else ",\n  ") + encode(_plain(page)))
+        handle.write("\n ]\n}\n")
+
+
+class _Malformed(ValueError):
+    """A value in audit.json that does not fit its field; `where` says which one."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where or 'top level'}: {problem}")
+
+
+def _build(tp: Any, value: Any, where: str) -> Any:
+    """Turn one JSON value back into the type a record field declares (the inverse of _plain)."""
+    origin = typing.get_origin(tp)
+    if tp is Any or tp is object:
+        return value
+    if origin in (types.UnionType, typing.Union):
+        options = typing.get_args(tp)
+        if value is None and type(None) in options:
+            return None
+        rest = [o for o in options if o is not type(None)]
+        if len(rest) == 1:  # `X | None`: X's own message says more than "unexpected value"
+            return _build(rest[0], value, where)
+        for option in rest:
+            try:
+                return _build(option, value, where)
+            except _Malformed:
+                continue
+        raise _Malformed(where, f"unexpected value {str(value)[:60]!r}")
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise _Malformed(where, "expected a list")
+        item = typing.get_args(tp)[0]
+        return tuple(_build(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise _Malformed(where, "expected an object")
+        key_tp, val_tp = typing.get_args(tp)
+        return {_build(key_tp, k, where): _build(val_tp, v, f"{where}.{k}")
+                for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        return _record(tp, value, where)
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        try:
+            return tp(value)
+        except ValueError:
+            raise _Malformed(where, f"unknown value {str(value)[:60]!r}") from None
+    if tp is datetime or tp is date:
+        try:
+            return tp.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise _Malformed(where, "expected an ISO 8601 date") from None
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise _Malformed(where, "expected true or false")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Malformed(where, "expected a whole number")
+        return value
+    if tp is float:
+        if value is None:  # _plain wrote a non-finite float as null
+            return math.nan
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _Malformed(where, "expected a number")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise _Malformed(where, "expected text")
+        return value
+    raise _Malformed(where, f"cannot read a {tp!r}")  # a new field type nobody taught us
+
+
+def _record(cls: Any, value: Any, where: str) -> Any:
+    """Rebuild a dataclass; unknown keys are ignored and missing ones take the field default,
+    so files written by a slightly older or newer version still load."""
+    if not isinstance(value, dict):
+        raise _Malformed(where, "expected an object")
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        name = f"{where}.{f.name}" if where else f.name
+        if f.name in value:
+            kwargs[f.name] = _build(hints[f.name], value[f.name], name)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise _Malformed(name, "missing")
+    return cls(**kwargs)
+
+
+def audit_from_dict(data: Any) -> AuditResult:
+    """The inverse of `audit_to_dict`, so a stored audit can be re-rendered without a crawl.
+
+    Anything that does not fit raises InputError with one line naming the bad field."""
+    if not isinstance(data, dict) or data.get("format") != AUDIT_FORMAT:
+        found = data.get("format") if isinstance(data, dict) else None
+        raise InputError(f"not a funnel-audit result: expected format {AUDIT_FORMAT!r}, "
+                         f"found {str(found)[:40]!r}")
+    try:
+        return _record(AuditResult, data, "")
+    except _Malformed as exc:
+        raise InputError(" ".join(f"malformed audit.json: {exc}".split())[:300]) from None
+
+
+def read_audit_json(path: Path) -> AuditResult:
+    """Load an audit.json written by `write_audit_json`; every failure is one InputError line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"audit file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read audit file {path}: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    except (ValueError, RecursionError) as exc:  # absurd numbers or nesting
+        raise InputError(f"{path} is not a usable JSON file: {type(exc).__name__}") from None
+    return audit_from_dict(data)

@@ -1,0 +1,179 @@
+"""Render the client-ready `report.html` from an AuditResult with jinja2.
+
+Autoescape is on and undefined names fail loudly (StrictUndefined), so a template typo breaks the
+tests instead of silently blanking a section. Only http(s) links are rendered as links. The HTML
+holds summaries and the top rows; the full lists live in the CSV files, which keeps the report small
+and fast to open even for a 20,000-page site.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import mimetypes
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from markupsafe import Markup
+
+from funnel_audit import __version__
+from funnel_audit.analyse.gaps import STALE_MONTHS, THIN_CONTENT_WORDS, THIN_EXEMPT, THIN_MARGIN
+from funnel_audit.assets import templates_dir
+from funnel_audit.errors import InputError
+from funnel_audit.models import AuditResult, PageResult, Stage
+from funnel_audit.plan.planner import needed_pages
+
+MAX_ROWS_PER_STAGE = 150
+MAX_REVIEW_ROWS = 100
+SORT_SCRIPT = "_partials/_sort.js"
+STAGE_COLOURS = {"awareness": "#2f6db5", "consideration": "#7a4bb3", "decision": "#a4541f",
+                 "conversion": "#25733e", "excluded": "#6b6b6b"}
+
+
+@dataclass(frozen=True, slots=True)
+class Branding:
+    client_name: str = ""
+    agency_name: str = ""
+    accent: str = "#1f4e79"
+    logo_data_uri: str = ""
+
+
+def logo_data_uri(path: Path | None) -> str:
+    """Embed a logo so the report stays one self-contained file."""
+    if path is None:
+        return ""
+    if not path.is_file():
+        raise InputError(f"logo file not found: {path}")
+    mime = mimetypes.guess_type(path.name)[0] or ""
+    if mime not in ("image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/webp"):
+        raise InputError(f"logo must be a PNG, JPEG, GIF, WebP or SVG image: {path}")
+    data = path.read_bytes()
+    if len(data) > 1_000_000:
+        raise InputError(f"logo is larger than 1 MB: {path}")
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def safe_href(url: str | None) -> str | None:
+    """A URL fit for href: http(s) only, so a site can't smuggle javascript: into the report."""
+    if not url:
+        return None
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    return url if scheme in ("http", "https") else None
+
+
+def health_score(result: AuditResult) -> int:
+    """100 for a site on its target mix with no serious gaps; see the methodology section."""
+    drift = sum(abs(s.share - s.target) for s in result.mix)
+    score = 100 * (1 - drift / 2)
+    score -= sum({3: 6, 2: 3, 1: 1}.get(g.severity, 0) for g in result.gaps)
+    return max(0, min(100, round(score)))
+
+
+def environment(extra_dir: Path | None = None) -> jinja2.Environment:
+    """Templates from `extra_dir` (a user's overrides) first, then the shipped ones."""
+    dirs = [str(extra_dir)] if extra_dir else []
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([*dirs, str(templates_dir())]),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["href"] = safe_href
+    env.filters["pct"] = lambda v: f"{float(v) * 100:.0f}%"
+    return env
+
+
+def _top_actions(result: AuditResult) -> list[str]:
+    actions: list[str] = []
+    for gap in result.gaps:
+        if len(actions) == 3:
+            break
+        if gap.message not in actions:
+            actions.append(gap.message)
+    return actions
+
+
+def context(result: AuditResult, branding: Branding,
+            previous: dict[str, Any] | None) -> dict[str, Any]:
+    funnel_total = sum(s.pages for s in result.mix)
+    by_stage: dict[str, list[PageResult]] = defaultdict(list)
+    errors: list[PageResult] = []
+    for p in result.pages:
+        if p.error or p.stage is None:
+            errors.append(p)
+        else:
+            by_stage[p.stage.value].append(p)
+    for rows in by_stage.values():
+        rows.sort(key=lambda p: (-p.confidence, p.url))
+    review = sorted((p for p in result.pages if p.needs_review and p.stage is not None),
+                    key=lambda p: (p.confidence, p.url))
+    topic_names = list(result.topics)
+    max_cell = max((n for row in result.topics.values() for n in row.values()), default=0)
+    mix_rows = [{
+        "stage": s.stage.value, "pages": s.pages, "share": s.share, "target": s.target,
+        "weighted": s.weighted_share, "thin": s.thin, "needed": needed_pages(s, funnel_total),
+        "colour": STAGE_COLOURS[s.stage.value]} for s in result.mix]
+    return {
+        "r": result,
+        "version": __version__,
+        "brand": branding,
+        "site_title": branding.client_name or result.brand or result.site,
+        "generated": result.finished_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "health": health_score(result),
+        "funnel_total": funnel_total,
+        "total_pages": len(result.pages),
+        "mix": mix_rows,
+        "thin": [m for m in mix_rows if m["thin"]],
+        "actions": _top_actions(result),
+        "gaps": result.gaps,
+        "stages": [s.value for s in Stage.funnel()],
+        "by_stage": by_stage,
+        "max_rows": MAX_ROWS_PER_STAGE,
+        "excluded": by_stage.get("excluded", []),
+        "errors": errors[:MAX_REVIEW_ROWS],
+        "error_count": len(errors),
+        "review": review[:MAX_REVIEW_ROWS],
+        "review_count": len(review),
+        "topics": topic_names,
+        "topic_matrix": result.topics,
+        "max_cell": max_cell,
+        "calendar": result.calendar,
+        "colours": STAGE_COLOURS,
+        "thin_margin": THIN_MARGIN,
+        "quality": {q.stage.value: q for q in result.quality},
+        "thin_words": THIN_CONTENT_WORDS,
+        "stale_months": STALE_MONTHS,
+        "thin_exempt": [s.value for s in THIN_EXEMPT],
+        "previous": previous,
+        "link_flow": result.link_flow,
+        "notes": result.notes,
+        "label_sources": Counter(p.label_source for p in result.pages),
+    }
+
+
+def inline_script(env: jinja2.Environment,
+                  name: str = SORT_SCRIPT) -> tuple[Markup, Markup]:
+    """The sorter script (a user override wins) and its CSP hash, so the page can allow exactly
+    this script instead of 'unsafe-inline'. Line ends are normalised the way the HTML parser
+    normalises them, or the browser would hash different bytes."""
+    assert env.loader is not None
+    source = env.loader.get_source(env, name)[0].replace("\r\n", "\n").replace("\r", "\n")
+    if "</script" in source.lower():
+        raise InputError(f"template {name} must not contain '</script'")
+    digest = base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode()
+    return Markup(source), Markup(f"'sha256-{digest}'")  # base64 only: nothing to escape
+
+
+def render_report(result: AuditResult, *, branding: Branding | None = None,
+                  previous: dict[str, Any] | None = None,
+                  template_dir: Path | None = None) -> str:
+    env = environment(template_dir)
+    template = env.get_template("report.html")
+    script, script_hash = inline_script(env)
+    return template.render(**context(result, branding or Branding(), previous),
+                           sort_script=script, script_hash=script_hash)

@@ -1,0 +1,1 @@
+"""What outlasts a run: the audit history database, on-disk spools, and what a re-audit reuses."""

@@ -104,8 +104,10 @@ def ensure_time() -> None:
 def ensure_nginx() -> str:
     if shutil.which("nginx") or apt_install("nginx") and shutil.which("nginx"):
         return "nginx"
-    say("WARNING: nginx is not available; falling back to serve.sh's python http.server "
-        "(single-threaded: the server may become the bottleneck)")
+    say(
+        "WARNING: nginx is not available; falling back to serve.sh's python http.server "
+        "(single-threaded: the server may become the bottleneck)"
+    )
     return "python"
 
 
@@ -123,8 +125,14 @@ def ensure_scrapy(bench: Path) -> Path:
         shutil.rmtree(venv)
     base = shutil.which("python3.11") or shutil.which("python3") or sys.executable
     sh([base, "-m", "venv", str(venv)], check=True)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
-           "--disable-pip-version-check"]
+    pip = [
+        str(venv / "bin" / "python"),
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+    ]
     log = WORK / "scrapy-venv-install.log"
     with open(log, "w") as handle:
         if sh([*pip, "-r", str(requirements)], stdout=handle, stderr=subprocess.STDOUT).returncode:
@@ -166,8 +174,13 @@ def generate_site(bench: Path, n: int, base_url: str) -> Path:
     """sites/sN, generated with absolute URLs (sitemap, canonical) on `base_url`; reused if kept."""
     site = WORK / "sites" / f"s{n}"
     stamp = site / ".bench-stamp"
-    want = json.dumps({"pages": n, "base_url": base_url,
-                       "gen": hashlib.sha256((bench / "gen_site.py").read_bytes()).hexdigest()})
+    want = json.dumps(
+        {
+            "pages": n,
+            "base_url": base_url,
+            "gen": hashlib.sha256((bench / "gen_site.py").read_bytes()).hexdigest(),
+        }
+    )
     if stamp.exists() and stamp.read_text() == want:
         say(f"reusing generated site {site.relative_to(ROOT)}")
         return site
@@ -176,8 +189,20 @@ def generate_site(bench: Path, n: int, base_url: str) -> Path:
     site.parent.mkdir(parents=True, exist_ok=True)
     say(f"generating a {n}-page site ...")
     started = time.perf_counter()
-    sh([sys.executable, str(bench / "gen_site.py"), "--pages", str(n), "--out", str(site),
-        "--base-url", base_url], check=True, stdout=subprocess.DEVNULL)
+    sh(
+        [
+            sys.executable,
+            str(bench / "gen_site.py"),
+            "--pages",
+            str(n),
+            "--out",
+            str(site),
+            "--base-url",
+            base_url,
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     stamp.write_text(want)
     say(f"generated in {time.perf_counter() - started:.1f}s")
     return site
@@ -195,8 +220,20 @@ class Server:
         # limit; past it nginx answers 404 ("Too many open files") on 20,000-page sites. Raise
         # the limit where allowed; main() also restarts the server before every timed run so
         # each tool starts from the same fresh server.
-        cmd = ["bash", "-c", _RAISE_NOFILE, str(self.serve), "start", str(site),
-               "--server", server, "--port", str(port), "--name", name]
+        cmd = [
+            "bash",
+            "-c",
+            _RAISE_NOFILE,
+            str(self.serve),
+            "start",
+            str(site),
+            "--server",
+            server,
+            "--port",
+            str(port),
+            "--name",
+            name,
+        ]
         result = sh(cmd, capture_output=True)
         if result.returncode != 0 and server == "nginx":
             say(f"nginx did not start ({result.stderr.strip()}); falling back to the python server")
@@ -207,8 +244,9 @@ class Server:
             raise RuntimeError(f"serve.sh start failed: {result.stderr.strip()}")
         self.started = True
         self.kind = server
-        self.url = sh(["bash", str(self.serve), "url", "--name", name],
-                      capture_output=True, check=True).stdout.strip()
+        self.url = sh(
+            ["bash", str(self.serve), "url", "--name", name], capture_output=True, check=True
+        ).stdout.strip()
         say(result.stdout.strip())
 
     def stop(self) -> None:
@@ -241,16 +279,23 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
-def timed(cmd: list[str], log: Path, env: dict[str, str] | None = None,
-          cwd: Path | None = None) -> tuple[float, float, int, float]:
+def timed(
+    cmd: list[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[float, float, int, float]:
     """Run `cmd` under /usr/bin/time -v: (wall seconds, peak RSS MB of the largest process as
     time reports it, exit code, peak RSS MB of the whole process tree, sampled every 0.2 s)."""
     stats = log.with_suffix(".time")
     tree_peak = 0
     with open(log, "w") as out:
         started = time.perf_counter()
-        proc = subprocess.Popen([TIME, "-v", "-o", str(stats), *cmd], stdout=out,
-                                stderr=subprocess.STDOUT, env=env, cwd=cwd, text=True)
+        proc = subprocess.Popen(
+            [TIME, "-v", "-o", str(stats), *cmd],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=cwd,
+            text=True,
+        )
         while proc.poll() is None:
             tree_peak = max(tree_peak, _tree_rss_kb(proc.pid) - _own_rss_kb(proc.pid))
             time.sleep(0.2)
@@ -283,10 +328,23 @@ def _own_rss_kb(pid: int) -> int:
 
 def run_scrapy(scrapy: Path, bench: Path, url: str, n: int, conc: int, out: Path) -> Run:
     jsonl = out / "scrapy.jsonl"
-    cmd = [str(scrapy), "runspider", str(bench / "scrapy_spider.py"), "-a", f"start_url={url}",
-           "-O", str(jsonl), "-s", f"CONCURRENT_REQUESTS={conc}",
-           "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={conc}", "-s", "REMOTE_CONTROL_ENABLED=False",
-           "-s", "LOG_LEVEL=WARNING"]
+    cmd = [
+        str(scrapy),
+        "runspider",
+        str(bench / "scrapy_spider.py"),
+        "-a",
+        f"start_url={url}",
+        "-O",
+        str(jsonl),
+        "-s",
+        f"CONCURRENT_REQUESTS={conc}",
+        "-s",
+        f"CONCURRENT_REQUESTS_PER_DOMAIN={conc}",
+        "-s",
+        "REMOTE_CONTROL_ENABLED=False",
+        "-s",
+        "LOG_LEVEL=WARNING",
+    ]
     wall, rss, code, tree = timed(cmd, out / "scrapy.log", cwd=out)
     pages = 0
     if jsonl.exists():
@@ -297,9 +355,21 @@ def run_scrapy(scrapy: Path, bench: Path, url: str, n: int, conc: int, out: Path
 
 def audit_command(url: str, n: int, conc: int, report: Path) -> list[str]:
     # --max-pages above N so the whole site is crawled, as Scrapy does (it has no page limit)
-    return [sys.executable, "-m", "funnel_audit", "audit", url, "--out", str(report),
-            "--no-history", "--quiet", "--max-pages", str(n + n // 10 + 10),
-            "--concurrency", str(conc)]
+    return [
+        sys.executable,
+        "-m",
+        "funnel_audit",
+        "audit",
+        url,
+        "--out",
+        str(report),
+        "--no-history",
+        "--quiet",
+        "--max-pages",
+        str(n + n // 10 + 10),
+        "--concurrency",
+        str(conc),
+    ]
 
 
 TRAINED_DURING_RUN: list[int] = []
@@ -315,12 +385,15 @@ def run_audit(url: str, n: int, conc: int, out: Path) -> Run:
     # edited since the first warm-up would otherwise make the timed run train)
     warm_model()
     before = model_files()
-    wall, rss, code, tree = timed(audit_command(url, n, conc, report), out / "audit.log",
-                                  env=project_env(), cwd=ROOT)
+    wall, rss, code, tree = timed(
+        audit_command(url, n, conc, report), out / "audit.log", env=project_env(), cwd=ROOT
+    )
     if model_files() - before:
         TRAINED_DURING_RUN.append(n)
-        say("WARNING: the timed audit trained a model (the corpus changed during the run); "
-            "its time includes training, run again")
+        say(
+            "WARNING: the timed audit trained a model (the corpus changed during the run); "
+            "its time includes training, run again"
+        )
     pages = 0
     pages_csv = report / "pages.csv"
     if pages_csv.exists():
@@ -331,34 +404,51 @@ def run_audit(url: str, n: int, conc: int, out: Path) -> Run:
 
 def median_run(runs: list[Run]) -> Run:
     first = runs[0]
-    return Run(first.tool, first.n, int(statistics.median(r.pages for r in runs)),
-               statistics.median(r.wall for r in runs),
-               statistics.median(r.rss_mb for r in runs), max(r.exit_code for r in runs),
-               statistics.median(r.tree_mb for r in runs))
+    return Run(
+        first.tool,
+        first.n,
+        int(statistics.median(r.pages for r in runs)),
+        statistics.median(r.wall for r in runs),
+        statistics.median(r.rss_mb for r in runs),
+        max(r.exit_code for r in runs),
+        statistics.median(r.tree_mb for r in runs),
+    )
 
 
 def table(rows: list[Run]) -> str:
-    lines = ["| tool | N | pages | wall s | pages/s | peak RSS MB (largest process) | "
-             "peak RSS MB (all processes) |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| tool | N | pages | wall s | pages/s | peak RSS MB (largest process) | "
+        "peak RSS MB (all processes) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
         flag = "" if r.exit_code == 0 else f" (exit {r.exit_code})"
-        lines.append(f"| {r.tool}{flag} | {r.n} | {r.pages} | {r.wall:.1f} | {r.rate:.1f} | "
-                     f"{r.rss_mb:.0f} | {r.tree_mb:.0f} |")
+        lines.append(
+            f"| {r.tool}{flag} | {r.n} | {r.pages} | {r.wall:.1f} | {r.rate:.1f} | "
+            f"{r.rss_mb:.0f} | {r.tree_mb:.0f} |"
+        )
     return "\n".join(lines)
 
 
 # -- main --------------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pages", default="2000,20000",
-                        help="comma-separated site sizes [default: 2000,20000]")
+    parser.add_argument(
+        "--pages", default="2000,20000", help="comma-separated site sizes [default: 2000,20000]"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs per tool; medians reported")
     parser.add_argument("--concurrency", type=int, default=32, help="for both tools [32]")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep generated sites and run outputs under benchmarks/.work/")
-    parser.add_argument("--bench-dir", type=Path, default=SHARED_BENCH,
-                        help=f"the shared helpers [default: {SHARED_BENCH}]")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep generated sites and run outputs under benchmarks/.work/",
+    )
+    parser.add_argument(
+        "--bench-dir",
+        type=Path,
+        default=SHARED_BENCH,
+        help=f"the shared helpers [default: {SHARED_BENCH}]",
+    )
     args = parser.parse_args(argv)
     try:
         args.sizes = [int(p) for p in args.pages.split(",") if p.strip()]
@@ -372,8 +462,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if not (args.bench_dir / "gen_site.py").is_file():
-        print(f"crawl_bench: the shared benchmark helpers are not at {args.bench_dir} "
-              "(gen_site.py, serve.sh, scrapy_spider.py); nothing to measure.")
+        print(
+            f"crawl_bench: the shared benchmark helpers are not at {args.bench_dir} "
+            "(gen_site.py, serve.sh, scrapy_spider.py); nothing to measure."
+        )
         return 0
     # SIGTERM/SIGHUP become SystemExit so `finally` stops the servers
     for sig in (signal.SIGTERM, signal.SIGHUP):
@@ -396,8 +488,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             scrapy_runs, audit_runs = [], []
             for i in range(args.repeat):
-                for runs, fn, label in ((scrapy_runs, run_scrapy, "Scrapy"),
-                                        (audit_runs, None, "funnel-audit")):
+                for runs, fn, label in (
+                    (scrapy_runs, run_scrapy, "Scrapy"),
+                    (audit_runs, None, "funnel-audit"),
+                ):
                     if server is not None:
                         server.stop()
                     server = Server(bench, site, server_kind, port, f"crawl-bench-{n}")
@@ -410,14 +504,24 @@ def main(argv: list[str] | None = None) -> int:
                         run = fn(scrapy, bench, server.url, n, args.concurrency, run_dir)
                     else:
                         run = run_audit(server.url, n, args.concurrency, run_dir)
-                    say(f"N={n} run {i + 1}/{args.repeat} {label}: {run.pages} pages in "
+                    say(
+                        f"N={n} run {i + 1}/{args.repeat} {label}: {run.pages} pages in "
                         f"{run.wall:.1f}s ({run.rate:.1f} pages/s), peak RSS {run.rss_mb:.0f} MB"
-                        + ("" if run.exit_code == 0 else f", EXIT {run.exit_code} "
-                           f"(see {run_dir.relative_to(ROOT)})"))
+                        + (
+                            ""
+                            if run.exit_code == 0
+                            else f", EXIT {run.exit_code} (see {run_dir.relative_to(ROOT)})"
+                        )
+                    )
                     runs.append(run)
             rows += [median_run(scrapy_runs), median_run(audit_runs)]
-            commands.append(" ".join(audit_command(server.url, n, args.concurrency,
-                                                   Path(f"benchmarks/.work/runs/s{n}/report"))))
+            commands.append(
+                " ".join(
+                    audit_command(
+                        server.url, n, args.concurrency, Path(f"benchmarks/.work/runs/s{n}/report")
+                    )
+                )
+            )
         finally:
             if server is not None:
                 server.stop()
@@ -426,11 +530,15 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.rmtree(out, ignore_errors=True)
 
     print()
-    print(f"## Crawl benchmark: concurrency {args.concurrency}, medians of {args.repeat} run(s), "
-          f"{os.cpu_count()} CPU(s), server: {server_kind}")
+    print(
+        f"## Crawl benchmark: concurrency {args.concurrency}, medians of {args.repeat} run(s), "
+        f"{os.cpu_count()} CPU(s), server: {server_kind}"
+    )
     if TRAINED_DURING_RUN:
-        print(f"WARNING: audit runs at N={sorted(set(TRAINED_DURING_RUN))} trained the model "
-              "(the training corpus changed while they ran): their figures include training.")
+        print(
+            f"WARNING: audit runs at N={sorted(set(TRAINED_DURING_RUN))} trained the model "
+            "(the training corpus changed while they ran): their figures include training."
+        )
     else:
         print("Model cache warmed before timing (no timed run trained the classifier).")
     print()
@@ -440,11 +548,13 @@ def main(argv: list[str] | None = None) -> int:
         speed = audit_run.rate / scrapy_run.rate if scrapy_run.rate else float("nan")
         memory = audit_run.rss_mb / scrapy_run.rss_mb if scrapy_run.rss_mb else float("nan")
         verdict = "meets" if speed >= 1.0 else "misses"
-        print(f"- N={audit_run.n}: funnel-audit/Scrapy throughput = {speed:.2f}x "
-              f"({verdict} the >= 1.0x target; aim 1.5x), wall = "
-              f"{audit_run.wall / scrapy_run.wall:.2f}x, peak RSS = {memory:.2f}x "
-              f"({audit_run.rss_mb:.0f} MB largest process, {audit_run.tree_mb:.0f} MB all "
-              "processes; target < 300 MB at 20,000 pages)")
+        print(
+            f"- N={audit_run.n}: funnel-audit/Scrapy throughput = {speed:.2f}x "
+            f"({verdict} the >= 1.0x target; aim 1.5x), wall = "
+            f"{audit_run.wall / scrapy_run.wall:.2f}x, peak RSS = {memory:.2f}x "
+            f"({audit_run.rss_mb:.0f} MB largest process, {audit_run.tree_mb:.0f} MB all "
+            "processes; target < 300 MB at 20,000 pages)"
+        )
     print()
     print("funnel-audit command (PYTHONPATH=. FUNNEL_AUDIT_CACHE=benchmarks/.work/model-cache):")
     for command in commands:

@@ -31,8 +31,9 @@ def main() -> int:
     started = time.perf_counter()
     model = default_model()
     ready = time.perf_counter() - started
-    docs = [Doc(url=r.get("url", ""), title=r.get("title", ""), text=r.get("text", ""))
-            for r in rows]
+    docs = [
+        Doc(url=r.get("url", ""), title=r.get("title", ""), text=r.get("text", "")) for r in rows
+    ]
     truth = [normalise_label(r["label"]) for r in rows]
     preds = [p.label for p in model.predict(docs)]
     labels = [*FUNNEL, "excluded"]

@@ -42,8 +42,11 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="reaudit-"))
     site = work / "site"
     if SHARED.is_file():
-        subprocess.run([sys.executable, str(SHARED), "--pages", str(args.pages), "--out",
-                        str(site)], check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, str(SHARED), "--pages", str(args.pages), "--out", str(site)],
+            check=True,
+            capture_output=True,
+        )
     else:
         shutil.copytree(ROOT / "sample_sites" / "harbourline-plumbing", site)
     handler = functools.partial(_Handler, directory=str(site))
@@ -56,13 +59,35 @@ def main() -> int:
         for run in ("first audit", "re-audit"):
             _Handler.served.clear()
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "funnel_audit", "audit", url, "--quiet",
-                            "--db", str(db), "--out", str(work / run.replace(" ", "-")),
-                            "--max-pages", str(int(args.pages * 1.1) + 10),
-                            "--concurrency", str(args.concurrency)], check=True, cwd=ROOT,
-                           stdout=subprocess.DEVNULL)
-            results.append((run, time.perf_counter() - started, len(_Handler.served),
-                            _Handler.served.count(304)))
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "funnel_audit",
+                    "audit",
+                    url,
+                    "--quiet",
+                    "--db",
+                    str(db),
+                    "--out",
+                    str(work / run.replace(" ", "-")),
+                    "--max-pages",
+                    str(int(args.pages * 1.1) + 10),
+                    "--concurrency",
+                    str(args.concurrency),
+                ],
+                check=True,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+            )
+            results.append(
+                (
+                    run,
+                    time.perf_counter() - started,
+                    len(_Handler.served),
+                    _Handler.served.count(304),
+                )
+            )
     finally:
         server.shutdown()
         shutil.rmtree(work, ignore_errors=True)

@@ -23,31 +23,53 @@ STAGES = (Stage.AWARENESS, Stage.CONSIDERATION, Stage.DECISION, Stage.CONVERSION
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     topics = [Topic(f"topic {i}", (f"topic {i}", "words")) for i in range(8)]
-    pages = tuple(PageResult(
-        url=f"https://big.example/section-{i % 50}/page-{i}", status=200, error=None, depth=3,
-        content_type="text/html", title=f"Page {i} about topic {i % 8} | Big Example",
-        word_count=200 + i % 900, stage=STAGES[i % 5], confidence=0.4 + (i % 60) / 100,
-        reasons=("url:section", 'title:"topic"', 'text:"words"'), needs_review=i % 7 == 0,
-        label_source="model", links=tuple(f"https://big.example/section-{j % 50}/page-{j}"
-                                          for j in range(i, i + 40)),
-        topic=f"topic {i % 8}") for i in range(n))
+    pages = tuple(
+        PageResult(
+            url=f"https://big.example/section-{i % 50}/page-{i}",
+            status=200,
+            error=None,
+            depth=3,
+            content_type="text/html",
+            title=f"Page {i} about topic {i % 8} | Big Example",
+            word_count=200 + i % 900,
+            stage=STAGES[i % 5],
+            confidence=0.4 + (i % 60) / 100,
+            reasons=("url:section", 'title:"topic"', 'text:"words"'),
+            needs_review=i % 7 == 0,
+            label_source="model",
+            links=tuple(f"https://big.example/section-{j % 50}/page-{j}" for j in range(i, i + 40)),
+            topic=f"topic {i % 8}",
+        )
+        for i in range(n)
+    )
     started = time.perf_counter()
     mix = stage_mix(pages, DEFAULT_TARGET)
     flow = analyse_links(pages, "https://big.example/")
     gaps = find_gaps(pages, mix, flow.findings)
-    calendar = build_calendar(pages, mix, gaps, topics, site_name="Big Example",
-                              start=date(2026, 12, 7))
+    calendar = build_calendar(
+        pages, mix, gaps, topics, site_name="Big Example", start=date(2026, 12, 7)
+    )
     now = datetime(2026, 11, 25, tzinfo=UTC)
-    result = AuditResult(target="https://big.example/", site="big.example", started_at=now,
-                         finished_at=now, settings={}, model_version="bench", pages=pages,
-                         mix=mix, gaps=gaps, calendar=calendar,
-                         topics={t.name: {"awareness": 1} for t in topics},
-                         link_flow={"onward_share": flow.onward_share,
-                                    "stage_links": flow.stage_links})
+    result = AuditResult(
+        target="https://big.example/",
+        site="big.example",
+        started_at=now,
+        finished_at=now,
+        settings={},
+        model_version="bench",
+        pages=pages,
+        mix=mix,
+        gaps=gaps,
+        calendar=calendar,
+        topics={t.name: {"awareness": 1} for t in topics},
+        link_flow={"onward_share": flow.onward_share, "stage_links": flow.stage_links},
+    )
     html = render_report(result)
     elapsed = time.perf_counter() - started
-    print(f"{n:,} pages: report.html {len(html.encode()) / 1e6:.2f} MB, analysis + render "
-          f"{elapsed:.1f}s")
+    print(
+        f"{n:,} pages: report.html {len(html.encode()) / 1e6:.2f} MB, analysis + render "
+        f"{elapsed:.1f}s"
+    )
     return 0
 
 

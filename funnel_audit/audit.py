@@ -46,8 +46,14 @@ from funnel_audit.report.html import Branding, render_report
 from funnel_audit.store.history import HistoryStore
 from funnel_audit.store.reuse import plan_reuse
 
-OUTPUT_FILES = ("report.html", "pages.csv", "labels-todo.csv", "calendar.csv", "calendar.ics",
-                "audit.json")
+OUTPUT_FILES = (
+    "report.html",
+    "pages.csv",
+    "labels-todo.csv",
+    "calendar.csv",
+    "calendar.ics",
+    "audit.json",
+)
 
 
 @dataclass(frozen=True)
@@ -87,8 +93,10 @@ def resolve_target(target: str) -> tuple[str, Path | None]:
     if is_folder_target(target):
         folder = Path(target).expanduser()
         if not folder.exists():
-            raise TargetError(f"folder not found: {target} (give a folder holding a static site, "
-                              "or a full http(s):// URL)")
+            raise TargetError(
+                f"folder not found: {target} (give a folder holding a static site, "
+                "or a full http(s):// URL)"
+            )
         if not folder.is_dir():
             raise TargetError(f"not a folder: {target} (give a folder or an http(s):// URL)")
         return target, folder.resolve()
@@ -97,8 +105,9 @@ def resolve_target(target: str) -> tuple[str, Path | None]:
     except ValueError as exc:
         raise TargetError(f"invalid URL {target[:200]!r}: {exc}") from exc
     if scheme not in ("http", "https"):
-        raise TargetError(f"unsupported URL scheme {scheme!r} in {target[:200]!r}: "
-                          "use http:// or https://")
+        raise TargetError(
+            f"unsupported URL scheme {scheme!r} in {target[:200]!r}: use http:// or https://"
+        )
     return target, None
 
 
@@ -116,14 +125,20 @@ def prepare_out_dir(out: Path) -> Path:
         probe.unlink()
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise OutputError(f"cannot write to output folder {out}: {reason} "
-                          "(choose another --out)") from exc
+        raise OutputError(
+            f"cannot write to output folder {out}: {reason} (choose another --out)"
+        ) from exc
     return out
 
 
-def _pages(opts: AuditOptions, folder: Path | None, pipeline: PagePipeline,
-           progress: Callable[[CrawlProgress], None] | None, notes: list[str],
-           known: dict[str, KnownPage]) -> Iterator[FetchedPage]:
+def _pages(
+    opts: AuditOptions,
+    folder: Path | None,
+    pipeline: PagePipeline,
+    progress: Callable[[CrawlProgress], None] | None,
+    notes: list[str],
+    known: dict[str, KnownPage],
+) -> Iterator[FetchedPage]:
     if folder is not None:
         yield from read_folder(folder, opts.crawl, on_page=pipeline.on_page, notes=notes)
         return
@@ -134,10 +149,16 @@ def _pages(opts: AuditOptions, folder: Path | None, pipeline: PagePipeline,
         notes.extend(crawler.notes)
 
 
-def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | None = None,
-              today: date | None = None, clock: Callable[[], datetime] | None = None,
-              progress: Callable[[CrawlProgress], None] | None = None,
-              write_outputs: bool = True) -> AuditOutcome:
+def run_audit(
+    opts: AuditOptions,
+    *,
+    model: ModelSource,
+    store: HistoryStore | None = None,
+    today: date | None = None,
+    clock: Callable[[], datetime] | None = None,
+    progress: Callable[[CrawlProgress], None] | None = None,
+    write_outputs: bool = True,
+) -> AuditOutcome:
     """Audit one site end to end. `today` and `clock` are injected so tests control time."""
     now = clock or (lambda: datetime.now(UTC))
     started = now()
@@ -150,12 +171,25 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
     site = folder.name if folder else site_key(target)
     settings = settings_summary(opts)
     alias_hosts = tuple(parse_alias(host) for host in opts.alias_hosts)
-    pipeline = PagePipeline(model, store, None, overrides,
-                            parsers=0 if folder is not None else
-                            default_parsers() if opts.parsers is None else opts.parsers)
+    pipeline = PagePipeline(
+        model,
+        store,
+        None,
+        overrides,
+        parsers=0
+        if folder is not None
+        else default_parsers()
+        if opts.parsers is None
+        else opts.parsers,
+    )
     pipeline.alias_hosts = alias_hosts
-    reuse = plan_reuse(store, target, resume=opts.resume, conditional=opts.conditional,
-                       model_version=lambda: pipeline.model.version)
+    reuse = plan_reuse(
+        store,
+        target,
+        resume=opts.resume,
+        conditional=opts.conditional,
+        model_version=lambda: pipeline.model.version,
+    )
     notes: list[str] = [reuse.note] if reuse.note else []
     pipeline.prior = reuse.prior
     pipeline.prior_texts = reuse.prior_texts
@@ -165,8 +199,9 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
         store.reopen_audit(reuse.resume_id)
         pipeline.audit_id = reuse.resume_id
     elif store is not None:
-        pipeline.audit_id = store.start_audit(site, target, started, settings,
-                                              _model_version(model))
+        pipeline.audit_id = store.start_audit(
+            site, target, started, settings, _model_version(model)
+        )
     audit_id = pipeline.audit_id
     try:
         for page in _pages(opts, folder, pipeline, progress, notes, reuse.known):
@@ -175,8 +210,19 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
         pipeline.stop_parsers()  # their memory is free for the analysis
         if not pipeline.results:
             raise TargetError(f"no HTML pages found in {target}")
-        result = _analyse(opts, pipeline, target, site, started, now(), settings,
-                          pipeline.model_version, today, notes, audit_id)
+        result = _analyse(
+            opts,
+            pipeline,
+            target,
+            site,
+            started,
+            now(),
+            settings,
+            pipeline.model_version,
+            today,
+            notes,
+            audit_id,
+        )
     except BaseException as exc:
         if store is not None and audit_id is not None:
             pipeline.flush()
@@ -189,24 +235,43 @@ def run_audit(opts: AuditOptions, *, model: ModelSource, store: HistoryStore | N
         store.set_stages(audit_id, [p for p in result.pages if p.label_source == "model"])
         store.set_topics(audit_id, {p.url: p.topic for p in result.pages if p.topic})
         store.record_findings(audit_id, result.gaps, result.calendar)
-        store.finish_audit(audit_id, result.finished_at, "complete", summary=summary(result),
-                           model_version=result.model_version)
+        store.finish_audit(
+            audit_id,
+            result.finished_at,
+            "complete",
+            summary=summary(result),
+            model_version=result.model_version,
+        )
     previous = since_last(store, target, audit_id, result) if store is not None else None
     # a todo file passed back from this output folder is about to be rewritten: keep its
     # decisions at the top of the new one
-    rewritten = opts.labels is not None and \
-        opts.labels.resolve() == (out_dir / "labels-todo.csv").resolve()
-    files = write_all(result, out_dir, opts, previous,
-                      settled=overrides.rows if rewritten else ()) if write_outputs else {}
+    rewritten = (
+        opts.labels is not None and opts.labels.resolve() == (out_dir / "labels-todo.csv").resolve()
+    )
+    files = (
+        write_all(result, out_dir, opts, previous, settled=overrides.rows if rewritten else ())
+        if write_outputs
+        else {}
+    )
     return AuditOutcome(result, out_dir, files)
 
 
 LITTLE_TEXT_WORDS = 50  # under this, a page's main text is too little to tell its stage by
 
 
-def _analyse(opts: AuditOptions, pipeline: PagePipeline, target: str, site: str, started: datetime,
-             finished: datetime, settings: dict[str, Any], model_version: str, today: date,
-             notes: list[str], audit_id: int | None) -> AuditResult:
+def _analyse(
+    opts: AuditOptions,
+    pipeline: PagePipeline,
+    target: str,
+    site: str,
+    started: datetime,
+    finished: datetime,
+    settings: dict[str, Any],
+    model_version: str,
+    today: date,
+    notes: list[str],
+    audit_id: int | None,
+) -> AuditResult:
     # the site's name from its pages, never its host: "" when nothing on them names it
     name = opts.branding.client_name or find_brand(pipeline.titles, pipeline.brand)
     _judge_site(pipeline, name, notes)
@@ -215,8 +280,11 @@ def _analyse(opts: AuditOptions, pipeline: PagePipeline, target: str, site: str,
     del funnel_urls
     hosts = {target} if not is_folder_target(target) else set()
     hosts.update(p.url for p in pipeline.results[:1])
-    labels, topics = find_topics(pipeline.topic_texts.texts(urls), brand=name,
-                                 avoid=[w for h in sorted(hosts) for w in host_words(h)])
+    labels, topics = find_topics(
+        pipeline.topic_texts.texts(urls),
+        brand=name,
+        avoid=[w for h in sorted(hosts) for w in host_words(h)],
+    )
     topic_of = {u: topics[i].name for u, i in zip(urls, labels, strict=True)}
     del urls, labels
     # in place, so the pages are never held twice on big sites
@@ -235,17 +303,28 @@ def _analyse(opts: AuditOptions, pipeline: PagePipeline, target: str, site: str,
         if p.topic:
             row = matrix[p.topic]
             row[p.stage.value] = row.get(p.stage.value, 0) + 1  # type: ignore[union-attr]
-    calendar = build_calendar(pages, mix, gaps, topics, site_name=name or NEUTRAL_NAME,
-                              start=opts.start or next_monday(today), weeks=opts.weeks,
-                              per_week=opts.per_week)
+    calendar = build_calendar(
+        pages,
+        mix,
+        gaps,
+        topics,
+        site_name=name or NEUTRAL_NAME,
+        start=opts.start or next_monday(today),
+        weeks=opts.weeks,
+        per_week=opts.per_week,
+    )
     if pipeline.unchanged:
-        notes.append(f"{pipeline.unchanged} page(s) unchanged since the last audit (HTTP 304): "
-                     "their earlier results were reused")
+        notes.append(
+            f"{pipeline.unchanged} page(s) unchanged since the last audit (HTTP 304): "
+            "their earlier results were reused"
+        )
     if pipeline.duplicates:
         notes.append(f"{pipeline.duplicates} page(s) skipped as duplicates of a canonical URL")
     if pipeline.js_pages:
-        notes.append(f"{pipeline.js_pages} page(s) look JavaScript-rendered (little text, heavy "
-                     "scripts): their labels rest on little evidence")
+        notes.append(
+            f"{pipeline.js_pages} page(s) look JavaScript-rendered (little text, heavy "
+            "scripts): their labels rest on little evidence"
+        )
     # most pages near-empty: more likely a template the reader cannot see into than a thin site
     read = sum(1 for p in pages if p.stage is not None)
     little = sum(1 for p in pages if p.stage is not None and p.word_count < LITTLE_TEXT_WORDS)
@@ -255,13 +334,28 @@ def _analyse(opts: AuditOptions, pipeline: PagePipeline, target: str, site: str,
             "site's template may hide its content from the reader; stages and thin-page findings "
             "rest on little evidence"
         )
-    return AuditResult(target=target, site=site, started_at=started, finished_at=finished,
-                       settings=settings, model_version=model_version, pages=pages, mix=mix,
-                       gaps=gaps, calendar=calendar, topics=matrix, notes=tuple(notes),
-                       audit_id=audit_id, link_flow={"onward_share": flow.onward_share,
-                                                     "stage_links": flow.stage_links,
-                                                     "links": flow.stats},
-                       quality=quality, brand=name)
+    return AuditResult(
+        target=target,
+        site=site,
+        started_at=started,
+        finished_at=finished,
+        settings=settings,
+        model_version=model_version,
+        pages=pages,
+        mix=mix,
+        gaps=gaps,
+        calendar=calendar,
+        topics=matrix,
+        notes=tuple(notes),
+        audit_id=audit_id,
+        link_flow={
+            "onward_share": flow.onward_share,
+            "stage_links": flow.stage_links,
+            "links": flow.stats,
+        },
+        quality=quality,
+        brand=name,
+    )
 
 
 def _judge_site(pipeline: PagePipeline, brand: str, notes: list[str]) -> None:
@@ -270,12 +364,15 @@ def _judge_site(pipeline: PagePipeline, brand: str, notes: list[str]) -> None:
         return
     from funnel_audit.classify.site_pass import judge_site
 
-    pipeline.results[:], done = judge_site(pipeline.model, pipeline.results, pipeline.evidence,
-                                           brand)
+    pipeline.results[:], done = judge_site(
+        pipeline.model, pipeline.results, pipeline.evidence, brand
+    )
     if done.changed:
-        notes.append(f"site-level pass: {done.changed} of {done.pages_judged} page(s) changed "
-                     f"stage once judged with their site ({done.common_terms} site-wide term(s) "
-                     "set aside, sections and page families taken into account)")
+        notes.append(
+            f"site-level pass: {done.changed} of {done.pages_judged} page(s) changed "
+            f"stage once judged with their site ({done.common_terms} site-wide term(s) "
+            "set aside, sections and page families taken into account)"
+        )
     if done.families:
         found = ", ".join(f"{name} {n}" for name, n in sorted(done.families.items()))
         notes.append(
@@ -287,26 +384,37 @@ def _judge_site(pipeline: PagePipeline, brand: str, notes: list[str]) -> None:
         notes.append(f"sections whose pages carry mixed stages (worth a check): {shown}{more}")
 
 
-def _link_flow(pipeline: PagePipeline, pages: tuple[Any, ...], target: str,
-               notes: list[str]) -> LinkFlow:
+def _link_flow(
+    pipeline: PagePipeline, pages: tuple[Any, ...], target: str, notes: list[str]
+) -> LinkFlow:
     """The link analysis with the site's other names: --alias-host hosts, the live host most
     pages name as their own (canonical, og:url, base href) and, for a folder, localhost."""
     folder = is_folder_target(target)
     origin = main_origin(p.url for p in pages)
     aliases, detected = site_aliases(origin, pipeline.claims, pipeline.alias_hosts, folder=folder)
-    flow = analyse_links(pages, None if folder else target, aliases=aliases, folder=folder,
-                         origin=origin, candidates={*pipeline.claims.hosts, *LOCAL_HOSTS},
-                         guard_orphans=True)
+    flow = analyse_links(
+        pages,
+        None if folder else target,
+        aliases=aliases,
+        folder=folder,
+        origin=origin,
+        candidates={*pipeline.claims.hosts, *LOCAL_HOSTS},
+        guard_orphans=True,
+    )
     found = [str(a) for a in detected if a not in pipeline.alias_hosts]
     if found:
-        notes.append(f"links to {', '.join(found)} (the address most pages give as their own) "
-                     "were counted as links within this site"
-                     + ("" if folder else "; to crawl them as well, add --alias-host"))
+        notes.append(
+            f"links to {', '.join(found)} (the address most pages give as their own) "
+            "were counted as links within this site"
+            + ("" if folder else "; to crawl them as well, add --alias-host")
+        )
     notes.extend(flow.notes)
     blocked = sum(1 for p in pages if p.error == "blocked by robots.txt")
     if blocked:
-        notes.append(f"{blocked} page(s) not read: blocked by robots.txt (for a site you own, "
-                     "use --ignore-robots)")
+        notes.append(
+            f"{blocked} page(s) not read: blocked by robots.txt (for a site you own, "
+            "use --ignore-robots)"
+        )
     flow.stats["alias_hosts"] = sorted({*found, *(str(a) for a in pipeline.alias_hosts)})
     return flow
 
@@ -317,46 +425,68 @@ def _model_version(model: ModelSource) -> str:
 
 def settings_summary(opts: AuditOptions) -> dict[str, Any]:
     c = opts.crawl
-    summary = {"max_pages": c.max_pages, "max_depth": c.max_depth,
-               "concurrency": c.concurrency, "delay": c.delay, "user_agent": c.user_agent,
-               "target_mix": {s.value: round(v, 4) for s, v in opts.target_mix.items()},
-               "weeks": opts.weeks, "per_week": opts.per_week}
+    summary = {
+        "max_pages": c.max_pages,
+        "max_depth": c.max_depth,
+        "concurrency": c.concurrency,
+        "delay": c.delay,
+        "user_agent": c.user_agent,
+        "target_mix": {s.value: round(v, 4) for s, v in opts.target_mix.items()},
+        "weeks": opts.weeks,
+        "per_week": opts.per_week,
+    }
     if opts.alias_hosts:
         summary["alias_hosts"] = list(opts.alias_hosts)
     return summary
 
 
 def summary(result: AuditResult) -> dict[str, Any]:
-    return {"pages": len(result.pages),
-            "mix": {s.stage.value: {"pages": s.pages, "share": s.share, "thin": s.thin}
-                    for s in result.mix},
-            "gaps": len(result.gaps), "calendar": len(result.calendar)}
+    return {
+        "pages": len(result.pages),
+        "mix": {
+            s.stage.value: {"pages": s.pages, "share": s.share, "thin": s.thin} for s in result.mix
+        },
+        "gaps": len(result.gaps),
+        "calendar": len(result.calendar),
+    }
 
 
-def write_all(result: AuditResult, out_dir: Path, opts: AuditOptions,
-              previous: dict[str, Any] | None = None,
-              settled: Sequence[tuple[str, str]] = ()) -> dict[str, Path]:
+def write_all(
+    result: AuditResult,
+    out_dir: Path,
+    opts: AuditOptions,
+    previous: dict[str, Any] | None = None,
+    settled: Sequence[tuple[str, str]] = (),
+) -> dict[str, Path]:
     files = {name: out_dir / name for name in OUTPUT_FILES}
     try:
         write_pages_csv(result, files["pages.csv"])
         write_labels_todo(result, files["labels-todo.csv"], settled)
         write_calendar_csv(result.calendar, files["calendar.csv"])
         files["calendar.ics"].write_text(
-            calendar_ics(result.calendar, site=result.brand or result.site,
-                         stamp=result.finished_at),
-            encoding="utf-8", newline="")
+            calendar_ics(
+                result.calendar, site=result.brand or result.site, stamp=result.finished_at
+            ),
+            encoding="utf-8",
+            newline="",
+        )
         write_audit_json(result, files["audit.json"])
-        html = render_report(result, branding=opts.branding, template_dir=opts.template_dir,
-                             previous=previous)
+        html = render_report(
+            result, branding=opts.branding, template_dir=opts.template_dir, previous=previous
+        )
         files["report.html"].write_text(html, encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"cannot write outputs to {out_dir}: {exc.strerror or exc}") from exc
     return files
 
 
-def rerender_audit(audit_json: Path, out_dir: Path | None = None, *,
-                   branding: Branding | None = None,
-                   template_dir: Path | None = None) -> AuditOutcome:
+def rerender_audit(
+    audit_json: Path,
+    out_dir: Path | None = None,
+    *,
+    branding: Branding | None = None,
+    template_dir: Path | None = None,
+) -> AuditOutcome:
     """Write every output again from a stored audit.json, without crawling or classifying.
 
     Lets an agency rebrand a report or pick up template fixes for an audit already delivered.
@@ -366,6 +496,10 @@ def rerender_audit(audit_json: Path, out_dir: Path | None = None, *,
 
     result = read_audit_json(audit_json)
     out = prepare_out_dir(out_dir if out_dir is not None else audit_json.parent)
-    opts = AuditOptions(target=result.target, out_dir=out, branding=branding or Branding(),
-                        template_dir=template_dir)
+    opts = AuditOptions(
+        target=result.target,
+        out_dir=out,
+        branding=branding or Branding(),
+        template_dir=template_dir,
+    )
     return AuditOutcome(result, out, write_all(result, out, opts))

@@ -22,8 +22,21 @@ from funnel_audit.models import Stage
 CONFIG_NAME = "funnel-audit.toml"
 DEFAULT_CADENCE = "monthly"
 DEFAULT_OUTPUT_DIR = "funnel-audit-reports"
-SITE_KEYS = frozenset({"name", "url", "client_name", "agency_name", "target", "max_pages",
-                       "max_depth", "concurrency", "delay", "cadence", "output"})
+SITE_KEYS = frozenset(
+    {
+        "name",
+        "url",
+        "client_name",
+        "agency_name",
+        "target",
+        "max_pages",
+        "max_depth",
+        "concurrency",
+        "delay",
+        "cadence",
+        "output",
+    }
+)
 DEFAULT_KEYS = SITE_KEYS - {"name", "url", "output"}
 TOP_KEYS = frozenset({"db", "workers", "output_dir", "defaults", "sites"})
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
@@ -60,10 +73,16 @@ class SiteConfig:
 
     def settings(self) -> dict[str, Any]:
         """What the history database keeps about how this site is audited."""
-        return {"url": self.url, "cadence": str(self.cadence), "output": str(self.output),
-                "target_mix": {s.value: round(v, 4) for s, v in self.target_mix},
-                "max_pages": self.max_pages, "max_depth": self.max_depth,
-                "concurrency": self.concurrency, "delay": self.delay}
+        return {
+            "url": self.url,
+            "cadence": str(self.cadence),
+            "output": str(self.output),
+            "target_mix": {s.value: round(v, 4) for s, v in self.target_mix},
+            "max_pages": self.max_pages,
+            "max_depth": self.max_depth,
+            "concurrency": self.concurrency,
+            "delay": self.delay,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +112,9 @@ def parse_cadence(text: str) -> Cadence:
         days = int(match.group(1))
         if days >= 1:
             return Cadence(day_of_month=None, days=days)
-    raise ConfigError(f"bad cadence {text!r}: use \"monthly\", \"monthly on day N\" (1-31) "
-                      "or \"every N days\"")
+    raise ConfigError(
+        f'bad cadence {text!r}: use "monthly", "monthly on day N" (1-31) or "every N days"'
+    )
 
 
 def find_config(explicit: Path | None = None) -> Path:
@@ -108,8 +128,10 @@ def find_config(explicit: Path | None = None) -> Path:
     for path in candidates:
         if path.is_file():
             return path
-    raise ConfigError(f"no {CONFIG_NAME} found (looked in {candidates[0].parent} and "
-                      f"{candidates[1].parent}); pass --config FILE")
+    raise ConfigError(
+        f"no {CONFIG_NAME} found (looked in {candidates[0].parent} and "
+        f"{candidates[1].parent}); pass --config FILE"
+    )
 
 
 def load_config(path: Path) -> ScheduleConfig:
@@ -150,8 +172,9 @@ def parse_config(data: dict[str, Any], path: Path) -> ScheduleConfig:
 def _site(raw: dict[str, Any], base: Path, out_root: Path, where: str) -> SiteConfig:
     name = raw.get("name")
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ConfigError(f"{where}: name must be letters, digits, '.', '_' or '-' "
-                          f"(max 80), got {name!r}")
+        raise ConfigError(
+            f"{where}: name must be letters, digits, '.', '_' or '-' (max 80), got {name!r}"
+        )
     where = f"{where} ({name})"
     _unknown(raw, SITE_KEYS, where)
     url = raw.get("url")
@@ -159,18 +182,25 @@ def _site(raw: dict[str, Any], base: Path, out_root: Path, where: str) -> SiteCo
         raise ConfigError(f"{where}: url is required (an http(s) URL or a site folder)")
     if "://" not in url:
         url = str(_path(base, url, f"{where}: url"))
-    ints = {key: _int(raw.get(key, default), low, f"{where}: {key}")
-            for key, (default, low) in _INTS.items()}
+    ints = {
+        key: _int(raw.get(key, default), low, f"{where}: {key}")
+        for key, (default, low) in _INTS.items()
+    }
     delay = raw.get("delay", 0.0)
     if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 3600:
         raise ConfigError(f"{where}: delay must be seconds between 0 and 3600, got {delay!r}")
-    output = _path(base, raw["output"], f"{where}: output") if "output" in raw \
-        else out_root / name
+    output = _path(base, raw["output"], f"{where}: output") if "output" in raw else out_root / name
     return SiteConfig(
-        name=name, url=url.strip(), cadence=parse_cadence(raw.get("cadence", DEFAULT_CADENCE)),
-        output=output, client_name=_str(raw, "client_name", where),
+        name=name,
+        url=url.strip(),
+        cadence=parse_cadence(raw.get("cadence", DEFAULT_CADENCE)),
+        output=output,
+        client_name=_str(raw, "client_name", where),
         agency_name=_str(raw, "agency_name", where),
-        target_mix=tuple(_mix(raw.get("target"), where).items()), delay=float(delay), **ints)
+        target_mix=tuple(_mix(raw.get("target"), where).items()),
+        delay=float(delay),
+        **ints,
+    )
 
 
 def _mix(value: Any, where: str) -> dict[Stage, float]:
@@ -190,8 +220,9 @@ def _mix(value: Any, where: str) -> dict[Stage, float]:
 def _unknown(table: dict[str, Any], allowed: frozenset[str], where: str) -> None:
     extra = sorted(set(table) - allowed)
     if extra:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(extra)} "
-                          f"(allowed: {', '.join(sorted(allowed))})")
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(extra)} (allowed: {', '.join(sorted(allowed))})"
+        )
 
 
 def _int(value: Any, low: int, where: str) -> int:

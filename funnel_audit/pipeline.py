@@ -54,8 +54,15 @@ MAX_LINK_CACHE = 500_000
 class PagePipeline:
     """Read, classify and store pages as the crawl yields them."""
 
-    def __init__(self, model: ModelSource, store: HistoryStore | None, audit_id: int | None,
-                 overrides: Overrides, *, parsers: int = 0) -> None:
+    def __init__(
+        self,
+        model: ModelSource,
+        store: HistoryStore | None,
+        audit_id: int | None,
+        overrides: Overrides,
+        *,
+        parsers: int = 0,
+    ) -> None:
         self._model_source = model
         self._model: StageModel | None = model if hasattr(model, "predict") else None
         self._model_version: str | None = None
@@ -154,8 +161,11 @@ class PagePipeline:
                 return links
         reading_here = self._read_here(page)
         self.readings[page.url] = reading_here
-        return self._crawl_links(page.url, reading_here.text.links) \
-            if isinstance(reading_here, Reading) else ()
+        return (
+            self._crawl_links(page.url, reading_here.text.links)
+            if isinstance(reading_here, Reading)
+            else ()
+        )
 
     def _crawl_links(self, url: str, links: Sequence[str]) -> Sequence[str]:
         """Links for the crawler: those to an --alias-host moved onto this site, so it follows
@@ -235,8 +245,7 @@ class PagePipeline:
 
     def _flush_due(self) -> bool:
         """Every BATCH pages or FLUSH_SECONDS, so a slow crawl that is killed loses little."""
-        return len(self.pending) >= BATCH or \
-            time.monotonic() - self._last_flush >= FLUSH_SECONDS
+        return len(self.pending) >= BATCH or time.monotonic() - self._last_flush >= FLUSH_SECONDS
 
     def flush(self) -> None:
         self._last_flush = time.monotonic()
@@ -267,12 +276,21 @@ class PagePipeline:
             self.titles.append(prior.title)
         manual = self.overrides.get(page.url)
         if manual:
-            prior = replace(prior, stage=Stage(manual.stage), confidence=1.0,
-                            reasons=(manual.reason,), label_source="manual",
-                            needs_review=False)
+            prior = replace(
+                prior,
+                stage=Stage(manual.stage),
+                confidence=1.0,
+                reasons=(manual.reason,),
+                label_source="manual",
+                needs_review=False,
+            )
         self._keep_evidence(prior)
-        return replace(prior, depth=page.depth, etag=page.etag or prior.etag,
-                       last_modified=page.last_modified or prior.last_modified)
+        return replace(
+            prior,
+            depth=page.depth,
+            etag=page.etag or prior.etag,
+            last_modified=page.last_modified or prior.last_modified,
+        )
 
     def _site_links(self, url: str, text: PageText) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(links to this site, those of them in the page's body). Links on the page's own host
@@ -289,8 +307,11 @@ class PagePipeline:
         links: dict[str, None] = {}
         in_body: dict[str, None] = {}
         for raw in text.links:
-            link = rewrite(raw, f"{parts.scheme}://{origin}", self.alias_hosts) \
-                if self.alias_hosts else raw
+            link = (
+                rewrite(raw, f"{parts.scheme}://{origin}", self.alias_hosts)
+                if self.alias_hosts
+                else raw
+            )
             key = self._link_key(link)
             try:
                 there = urlsplit(key)
@@ -305,17 +326,33 @@ class PagePipeline:
 
     @staticmethod
     def _failure(page: FetchedPage) -> PageResult:
-        return PageResult(url=page.url, status=page.status, error=page.error or "no content",
-                          depth=page.depth, content_type=page.content_type, title="",
-                          word_count=0, stage=None, confidence=0.0, reasons=(),
-                          needs_review=False, label_source="none", lastmod=page.lastmod)
+        return PageResult(
+            url=page.url,
+            status=page.status,
+            error=page.error or "no content",
+            depth=page.depth,
+            content_type=page.content_type,
+            title="",
+            word_count=0,
+            stage=None,
+            confidence=0.0,
+            reasons=(),
+            needs_review=False,
+            label_source="none",
+            lastmod=page.lastmod,
+        )
 
     def _result(self, page: FetchedPage, reading: Reading) -> PageResult:
         text, pred = reading.text, reading.prediction
         manual = self.overrides.get(page.url)
         if manual:
-            stage, confidence, reasons, source, review = Stage(manual.stage), 1.0, \
-                (manual.reason,), "manual", False
+            stage, confidence, reasons, source, review = (
+                Stage(manual.stage),
+                1.0,
+                (manual.reason,),
+                "manual",
+                False,
+            )
         else:
             # the same few hundred reason strings recur on every page: share one copy of each
             stage, confidence = Stage(pred.label), pred.confidence
@@ -332,11 +369,24 @@ class PagePipeline:
             self.evidence.write(page.url, reading.evidence)
         links, body_links = self._site_links(page.final_url or page.url, text)
         return PageResult(
-            url=page.url, status=page.status, error=None, depth=page.depth,
-            content_type=page.content_type, title=text.title, word_count=text.word_count,
-            stage=stage, confidence=round(confidence, 4), reasons=reasons, needs_review=review,
-            label_source=source, links=links, body_links=body_links,
+            url=page.url,
+            status=page.status,
+            error=None,
+            depth=page.depth,
+            content_type=page.content_type,
+            title=text.title,
+            word_count=text.word_count,
+            stage=stage,
+            confidence=round(confidence, 4),
+            reasons=reasons,
+            needs_review=review,
+            label_source=source,
+            links=links,
+            body_links=body_links,
             lastmod=text.lastmod or page.lastmod,
-            noindex=text.noindex, js_rendered=text.js_rendered,
+            noindex=text.noindex,
+            js_rendered=text.js_rendered,
             content_hash=reading.content_hash,
-            etag=page.etag, last_modified=page.last_modified)
+            etag=page.etag,
+            last_modified=page.last_modified,
+        )

@@ -137,17 +137,25 @@ def audit_options(site: SiteConfig, day: date, parsers: int | None = None) -> Au
     from funnel_audit.crawl.crawler import CrawlSettings
     from funnel_audit.report.html import Branding
 
-    crawl = CrawlSettings(max_pages=site.max_pages, max_depth=site.max_depth,
-                          concurrency=site.concurrency, delay=site.delay)
-    return AuditOptions(target=site.url, out_dir=site.output / day.isoformat(), crawl=crawl,
-                        target_mix=dict(site.target_mix),
-                        branding=Branding(client_name=site.client_name,
-                                          agency_name=site.agency_name),
-                        parsers=parsers)
+    crawl = CrawlSettings(
+        max_pages=site.max_pages,
+        max_depth=site.max_depth,
+        concurrency=site.concurrency,
+        delay=site.delay,
+    )
+    return AuditOptions(
+        target=site.url,
+        out_dir=site.output / day.isoformat(),
+        crawl=crawl,
+        target_mix=dict(site.target_mix),
+        branding=Branding(client_name=site.client_name, agency_name=site.agency_name),
+        parsers=parsers,
+    )
 
 
-def audit_site(site: SiteConfig, db_path: Path, clock: Clock, model: ModelSource,
-               parsers: int | None = None) -> SiteRun:
+def audit_site(
+    site: SiteConfig, db_path: Path, clock: Clock, model: ModelSource, parsers: int | None = None
+) -> SiteRun:
     from funnel_audit.audit import run_audit
 
     """Audit one site if it is still due and not running elsewhere; never raises for the site's
@@ -155,8 +163,9 @@ def audit_site(site: SiteConfig, db_path: Path, clock: Clock, model: ModelSource
     began = time.monotonic()
 
     def failed(message: str) -> SiteRun:
-        return SiteRun(site.name, "failed", error=message[:500],
-                       seconds=round(time.monotonic() - began, 2))
+        return SiteRun(
+            site.name, "failed", error=message[:500], seconds=round(time.monotonic() - began, 2)
+        )
 
     try:
         with site_lock(lock_dir_for(db_path), site.name) as locked:
@@ -167,17 +176,28 @@ def audit_site(site: SiteConfig, db_path: Path, clock: Clock, model: ModelSource
                 due = due_date(store, site, now)
                 if due > now.date():
                     return SiteRun(site.name, "not-due", next_due=due)
-                store.upsert_site(site.name, site.url, site.settings(),
-                                  client_name=site.client_name, now=now)
-                outcome = run_audit(audit_options(site, now.date(), parsers), model=model,
-                                    store=store, today=now.date(), clock=clock)
+                store.upsert_site(
+                    site.name, site.url, site.settings(), client_name=site.client_name, now=now
+                )
+                outcome = run_audit(
+                    audit_options(site, now.date(), parsers),
+                    model=model,
+                    store=store,
+                    today=now.date(),
+                    clock=clock,
+                )
                 result = outcome.result
                 if result.audit_id is not None:
                     store.record_findings(result.audit_id, result.gaps, result.calendar)
                 report = outcome.files.get("report.html", outcome.out_dir)
-                return SiteRun(site.name, "complete", audit_id=result.audit_id,
-                               pages=len(result.pages), report=str(report),
-                               seconds=round(time.monotonic() - began, 2))
+                return SiteRun(
+                    site.name,
+                    "complete",
+                    audit_id=result.audit_id,
+                    pages=len(result.pages),
+                    report=str(report),
+                    seconds=round(time.monotonic() - began, 2),
+                )
     except FunnelAuditError as exc:
         return failed(str(exc))
     except OSError as exc:
@@ -186,9 +206,16 @@ def audit_site(site: SiteConfig, db_path: Path, clock: Clock, model: ModelSource
         return failed(f"internal error: {type(exc).__name__}: {exc}")
 
 
-def run_due(sites: Sequence[SiteConfig], db_path: Path, *, model: ModelSource,
-            workers: int = 2, clock: Clock = local_now, processes: bool = True,
-            on_done: Callable[[SiteRun], None] | None = None) -> list[SiteRun]:
+def run_due(
+    sites: Sequence[SiteConfig],
+    db_path: Path,
+    *,
+    model: ModelSource,
+    workers: int = 2,
+    clock: Clock = local_now,
+    processes: bool = True,
+    on_done: Callable[[SiteRun], None] | None = None,
+) -> list[SiteRun]:
     """Audit every due site, `workers` at a time; results in config order.
 
     With `processes`, `model` and `clock` must be picklable (module-level functions such as
@@ -207,15 +234,19 @@ def run_due(sites: Sequence[SiteConfig], db_path: Path, *, model: ModelSource,
             with contextlib.suppress(Exception):
                 model()  # train and cache once here, not once per worker process
         at_once = min(workers, len(todo))
-        pool: Executor = (ProcessPoolExecutor(at_once, get_context("spawn"))
-                          if processes else ThreadPoolExecutor(at_once))
+        pool: Executor = (
+            ProcessPoolExecutor(at_once, get_context("spawn"))
+            if processes
+            else ThreadPoolExecutor(at_once)
+        )
         from funnel_audit.read.reading import default_parsers
 
         parsers = default_parsers(at_once)  # the audits share the machine's CPUs
         with pool:
             futures: dict[Future[SiteRun], str] = {
                 pool.submit(audit_site, site, db_path, clock, model, parsers): site.name
-                for site in todo}
+                for site in todo
+            }
             for future in as_completed(futures):
                 results[futures[future]] = _outcome(future, futures[future])
                 if on_done is not None:
@@ -230,13 +261,22 @@ def _outcome(future: Future[SiteRun], name: str) -> SiteRun:
         return SiteRun(name, "failed", error=f"worker died: {type(exc).__name__}: {exc}")
 
 
-def run_due_command(config: Path, db: Path, workers: int | None = None,
-                    python: str | None = None) -> list[str]:
+def run_due_command(
+    config: Path, db: Path, workers: int | None = None, python: str | None = None
+) -> list[str]:
     """The argv a timer or cron runs: this interpreter, absolute paths, nothing from the env."""
     import sys
 
-    argv = [python or sys.executable, "-m", "funnel_audit", "run-due", "--config",
-            str(config.resolve()), "--db", str(db.resolve())]
+    argv = [
+        python or sys.executable,
+        "-m",
+        "funnel_audit",
+        "run-due",
+        "--config",
+        str(config.resolve()),
+        "--db",
+        str(db.resolve()),
+    ]
     if workers is not None:
         argv += ["--workers", str(workers)]
     return argv
@@ -256,11 +296,13 @@ def systemd_units(argv: Sequence[str], at: str, workdir: Path) -> dict[str, str]
         "[Service]\nType=oneshot\n"
         f"WorkingDirectory={_systemd_quote(str(workdir))}\n"
         f"ExecStart={' '.join(_systemd_quote(a) for a in argv)}\n"
-        "Nice=10\n")
+        "Nice=10\n"
+    )
     timer = (
         "[Unit]\nDescription=Daily funnel-audit run-due\n\n"
         f"[Timer]\nOnCalendar=*-*-* {at}:00\nPersistent=true\nRandomizedDelaySec=10min\n\n"
-        "[Install]\nWantedBy=timers.target\n")
+        "[Install]\nWantedBy=timers.target\n"
+    )
     return {f"{UNIT_NAME}.service": service, f"{UNIT_NAME}.timer": timer}
 
 

@@ -19,10 +19,20 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         "--disable-default-apps", "--disable-extensions", "--mute-audio",
-         "--host-resolver-rules=MAP * ~NOTFOUND", "--remote-debugging-pipe")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--mute-audio",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--remote-debugging-pipe",
+)
 
 
 @dataclass
@@ -38,11 +48,17 @@ class PageLog:
     @property
     def errors(self) -> list[str]:
         """Console errors, exceptions and browser log errors (a CSP block lands here)."""
-        out = [json.dumps(c.get("args"))[:300] for c in self.console
-               if c.get("type") in ("error", "assert")]
+        out = [
+            json.dumps(c.get("args"))[:300]
+            for c in self.console
+            if c.get("type") in ("error", "assert")
+        ]
         out += [json.dumps(e.get("exceptionDetails", e))[:300] for e in self.exceptions]
-        out += [f"{e.get('source')}: {e.get('text')}"[:300] for e in self.log_entries
-                if e.get("level") == "error"]
+        out += [
+            f"{e.get('source')}: {e.get('text')}"[:300]
+            for e in self.log_entries
+            if e.get("level") == "error"
+        ]
         return out
 
 
@@ -58,10 +74,19 @@ class Browser:
             os.dup2(from_child_w, 4)
 
         self.proc = subprocess.Popen(
-            [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}",
-             f"--window-size={width},{height}", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4), preexec_fn=wire_fds)  # only dup2 runs there: fork-safe
+            [
+                str(CHROMIUM),
+                *FLAGS,
+                f"--user-data-dir={profile}",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(3, 4),
+            preexec_fn=wire_fds,
+        )  # only dup2 runs there: fork-safe
         os.close(to_child_r)
         os.close(from_child_w)
         self._buffer = b""
@@ -72,12 +97,19 @@ class Browser:
 
     def __enter__(self) -> Browser:
         target = self.call("Target.createTarget", url="about:blank")["targetId"]
-        self.session = self.call("Target.attachToTarget", targetId=target,
-                                 flatten=True)["sessionId"]
+        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)[
+            "sessionId"
+        ]
         for domain in ("Page", "Runtime", "Network", "Log"):
             self.call(f"{domain}.enable", session=True)
-        self.call("Emulation.setDeviceMetricsOverride", session=True, width=self.width,
-                  height=self.height, deviceScaleFactor=1, mobile=False)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            session=True,
+            width=self.width,
+            height=self.height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -105,8 +137,9 @@ class Browser:
         raw, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(raw)
 
-    def call(self, method: str, *, session: bool = False, timeout: float = 30,
-             **params: Any) -> dict[str, Any]:
+    def call(
+        self, method: str, *, session: bool = False, timeout: float = 30, **params: Any
+    ) -> dict[str, Any]:
         """Send one command and wait for its reply; events seen meanwhile are kept in order."""
         self._next_id += 1
         message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params}
@@ -160,8 +193,9 @@ class Browser:
 
     def evaluate(self, expression: str) -> Any:
         """Run JavaScript in the page (from the test, not the page) and return its value."""
-        reply = self.call("Runtime.evaluate", session=True, expression=expression,
-                          returnByValue=True)
+        reply = self.call(
+            "Runtime.evaluate", session=True, expression=expression, returnByValue=True
+        )
         if "exceptionDetails" in reply:
             raise RuntimeError(f"evaluate failed: {reply['exceptionDetails']}")
         return reply["result"].get("value")
@@ -171,9 +205,16 @@ class Browser:
         params: dict[str, Any] = {"format": "png"}
         if full_page:
             height = int(self.evaluate("document.documentElement.scrollHeight"))
-            params.update(captureBeyondViewport=True,
-                          clip={"x": 0, "y": 0, "width": self.width,
-                                "height": min(height, 16_000), "scale": 1})
+            params.update(
+                captureBeyondViewport=True,
+                clip={
+                    "x": 0,
+                    "y": 0,
+                    "width": self.width,
+                    "height": min(height, 16_000),
+                    "scale": 1,
+                },
+            )
         data = self.call("Page.captureScreenshot", session=True, **params)["data"]
         path.write_bytes(base64.b64decode(data))
         return path

@@ -14,8 +14,12 @@ from tests.servers import SiteServer
 
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "funnel_audit", *args], capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "funnel_audit", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def closed_port() -> int:
@@ -34,21 +38,31 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str)
 
 
 def test_unreachable_host(tmp_path: Path) -> None:
-    proc = run_cli("audit", f"http://127.0.0.1:{closed_port()}/", "--out", str(tmp_path / "o"),
-                   "--no-history", "--quiet", "--timeout", "3")
+    proc = run_cli(
+        "audit",
+        f"http://127.0.0.1:{closed_port()}/",
+        "--out",
+        str(tmp_path / "o"),
+        "--no-history",
+        "--quiet",
+        "--timeout",
+        "3",
+    )
     assert_one_line_error(proc, "cannot reach")
     assert proc.returncode == 3
 
 
 def test_non_html_url(tmp_path: Path, site: SiteServer) -> None:
     site.add("/file.pdf", b"%PDF-1.4 binary", content_type="application/pdf")
-    proc = run_cli("audit", site.url("/file.pdf"), "--out", str(tmp_path / "o"), "--no-history",
-                   "--quiet")
+    proc = run_cli(
+        "audit", site.url("/file.pdf"), "--out", str(tmp_path / "o"), "--no-history", "--quiet"
+    )
     assert_one_line_error(proc, "not an HTML page")
 
 
-@pytest.mark.parametrize("url", ["http://", "https://exa mple.com/", "ftp://example.com/",
-                                 "http://[::1/"])
+@pytest.mark.parametrize(
+    "url", ["http://", "https://exa mple.com/", "ftp://example.com/", "http://[::1/"]
+)
 def test_invalid_url(tmp_path: Path, url: str) -> None:
     proc = run_cli("audit", url, "--out", str(tmp_path / "o"), "--no-history", "--quiet")
     assert_one_line_error(proc)
@@ -64,20 +78,41 @@ def test_missing_folder(tmp_path: Path) -> None:
 def test_unwritable_out(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    proc = run_cli("audit", str(SAMPLES / "ledgerloop"), "--out", str(blocker / "sub"),
-                   "--no-history", "--quiet")
+    proc = run_cli(
+        "audit",
+        str(SAMPLES / "ledgerloop"),
+        "--out",
+        str(blocker / "sub"),
+        "--no-history",
+        "--quiet",
+    )
     assert_one_line_error(proc, "cannot write to output folder")
     assert proc.returncode == 4
 
 
 def test_bad_target_mix_and_labels(tmp_path: Path) -> None:
-    proc = run_cli("audit", str(SAMPLES / "ledgerloop"), "--target", "awareness=lots",
-                   "--out", str(tmp_path / "o"), "--no-history")
+    proc = run_cli(
+        "audit",
+        str(SAMPLES / "ledgerloop"),
+        "--target",
+        "awareness=lots",
+        "--out",
+        str(tmp_path / "o"),
+        "--no-history",
+    )
     assert_one_line_error(proc, "--target")
     bad = tmp_path / "labels.csv"
     bad.write_text("url,stage\nhttp://x.example/,sideways\n")
-    proc = run_cli("audit", str(SAMPLES / "ledgerloop"), "--labels", str(bad),
-                   "--out", str(tmp_path / "o"), "--no-history", "--quiet")
+    proc = run_cli(
+        "audit",
+        str(SAMPLES / "ledgerloop"),
+        "--labels",
+        str(bad),
+        "--out",
+        str(tmp_path / "o"),
+        "--no-history",
+        "--quiet",
+    )
     assert_one_line_error(proc, "unknown stage label")
 
 
@@ -87,17 +122,23 @@ def test_traceback_flag_shows_the_stack(tmp_path: Path) -> None:
     assert "Traceback" in proc.stderr
 
 
-def test_broken_pages_are_rows_and_the_audit_goes_on(tmp_path: Path,
-                                                     site: SiteServer) -> None:
-    site.add("/", "<html><head><title>Home</title></head><body><main><h1>Welcome</h1>"
-                  "<p>We fit boilers and fix leaks.</p><a href='/missing'>gone</a>"
-                  "<a href='/broken'>broken</a><a href='/ok'>ok</a></main></body></html>")
+def test_broken_pages_are_rows_and_the_audit_goes_on(tmp_path: Path, site: SiteServer) -> None:
+    site.add(
+        "/",
+        "<html><head><title>Home</title></head><body><main><h1>Welcome</h1>"
+        "<p>We fit boilers and fix leaks.</p><a href='/missing'>gone</a>"
+        "<a href='/broken'>broken</a><a href='/ok'>ok</a></main></body></html>",
+    )
     site.add("/broken", b"oops", status=500)
-    site.add("/ok", "<html><head><title>Pricing</title></head><body><main><h1>Prices</h1>"
-                    "<p>Boiler service from $90.</p></main></body></html>")
+    site.add(
+        "/ok",
+        "<html><head><title>Pricing</title></head><body><main><h1>Prices</h1>"
+        "<p>Boiler service from $90.</p></main></body></html>",
+    )
     out = tmp_path / "o"
-    proc = run_cli("audit", site.url("/"), "--out", str(out), "--no-history", "--quiet",
-                   "--timeout", "5")
+    proc = run_cli(
+        "audit", site.url("/"), "--out", str(out), "--no-history", "--quiet", "--timeout", "5"
+    )
     assert proc.returncode == 0, proc.stderr
     text = (out / "pages.csv").read_text(encoding="utf-8")
     assert "HTTP 404" in text and "HTTP 500" in text
@@ -109,8 +150,15 @@ def test_a_history_database_damaged_after_it_was_written(tmp_path: Path, model) 
     import os
 
     db = tmp_path / "h.sqlite3"
-    ok = run_cli("audit", str(SAMPLES / "ledgerloop"), "--out", str(tmp_path / "o"), "--db",
-                 str(db), "--quiet")
+    ok = run_cli(
+        "audit",
+        str(SAMPLES / "ledgerloop"),
+        "--out",
+        str(tmp_path / "o"),
+        "--db",
+        str(db),
+        "--quiet",
+    )
     assert ok.returncode == 0, ok.stderr
     size = db.stat().st_size
     assert size > 8 * 4096
@@ -118,8 +166,10 @@ def test_a_history_database_damaged_after_it_was_written(tmp_path: Path, model) 
     with open(db, "r+b") as handle:  # the schema opens; the rows written last are scrambled
         handle.seek(start)
         handle.write(os.urandom(size - start))
-    for args in (["history"], ["audit", str(SAMPLES / "ledgerloop"), "--out",
-                               str(tmp_path / "o2"), "--quiet"]):
+    for args in (
+        ["history"],
+        ["audit", str(SAMPLES / "ledgerloop"), "--out", str(tmp_path / "o2"), "--quiet"],
+    ):
         proc = run_cli(*args, "--db", str(db))
         assert proc.returncode == 7, proc.stderr
         assert_one_line_error(proc, "history database")

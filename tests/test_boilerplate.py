@@ -11,8 +11,9 @@ from funnel_audit.read.boilerplate import RepeatedLines
 def test_line_on_every_page_is_dropped_after_a_few_pages() -> None:
     tracker = RepeatedLines()
     banner = "Get our weekly newsletter with practical tips"
-    outs = [tracker.filter(f"Page {i} has its own words about topic {i}\n{banner}")
-            for i in range(10)]
+    outs = [
+        tracker.filter(f"Page {i} has its own words about topic {i}\n{banner}") for i in range(10)
+    ]
     assert banner in outs[0] and banner in outs[2]
     assert all(banner not in out for out in outs[4:])
     assert all(f"topic {i}" in out for i, out in enumerate(outs))
@@ -21,8 +22,11 @@ def test_line_on_every_page_is_dropped_after_a_few_pages() -> None:
 def test_short_lines_and_rare_lines_stay() -> None:
     tracker = RepeatedLines()
     for i in range(10):
-        out = tracker.filter(f"Menu\nA line only page {i} has, about pumps\nShared on two" if i < 2
-                             else f"Menu\nUnique text number {i} for this page")
+        out = tracker.filter(
+            f"Menu\nA line only page {i} has, about pumps\nShared on two"
+            if i < 2
+            else f"Menu\nUnique text number {i} for this page"
+        )
         assert "Menu" in out
 
 

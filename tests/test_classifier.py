@@ -19,20 +19,32 @@ from tests.conftest import SAMPLES
 CV_MACRO_F1_GATE = 0.89  # measured 0.908 (5-fold, 3,912 pages, Complement NB, min_df 3)
 
 EXAMPLES = {
-    "awareness": Doc(url="https://a.example/blog/how-to-read-a-gas-bill",
-                     title="How to read your gas bill",
-                     text="A gas bill has three parts. Here is what each line means and why "
-                          "standing charges exist. Tips to spot estimated readings."),
-    "decision": Doc(url="https://a.example/pricing", title="Pricing and plans",
-                    text="Starter $19 per month. Team $49 per month. Billed annually. "
-                         "All plans include support. Compare plans."),
-    "conversion": Doc(url="https://a.example/contact", title="Contact sales",
-                      text="Tell us about your team and we will reply within one business day.",
-                      ctas=("Send message",), form_fields=("name", "email", "phone", "message")),
-    "excluded": Doc(url="https://a.example/legal/privacy", title="Privacy policy",
-                    text="This privacy policy explains how we collect and process personal data, "
-                         "your rights under data protection law and how to contact our data "
-                         "protection officer."),
+    "awareness": Doc(
+        url="https://a.example/blog/how-to-read-a-gas-bill",
+        title="How to read your gas bill",
+        text="A gas bill has three parts. Here is what each line means and why "
+        "standing charges exist. Tips to spot estimated readings.",
+    ),
+    "decision": Doc(
+        url="https://a.example/pricing",
+        title="Pricing and plans",
+        text="Starter $19 per month. Team $49 per month. Billed annually. "
+        "All plans include support. Compare plans.",
+    ),
+    "conversion": Doc(
+        url="https://a.example/contact",
+        title="Contact sales",
+        text="Tell us about your team and we will reply within one business day.",
+        ctas=("Send message",),
+        form_fields=("name", "email", "phone", "message"),
+    ),
+    "excluded": Doc(
+        url="https://a.example/legal/privacy",
+        title="Privacy policy",
+        text="This privacy policy explains how we collect and process personal data, "
+        "your rights under data protection law and how to contact our data "
+        "protection officer.",
+    ),
 }
 
 
@@ -41,8 +53,9 @@ def test_corpus_is_large_and_balanced() -> None:
     counts: dict[str, int] = {}
     for ex in examples:
         counts[ex.label] = counts.get(ex.label, 0) + 1
-    assert all(counts.get(s, 0) >= 350 for s in ("awareness", "consideration", "decision",
-                                                 "conversion")), counts
+    assert all(
+        counts.get(s, 0) >= 350 for s in ("awareness", "consideration", "decision", "conversion")
+    ), counts
     assert counts.get("excluded", 0) >= 150, counts
     assert len({ex.industry for ex in examples}) >= 10
     assert len(examples) >= 1500
@@ -104,7 +117,7 @@ def test_corpus_has_no_near_duplicates() -> None:
     for ex in load_corpus():
         words = re.findall(r"[a-z0-9']+", ex.doc.text.lower())
         for i in range(0, max(0, len(words) - 11)):
-            gram = tuple(words[i:i + 12])
+            gram = tuple(words[i : i + 12])
             owner = seen.setdefault(gram, ex.id)
             if owner != ex.id:
                 clashes.append((owner, ex.id, " ".join(gram)))
@@ -149,10 +162,14 @@ def test_numpy_scoring_matches_the_fitted_sklearn_pipeline(tmp_path: Path) -> No
             cols, vals = candidate.vectorize(docs[i])
             row = X.getrow(i)
             assert dict(zip(cols.tolist(), vals.tolist(), strict=True)) == pytest.approx(
-                dict(zip(row.indices.tolist(), row.data.tolist(), strict=True)), rel=1e-5)
+                dict(zip(row.indices.tolist(), row.data.tolist(), strict=True)), rel=1e-5
+            )
     assert model.classes == [str(c) for c in pipe.named_steps["model"].classes_]
-    names = [str(t) for _, vec in pipe.named_steps["features"].transformer_list
-             for t in vec.get_feature_names_out()]
+    names = [
+        str(t)
+        for _, vec in pipe.named_steps["features"].transformer_list
+        for t in vec.get_feature_names_out()
+    ]
     assert [loaded.term(j) for j in range(loaded.n_features)] == names
 
 
@@ -161,14 +178,17 @@ def test_an_audit_never_imports_scikit_learn(tmp_path: Path, model) -> None:  # 
     import subprocess
     import sys
 
-    code = ("import sys\n"
-            "from funnel_audit.cli.main import main\n"
-            f"code = main(['audit', {str(SAMPLES / 'ledgerloop')!r}, '--out', "
-            f"{str(tmp_path / 'out')!r}, '--no-history', '--quiet'])\n"
-            "heavy = sorted(m for m in ('sklearn', 'scipy') if m in sys.modules)\n"
-            "print('HEAVY', heavy, code)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, check=False)
+    code = (
+        "import sys\n"
+        "from funnel_audit.cli.main import main\n"
+        f"code = main(['audit', {str(SAMPLES / 'ledgerloop')!r}, '--out', "
+        f"{str(tmp_path / 'out')!r}, '--no-history', '--quiet'])\n"
+        "heavy = sorted(m for m in ('sklearn', 'scipy') if m in sys.modules)\n"
+        "print('HEAVY', heavy, code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
     assert "HEAVY [] 0" in done.stdout, done.stdout + done.stderr
 
 

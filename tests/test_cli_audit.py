@@ -41,8 +41,19 @@ def folder_audits(tmp_path_factory: pytest.TempPathFactory, model) -> dict[str, 
     for site in THIN:
         out = tmp_path_factory.mktemp(f"out-{site}")
         db = out / "history.sqlite3"
-        code = main(["audit", str(SAMPLES / site), "--out", str(out), "--db", str(db), "--quiet",
-                     "--start", "2026-12-07"])
+        code = main(
+            [
+                "audit",
+                str(SAMPLES / site),
+                "--out",
+                str(out),
+                "--db",
+                str(db),
+                "--quiet",
+                "--start",
+                "2026-12-07",
+            ]
+        )
         assert code == 0
         outs[site] = out
     return outs
@@ -55,14 +66,21 @@ def test_folder_audit_writes_every_output(folder_audits: dict[str, Path], site: 
         assert (out / name).stat().st_size > 0, name
     rows = _rows(out)
     assert {"url", "stage", "confidence", "title", "word_count", "status"} <= set(rows[0])
-    assert {r["stage"] for r in rows} <= {"awareness", "consideration", "decision", "conversion",
-                                          "excluded", ""}
+    assert {r["stage"] for r in rows} <= {
+        "awareness",
+        "consideration",
+        "decision",
+        "conversion",
+        "excluded",
+        "",
+    }
     assert len(rows) >= 30
 
 
 @pytest.mark.parametrize("site", sorted(THIN))
-def test_folder_audit_finds_the_deliberately_thin_stage(folder_audits: dict[str, Path],
-                                                        site: str) -> None:
+def test_folder_audit_finds_the_deliberately_thin_stage(
+    folder_audits: dict[str, Path], site: str
+) -> None:
     data = json.loads((folder_audits[site] / "audit.json").read_text(encoding="utf-8"))
     thin = {m["stage"] for m in data["mix"] if m["thin"]}
     assert THIN[site] in thin
@@ -87,11 +105,21 @@ def test_classifier_agrees_with_sample_labels(folder_audits: dict[str, Path], si
     assert len(misses) <= 0.2 * len(readable), f"pages labelled against the sample key: {misses}"
 
 
-def test_summary_table_and_history(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                   model) -> None:  # noqa: ANN001
+def test_summary_table_and_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], model
+) -> None:  # noqa: ANN001
     db = tmp_path / "h.sqlite3"
-    code = main(["audit", str(SAMPLES / "ledgerloop"), "--out", str(tmp_path / "o"),
-                 "--db", str(db), "--quiet"])
+    code = main(
+        [
+            "audit",
+            str(SAMPLES / "ledgerloop"),
+            "--out",
+            str(tmp_path / "o"),
+            "--db",
+            str(db),
+            "--quiet",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "awareness" in out and "THIN" in out and "report.html" in out
@@ -102,12 +130,14 @@ def test_summary_table_and_history(tmp_path: Path, capsys: pytest.CaptureFixture
     assert n_pages >= 30
 
 
-def test_http_audit_gives_the_same_stages_as_the_folder(serve_folder, tmp_path: Path,  # noqa: ANN001
-                                                         folder_audits: dict[str, Path]) -> None:
+def test_http_audit_gives_the_same_stages_as_the_folder(
+    serve_folder,
+    tmp_path: Path,  # noqa: ANN001
+    folder_audits: dict[str, Path],
+) -> None:
     base = serve_folder(SAMPLES / "ledgerloop")
     out = tmp_path / "http"
-    code = main(["audit", base, "--out", str(out), "--db", str(tmp_path / "h.sqlite3"),
-                 "--quiet"])
+    code = main(["audit", base, "--out", str(out), "--db", str(tmp_path / "h.sqlite3"), "--quiet"])
     assert code == 0
     over_http = {p: s for p, s in _path_stages(out).items() if s}
     from_folder = {p: s for p, s in _path_stages(folder_audits["ledgerloop"]).items() if s}
@@ -116,8 +146,9 @@ def test_http_audit_gives_the_same_stages_as_the_folder(serve_folder, tmp_path: 
 
 
 def test_console_script_runs_as_module(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "funnel_audit", "--help"], capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "funnel_audit", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0
     for verb in ("audit",):
         assert verb in proc.stdout

@@ -167,8 +167,21 @@ def test_a_todo_file_passed_back_from_the_output_folder_keeps_its_decisions(
         writer.writerows(todo)
     # the same folder: the audit rewrites labels-todo.csv, and the decision must survive it
     for _ in range(2):
-        assert main(["audit", str(site), "--out", str(out), "--no-history", "--quiet",
-                     "--labels", str(out / "labels-todo.csv")]) == 0
+        assert (
+            main(
+                [
+                    "audit",
+                    str(site),
+                    "--out",
+                    str(out),
+                    "--no-history",
+                    "--quiet",
+                    "--labels",
+                    str(out / "labels-todo.csv"),
+                ]
+            )
+            == 0
+        )
         again = _rows(out / "labels-todo.csv")
         assert again[0]["url"] == "/library/*" and again[0]["stage"] == "awareness"
         assert sum(1 for r in again if r["url"] == "/library/*") == 1

@@ -40,8 +40,18 @@ def errors(pages: list[FetchedPage]) -> dict[str, str | None]:
 def test_redirect_failures(site: SiteServer) -> None:
     with SiteServer() as other:
         other.page("/")
-        site.page("/", "/loop-a", "/ftp", "/away", "/chain0", "/no-location", "/js", "/bad",
-                  "/long", "/dir")
+        site.page(
+            "/",
+            "/loop-a",
+            "/ftp",
+            "/away",
+            "/chain0",
+            "/no-location",
+            "/js",
+            "/bad",
+            "/long",
+            "/dir",
+        )
         site.add("/loop-a", redirect="/loop-b")
         site.add("/loop-b", redirect="/loop-a/")  # a trailing-slash twin is the same page
         site.add("/ftp", redirect="ftp://files.example/x")

@@ -13,8 +13,13 @@ import pytest
 from funnel_audit.crawl.crawler import Crawler, CrawlSettings
 
 PAGES = {
-    ("www.site.test", "/"): ["/about", "//blog.site.test:{port}/", "//other.test:{port}/",
-                             "http://shop.site.test:{port}/cart", "//notsite.test:{port}/"],
+    ("www.site.test", "/"): [
+        "/about",
+        "//blog.site.test:{port}/",
+        "//other.test:{port}/",
+        "http://shop.site.test:{port}/cart",
+        "//notsite.test:{port}/",
+    ],
     ("www.site.test", "/about"): ["/"],
     ("blog.site.test", "/"): ["/post-1", "http://www.site.test:{port}/"],
     ("blog.site.test", "/post-1"): [],
@@ -36,9 +41,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         port = self.server.server_address[1]
         anchors = "".join(f'<a href="{h.format(port=port)}">link</a> ' for h in links)
-        body = (f"<html><head><title>{host}{self.path}</title></head><body><main><p>Page on "
-                f"{host} at {self.path} with enough words to read as a page.</p>{anchors}"
-                "</main></body></html>").encode()
+        body = (
+            f"<html><head><title>{host}{self.path}</title></head><body><main><p>Page on "
+            f"{host} at {self.path} with enough words to read as a page.</p>{anchors}"
+            "</main></body></html>"
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -70,26 +77,32 @@ def hosts(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, list[tuple[str
 
 
 def _crawl(port: int, include_subdomains: bool) -> set[str]:
-    settings = CrawlSettings(include_subdomains=include_subdomains, allow_private=True,
-                             concurrency=2, use_sitemaps=False)
-    return {p.final_url for p in Crawler(settings).crawl(f"http://www.site.test:{port}/")
-            if p.ok}
+    settings = CrawlSettings(
+        include_subdomains=include_subdomains, allow_private=True, concurrency=2, use_sitemaps=False
+    )
+    return {p.final_url for p in Crawler(settings).crawl(f"http://www.site.test:{port}/") if p.ok}
 
 
 def test_the_start_host_only_by_default(hosts: tuple[int, list[tuple[str, str]]]) -> None:
     port, seen = hosts
     assert _crawl(port, include_subdomains=False) == {
-        f"http://www.site.test:{port}/", f"http://www.site.test:{port}/about"}
+        f"http://www.site.test:{port}/",
+        f"http://www.site.test:{port}/about",
+    }
     assert {h for h, _ in seen} == {"www.site.test"}
 
 
 def test_subdomains_are_crawled_with_their_own_robots_and_nothing_else(
-        hosts: tuple[int, list[tuple[str, str]]]) -> None:
+    hosts: tuple[int, list[tuple[str, str]]],
+) -> None:
     port, seen = hosts
     assert _crawl(port, include_subdomains=True) == {
-        f"http://www.site.test:{port}/", f"http://www.site.test:{port}/about",
-        f"http://blog.site.test:{port}/", f"http://blog.site.test:{port}/post-1",
-        f"http://shop.site.test:{port}/cart"}
+        f"http://www.site.test:{port}/",
+        f"http://www.site.test:{port}/about",
+        f"http://blog.site.test:{port}/",
+        f"http://blog.site.test:{port}/post-1",
+        f"http://shop.site.test:{port}/cart",
+    }
     contacted = {h for h, _ in seen}
     assert contacted == {"www.site.test", "blog.site.test", "shop.site.test"}
     assert {h for h, path in seen if path == "/robots.txt"} == contacted

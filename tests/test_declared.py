@@ -75,11 +75,18 @@ def test_any_script_text_is_read_without_raising(raw: str) -> None:
     assert declared_kind(_doc(head)) in ("", "product", "job", "article", "event")
 
 
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-                    lambda kids: st.lists(kids, max_size=4)
-                    | st.dictionaries(st.sampled_from(["@type", "@graph", "offers", "price"]),
-                                      kids, max_size=4),
-                    max_leaves=20))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+        lambda kids: (
+            st.lists(kids, max_size=4)
+            | st.dictionaries(
+                st.sampled_from(["@type", "@graph", "offers", "price"]), kids, max_size=4
+            )
+        ),
+        max_leaves=20,
+    )
+)
 def test_any_json_shape_is_read_without_raising(data: object) -> None:
     declared_kind(_doc(_ld(data)))
 

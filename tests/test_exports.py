@@ -16,16 +16,26 @@ from funnel_audit.report.exports import calendar_ics, safe_cell, write_calendar_
 
 
 def _entry(title: str, day: date = date(2026, 12, 7)) -> CalendarEntry:
-    return CalendarEntry(date=day, stage=Stage.DECISION, format="case study",
-                         working_title=title, target_topic="invoice approval",
-                         keywords=("invoice", "approval"), cta="Request a demo",
-                         link_from=("https://a.example/blog/x",), link_to=(), owner="sales",
-                         kpi="demo requests", gap="Decision is thin", rationale="Because.")
+    return CalendarEntry(
+        date=day,
+        stage=Stage.DECISION,
+        format="case study",
+        working_title=title,
+        target_topic="invoice approval",
+        keywords=("invoice", "approval"),
+        cta="Request a demo",
+        link_from=("https://a.example/blog/x",),
+        link_to=(),
+        owner="sales",
+        kpi="demo requests",
+        gap="Decision is thin",
+        rationale="Because.",
+    )
 
 
 def test_formula_cells_are_neutralised(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
-    hostile = ["=HYPERLINK(\"http://evil\")", "+1", "-2", "@SUM(A1)", "\tTAB", "\rCR", "plain"]
+    hostile = ['=HYPERLINK("http://evil")', "+1", "-2", "@SUM(A1)", "\tTAB", "\rCR", "plain"]
     write_csv(path, ["v"], [[h] for h in hostile])
     with path.open(encoding="utf-8", newline="") as handle:
         values = [row[0] for row in csv.reader(handle)][1:]
@@ -40,8 +50,11 @@ def test_safe_cell_never_starts_with_a_formula_character(text: str) -> None:
 
 def test_ics_title_with_newlines_and_commas_is_one_event() -> None:
     title = "Pricing, plans;\r\nand =cmd|' /C calc'!A0\nBEGIN:VEVENT\n" + "long " * 40
-    text = calendar_ics([_entry(title), _entry("Second", date(2026, 12, 9))], site="s",
-                        stamp=datetime(2026, 11, 25, tzinfo=UTC))
+    text = calendar_ics(
+        [_entry(title), _entry("Second", date(2026, 12, 9))],
+        site="s",
+        stamp=datetime(2026, 11, 25, tzinfo=UTC),
+    )
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
     cal = icalendar.Calendar.from_ical(text)
     events = [c for c in cal.walk("VEVENT")]
@@ -56,8 +69,9 @@ def test_any_title_round_trips_through_ics(title: str) -> None:
     text = calendar_ics([_entry(title)], site="s", stamp=datetime(2026, 11, 25, tzinfo=UTC))
     events = icalendar.Calendar.from_ical(text).walk("VEVENT")
     assert len(events) == 1
-    expected = "".join(ch for ch in title.replace("\r\n", "\n").replace("\r", "\n")
-                       if ch >= " " or ch in "\t\n")
+    expected = "".join(
+        ch for ch in title.replace("\r\n", "\n").replace("\r", "\n") if ch >= " " or ch in "\t\n"
+    )
     assert str(events[0]["SUMMARY"]) == "[decision] " + expected
 
 

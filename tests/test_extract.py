@@ -28,8 +28,15 @@ PAGE = """<!doctype html><html><head><title>Pricing | Acme</title>
 
 
 def _page(html: str, url: str = "https://acme.example/pricing") -> FetchedPage:
-    return FetchedPage(url=url, final_url=url, status=200, content_type="text/html", html=html,
-                       depth=1, fetched_at=datetime(2026, 11, 25, tzinfo=UTC))
+    return FetchedPage(
+        url=url,
+        final_url=url,
+        status=200,
+        content_type="text/html",
+        html=html,
+        depth=1,
+        fetched_at=datetime(2026, 11, 25, tzinfo=UTC),
+    )
 
 
 def test_extracts_structure_and_drops_boilerplate() -> None:

@@ -439,14 +439,23 @@ def test_unparsable_base_canonical_and_form_addresses_do_not_break_the_page() ->
     from funnel_audit.models import FetchedPage
     from funnel_audit.read.extract import extract
 
-    html = ("<html><head><base href='http://[oops/'><link rel='canonical' href='http://[bad/'>"
-            "<title>Boilers</title></head><body><main><h1>Boilers</h1><p>"
-            + "We fit and service boilers across the county. " * 10
-            + "</p><form action='http://[x/'><input type='email' name='email'></form>"
-            "</main></body></html>")
-    page = FetchedPage(url="https://q.example/boilers/", final_url="https://q.example/boilers/",
-                       status=200, content_type="text/html", html=html, depth=1,
-                       fetched_at=datetime.now(UTC))
+    html = (
+        "<html><head><base href='http://[oops/'><link rel='canonical' href='http://[bad/'>"
+        "<title>Boilers</title></head><body><main><h1>Boilers</h1><p>"
+        + "We fit and service boilers across the county. "
+        * 10
+        + "</p><form action='http://[x/'><input type='email' name='email'></form>"
+        "</main></body></html>"
+    )
+    page = FetchedPage(
+        url="https://q.example/boilers/",
+        final_url="https://q.example/boilers/",
+        status=200,
+        content_type="text/html",
+        html=html,
+        depth=1,
+        fetched_at=datetime.now(UTC),
+    )
     text = extract(page)
     assert text.word_count > 50 and text.canonical is None
     assert text.forms and text.forms[0].field_kinds == ("email",)

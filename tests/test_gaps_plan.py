@@ -13,11 +13,29 @@ from funnel_audit.models import PageResult, Stage
 from funnel_audit.plan.planner import build_calendar, next_monday
 
 
-def page(url: str, stage: Stage | None, words: int = 500, topic: str = "boiler repair",
-         links: tuple[str, ...] = ()) -> PageResult:
-    return PageResult(url=url, status=200, error=None, depth=1, content_type="text/html",
-                      title=url, word_count=words, stage=stage, confidence=0.9, reasons=(),
-                      needs_review=False, label_source="model", links=links, topic=topic)
+def page(
+    url: str,
+    stage: Stage | None,
+    words: int = 500,
+    topic: str = "boiler repair",
+    links: tuple[str, ...] = (),
+) -> PageResult:
+    return PageResult(
+        url=url,
+        status=200,
+        error=None,
+        depth=1,
+        content_type="text/html",
+        title=url,
+        word_count=words,
+        stage=stage,
+        confidence=0.9,
+        reasons=(),
+        needs_review=False,
+        label_source="model",
+        links=links,
+        topic=topic,
+    )
 
 
 def site(counts: dict[Stage, int]) -> list[PageResult]:
@@ -37,8 +55,9 @@ def test_parse_target_rescales_and_rejects_nonsense() -> None:
 
 
 def test_thin_by_share_and_by_minimum_pages() -> None:
-    pages = site({Stage.AWARENESS: 10, Stage.CONSIDERATION: 8, Stage.DECISION: 1,
-                  Stage.CONVERSION: 2})
+    pages = site(
+        {Stage.AWARENESS: 10, Stage.CONSIDERATION: 8, Stage.DECISION: 1, Stage.CONVERSION: 2}
+    )
     pages.append(page("https://x.example/privacy", Stage.EXCLUDED))
     mix = {m.stage: m for m in stage_mix(pages, DEFAULT_TARGET)}
     assert mix[Stage.DECISION].thin and mix[Stage.CONVERSION].thin
@@ -48,16 +67,19 @@ def test_thin_by_share_and_by_minimum_pages() -> None:
 
 
 def test_weighted_share_counts_substance() -> None:
-    pages = [page("https://x.example/a", Stage.AWARENESS, words=2000),
-             page("https://x.example/b", Stage.DECISION, words=100)]
+    pages = [
+        page("https://x.example/a", Stage.AWARENESS, words=2000),
+        page("https://x.example/b", Stage.DECISION, words=100),
+    ]
     mix = {m.stage: m for m in stage_mix(pages, DEFAULT_TARGET)}
     assert mix[Stage.AWARENESS].share == 0.5
     assert mix[Stage.AWARENESS].weighted_share > 0.85
 
 
 def test_gaps_most_severe_first_with_evidence() -> None:
-    pages = site({Stage.AWARENESS: 10, Stage.CONSIDERATION: 8, Stage.DECISION: 0,
-                  Stage.CONVERSION: 3})
+    pages = site(
+        {Stage.AWARENESS: 10, Stage.CONSIDERATION: 8, Stage.DECISION: 0, Stage.CONVERSION: 3}
+    )
     gaps = find_gaps(pages, stage_mix(pages, DEFAULT_TARGET))
     assert gaps[0].stage is Stage.DECISION and gaps[0].severity == 3
     topic_gap = [g for g in gaps if g.kind == "topic-no-decision"]
@@ -65,13 +87,24 @@ def test_gaps_most_severe_first_with_evidence() -> None:
 
 
 def test_calendar_fills_thin_stage_first_never_repeats_titles() -> None:
-    pages = site({Stage.AWARENESS: 10, Stage.CONSIDERATION: 8, Stage.DECISION: 1,
-                  Stage.CONVERSION: 3})
+    pages = site(
+        {Stage.AWARENESS: 10, Stage.CONSIDERATION: 8, Stage.DECISION: 1, Stage.CONVERSION: 3}
+    )
     mix = stage_mix(pages, DEFAULT_TARGET)
-    topics = [Topic("boiler repair", ("boiler repair", "pressure")),
-              Topic("heat pumps", ("heat pumps", "grant"))]
-    cal = build_calendar(pages, mix, find_gaps(pages, mix), topics, site_name="Harbourline",
-                         start=date(2026, 12, 7), weeks=12, per_week=3)
+    topics = [
+        Topic("boiler repair", ("boiler repair", "pressure")),
+        Topic("heat pumps", ("heat pumps", "grant")),
+    ]
+    cal = build_calendar(
+        pages,
+        mix,
+        find_gaps(pages, mix),
+        topics,
+        site_name="Harbourline",
+        start=date(2026, 12, 7),
+        weeks=12,
+        per_week=3,
+    )
     assert len(cal) == 36
     assert cal[0].stage is Stage.DECISION
     titles = [e.working_title.lower() for e in cal]

@@ -37,9 +37,12 @@ def test_audit_is_stored_with_pages(tmp_path: Path, model) -> None:  # noqa: ANN
     db = tmp_path / "h.sqlite3"
     clock = iter([datetime(2026, 11, 1, 9, 0, tzinfo=UTC), datetime(2026, 11, 1, 9, 5, tzinfo=UTC)])
     with HistoryStore(db) as store:
-        outcome = run_audit(AuditOptions(target=str(SAMPLES / "ledgerloop"),
-                                         out_dir=tmp_path / "out"),
-                            model=model, store=store, clock=lambda: next(clock))
+        outcome = run_audit(
+            AuditOptions(target=str(SAMPLES / "ledgerloop"), out_dir=tmp_path / "out"),
+            model=model,
+            store=store,
+            clock=lambda: next(clock),
+        )
         audits = store.audits("ledgerloop")
         assert len(audits) == 1 and audits[0]["status"] == "complete"
         assert audits[0]["started_at"].startswith("2026-11-01T09:00")
@@ -48,8 +51,11 @@ def test_audit_is_stored_with_pages(tmp_path: Path, model) -> None:  # noqa: ANN
     assert {p["stage"] for p in pages} >= {"awareness", "consideration", "decision"}
 
 
-def test_interrupted_audit_is_marked_and_keeps_pages(tmp_path: Path, model,  # noqa: ANN001
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_audit_is_marked_and_keeps_pages(
+    tmp_path: Path,
+    model,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import funnel_audit.pipeline as pipeline_mod
 
     db = tmp_path / "h.sqlite3"
@@ -64,8 +70,11 @@ def test_interrupted_audit_is_marked_and_keeps_pages(tmp_path: Path, model,  # n
 
     monkeypatch.setattr(pipeline_mod.PagePipeline, "add", interrupting_add)
     with HistoryStore(db) as store, pytest.raises(KeyboardInterrupt):
-        run_audit(AuditOptions(target=str(SAMPLES / "harbourline-plumbing"),
-                               out_dir=tmp_path / "o"), model=model, store=store)
+        run_audit(
+            AuditOptions(target=str(SAMPLES / "harbourline-plumbing"), out_dir=tmp_path / "o"),
+            model=model,
+            store=store,
+        )
     with HistoryStore(db) as store:
         audit = store.audits()[0]
         assert audit["status"] == "interrupted"
@@ -78,10 +87,14 @@ def test_second_audit_report_shows_changes_since_the_last(tmp_path: Path, model)
     db = tmp_path / "h.sqlite3"
     with HistoryStore(db) as store:
         for name in ("one", "two"):
-            outcome = run_audit(AuditOptions(target=str(SAMPLES / "ledgerloop"),
-                                             out_dir=tmp_path / name), model=model, store=store)
-    soup = BeautifulSoup((outcome.out_dir / "report.html").read_text(encoding="utf-8"),
-                         "html.parser")
+            outcome = run_audit(
+                AuditOptions(target=str(SAMPLES / "ledgerloop"), out_dir=tmp_path / name),
+                model=model,
+                store=store,
+            )
+    soup = BeautifulSoup(
+        (outcome.out_dir / "report.html").read_text(encoding="utf-8"), "html.parser"
+    )
     section = soup.find(id="changes")
     assert section is not None
     assert "Trend across audits" in section.get_text()
@@ -101,26 +114,32 @@ def test_report_lists_planned_entries_that_were_published(tmp_path: Path, model)
     shutil.copytree(SAMPLES / "ledgerloop", site)
     db = tmp_path / "h.sqlite3"
     with HistoryStore(db) as store:
-        first = run_audit(AuditOptions(target=str(site), out_dir=tmp_path / "one"),
-                          model=model, store=store)
+        first = run_audit(
+            AuditOptions(target=str(site), out_dir=tmp_path / "one"), model=model, store=store
+        )
     plan = json.loads((first.out_dir / "audit.json").read_text(encoding="utf-8"))["calendar"]
     entry = next(e for e in plan if e["stage"] == "decision")
     keyword = (entry["keywords"] or [entry["target_topic"]])[0]
-    (site / "customers" / "harbour-freight.html").write_text(f"""<!doctype html><html><head>
+    (site / "customers" / "harbour-freight.html").write_text(
+        f"""<!doctype html><html><head>
 <title>Case study: {keyword} at Harbour Freight | Ledgerloop</title></head><body><main>
 <h1>Customer story: Harbour Freight cut invoice processing time by 62%</h1>
 <p>Harbour Freight's finance team chose Ledgerloop after comparing three vendors. Within four
 months of going live they processed invoices 62% faster, captured every early-payment discount
 and saved $48,000 a year. "The rollout took three weeks and paid for itself in a quarter," says
 their finance director. Results: 62% faster approvals, zero duplicate payments, 4.8/5 rating.</p>
-<a class="btn" href="../demo.html">Book a demo</a></main></body></html>""", encoding="utf-8")
+<a class="btn" href="../demo.html">Book a demo</a></main></body></html>""",
+        encoding="utf-8",
+    )
     with HistoryStore(db) as store:
-        second = run_audit(AuditOptions(target=str(site), out_dir=tmp_path / "two"),
-                           model=model, store=store)
+        second = run_audit(
+            AuditOptions(target=str(site), out_dir=tmp_path / "two"), model=model, store=store
+        )
     new = next(p for p in second.result.pages if "harbour-freight" in p.url)
     assert new.stage is not None and new.stage.value == "decision"
-    soup = BeautifulSoup((second.out_dir / "report.html").read_text(encoding="utf-8"),
-                         "html.parser")
+    soup = BeautifulSoup(
+        (second.out_dir / "report.html").read_text(encoding="utf-8"), "html.parser"
+    )
     changes = soup.find(id="changes").get_text(" ")
     assert "Planned content now published" in changes
     assert "harbour-freight" in changes and entry["working_title"] in changes

@@ -57,12 +57,15 @@ def test_migration_2_upgrades_a_version_1_database(tmp_path: Path) -> None:
     db = tmp_path / "old.sqlite3"
     with sqlite3.connect(db) as conn:
         conn.executescript(MIGRATIONS[0])
-        conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
-                     "applied_at TEXT NOT NULL)")
+        conn.execute(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
         conn.execute("INSERT INTO schema_migrations VALUES (1, '2026-01-01')")
-        conn.execute("INSERT INTO audits (site, target, started_at, status, settings, "
-                     "model_version) VALUES ('a', 'a', '2026-01-01T00:00:00', 'complete', '{}', "
-                     "'v1')")
+        conn.execute(
+            "INSERT INTO audits (site, target, started_at, status, settings, "
+            "model_version) VALUES ('a', 'a', '2026-01-01T00:00:00', 'complete', '{}', "
+            "'v1')"
+        )
     with HistoryStore(db) as store:
         assert store.schema_version() == len(MIGRATIONS) >= 2
         old = store.audit(1)
@@ -80,11 +83,26 @@ def _write_audits(db: str, site: str, count: int, barrier: Any) -> None:
         for n in range(count):
             audit_id = store.start_audit(site, site, datetime.now(UTC), {}, "v")
             for batch in range(4):
-                store.add_pages(audit_id, [PageResult(
-                    url=f"http://{site}/{batch}/{i}", status=200, error=None, depth=1,
-                    content_type="text/html", title="t", word_count=100, stage=Stage.AWARENESS,
-                    confidence=0.9, reasons=(), needs_review=False, label_source="model")
-                    for i in range(25)])
+                store.add_pages(
+                    audit_id,
+                    [
+                        PageResult(
+                            url=f"http://{site}/{batch}/{i}",
+                            status=200,
+                            error=None,
+                            depth=1,
+                            content_type="text/html",
+                            title="t",
+                            word_count=100,
+                            stage=Stage.AWARENESS,
+                            confidence=0.9,
+                            reasons=(),
+                            needs_review=False,
+                            label_source="model",
+                        )
+                        for i in range(25)
+                    ],
+                )
             store.record_findings(audit_id, [], [])
             store.finish_audit(audit_id, datetime.now(UTC), "complete", summary={"n": n})
 
@@ -93,8 +111,10 @@ def test_two_processes_write_audits_of_different_sites_at_once(tmp_path: Path) -
     db = tmp_path / "shared.sqlite3"  # fresh: both processes also race to run the migrations
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(2)
-    procs = [ctx.Process(target=_write_audits, args=(str(db), site, 15, barrier))
-             for site in ("alpha.example", "beta.example")]
+    procs = [
+        ctx.Process(target=_write_audits, args=(str(db), site, 15, barrier))
+        for site in ("alpha.example", "beta.example")
+    ]
     for proc in procs:
         proc.start()
     for proc in procs:
@@ -118,15 +138,24 @@ def test_gaps_match_by_kind_stage_and_topic_not_wording() -> None:
 def test_diff_pages_and_mix_drift_are_pure() -> None:
     old = {"id": 1, "started_at": "2026-11-01", "status": "complete", "gaps": None}
     new = {"id": 2, "started_at": "2026-12-01", "status": "complete", "gaps": []}
-    before = [_page("http://x/blog/index.html", "awareness"), _page("http://x/a", "decision"),
-              _page("http://x/gone", "conversion"), _page("http://x/same", "awareness", "h1")]
-    after = [_page("http://x/blog/", "awareness"), _page("http://x/a", "conversion"),
-             _page("http://x/new", None), _page("http://x/same", "awareness", "h2")]
+    before = [
+        _page("http://x/blog/index.html", "awareness"),
+        _page("http://x/a", "decision"),
+        _page("http://x/gone", "conversion"),
+        _page("http://x/same", "awareness", "h1"),
+    ]
+    after = [
+        _page("http://x/blog/", "awareness"),
+        _page("http://x/a", "conversion"),
+        _page("http://x/new", None),
+        _page("http://x/same", "awareness", "h2"),
+    ]
     d = diff_audits(old, before, new, after)
     assert [(p.url, p.stage) for p in d.added] == [("http://x/new", "unreadable")]
     assert [p.url for p in d.removed] == ["http://x/gone"]
     assert [(c.url, c.old_stage, c.new_stage) for c in d.stage_changed] == [
-        ("http://x/a", "decision", "conversion")]
+        ("http://x/a", "decision", "conversion")
+    ]
     assert d.content_changed == ("http://x/same",)
     assert d.gaps_opened is None and d.gaps_closed is None  # old audit kept no gaps
     drift = {s.stage: s for s in d.drift}
@@ -137,8 +166,12 @@ def test_diff_pages_and_mix_drift_are_pure() -> None:
 
 
 def test_pick_pair_defaults_to_last_two_complete_and_explains_errors() -> None:
-    audits = [{"id": 1, "status": "complete"}, {"id": 2, "status": "failed"},
-              {"id": 3, "status": "complete"}, {"id": 4, "status": "running"}]
+    audits = [
+        {"id": 1, "status": "complete"},
+        {"id": 2, "status": "failed"},
+        {"id": 3, "status": "complete"},
+        {"id": 4, "status": "running"},
+    ]
     assert [a["id"] for a in pick_pair(audits, "s")] == [1, 3]
     assert [a["id"] for a in pick_pair(audits, "s", 2)] == [2, 3]
     assert [a["id"] for a in pick_pair(audits, "s", 3, 1)] == [3, 1]
@@ -151,15 +184,17 @@ def test_pick_pair_defaults_to_last_two_complete_and_explains_errors() -> None:
 
 
 def _audit(site: Path, store: HistoryStore, model: Any, when: datetime, out: Path) -> int:
-    outcome = run_audit(AuditOptions(target=str(site), out_dir=out), model=model, store=store,
-                        clock=lambda: when)
+    outcome = run_audit(
+        AuditOptions(target=str(site), out_dir=out), model=model, store=store, clock=lambda: when
+    )
     assert outcome.result.audit_id is not None
     store.record_findings(outcome.result.audit_id, outcome.result.gaps, outcome.result.calendar)
     return outcome.result.audit_id
 
 
 def test_reaudit_after_the_site_changes_shows_exactly_those_changes(
-        tmp_path: Path, model: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, model: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     site = tmp_path / "harbourline-plumbing"
     shutil.copytree(SAMPLES / "harbourline-plumbing", site)
     db = tmp_path / "h.sqlite3"
@@ -169,14 +204,21 @@ def test_reaudit_after_the_site_changes_shows_exactly_those_changes(
         (site / "areas" / "saltmarsh.html").unlink()
         (site / "advice" / "frozen-pipes.html").write_text(PRICING_PAGE, encoding="utf-8")
         second = _audit(site, store, model, datetime(2026, 12, 1, 9, tzinfo=UTC), tmp_path / "o2")
-        d = diff_audits(store.audit(first) or {}, store.pages(first),
-                        store.audit(second) or {}, store.pages(second))
-    assert [(p.url, p.stage) for p in d.added] == [(f"{HOST}/advice/hidden-leaks.html",
-                                                     "awareness")]
-    assert [(p.url, p.stage) for p in d.removed] == [(f"{HOST}/areas/saltmarsh.html",
-                                                       "consideration")]
+        d = diff_audits(
+            store.audit(first) or {},
+            store.pages(first),
+            store.audit(second) or {},
+            store.pages(second),
+        )
+    assert [(p.url, p.stage) for p in d.added] == [
+        (f"{HOST}/advice/hidden-leaks.html", "awareness")
+    ]
+    assert [(p.url, p.stage) for p in d.removed] == [
+        (f"{HOST}/areas/saltmarsh.html", "consideration")
+    ]
     assert [(c.url, c.old_stage, c.new_stage) for c in d.stage_changed] == [
-        (f"{HOST}/advice/frozen-pipes.html", "awareness", "decision")]
+        (f"{HOST}/advice/frozen-pipes.html", "awareness", "decision")
+    ]
     assert d.content_changed == ()
     assert d.gaps_opened is not None and d.gaps_closed is not None
     drift = {s.stage: (s.old_pages, s.new_pages) for s in d.drift}
@@ -190,8 +232,10 @@ def test_reaudit_after_the_site_changes_shows_exactly_those_changes(
     assert main(["diff", "harbourline-plumbing", "--db", str(db)]) == 0
     text = capsys.readouterr().out
     assert "+ http://harbourline-plumbing.local/advice/hidden-leaks.html  [awareness]" in text
-    assert "~ http://harbourline-plumbing.local/advice/frozen-pipes.html  awareness -> decision" \
+    assert (
+        "~ http://harbourline-plumbing.local/advice/frozen-pipes.html  awareness -> decision"
         in text
+    )
     assert main(["history", str(site), "--db", str(db)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 and "2026-11-02 09:00  complete" in lines[1]
@@ -200,8 +244,9 @@ def test_reaudit_after_the_site_changes_shows_exactly_those_changes(
     assert [r["pages"] for r in rows] == [34, 34]  # one page added, one removed
 
 
-def test_history_and_diff_errors_are_one_line(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_history_and_diff_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["history", "--db", str(tmp_path / "none.sqlite3")]) == 2
     assert not (tmp_path / "none.sqlite3").exists()  # reading never creates a database
     db = tmp_path / "h.sqlite3"

@@ -15,12 +15,24 @@ from funnel_audit.models import Gap, PageResult, Stage
 BASE = "https://site.example"
 
 
-def page(path: str, stage: Stage | None, links: tuple[str, ...], error: str | None = None
-         ) -> PageResult:
-    return PageResult(url=BASE + path, status=200 if error is None else 500, error=error,
-                      depth=1, content_type="text/html", title=path, word_count=300,
-                      stage=stage, confidence=0.9, reasons=(), needs_review=False,
-                      label_source="model", links=links)
+def page(
+    path: str, stage: Stage | None, links: tuple[str, ...], error: str | None = None
+) -> PageResult:
+    return PageResult(
+        url=BASE + path,
+        status=200 if error is None else 500,
+        error=error,
+        depth=1,
+        content_type="text/html",
+        title=path,
+        word_count=300,
+        stage=stage,
+        confidence=0.9,
+        reasons=(),
+        needs_review=False,
+        label_source="model",
+        links=links,
+    )
 
 
 @st.composite
@@ -49,14 +61,20 @@ def test_array_version_matches_the_set_version(pages: list[PageResult], with_sta
 
 
 def test_a_well_linked_funnel_has_no_findings() -> None:
-    pages = [page("/", Stage.AWARENESS, (BASE + "/compare", BASE + "/pricing")),
-             page("/compare", Stage.CONSIDERATION, (BASE + "/pricing",)),
-             page("/pricing", Stage.DECISION, (BASE + "/signup",)),
-             page("/signup", Stage.CONVERSION, (BASE + "/",))]
+    pages = [
+        page("/", Stage.AWARENESS, (BASE + "/compare", BASE + "/pricing")),
+        page("/compare", Stage.CONSIDERATION, (BASE + "/pricing",)),
+        page("/pricing", Stage.DECISION, (BASE + "/signup",)),
+        page("/signup", Stage.CONVERSION, (BASE + "/",)),
+    ]
     flow = analyse_links(pages, BASE + "/")
     assert flow.findings == ()
-    assert flow.onward_share == {"awareness": 1.0, "consideration": 1.0, "decision": 1.0,
-                                 "conversion": 0.0}
+    assert flow.onward_share == {
+        "awareness": 1.0,
+        "consideration": 1.0,
+        "decision": 1.0,
+        "conversion": 0.0,
+    }
 
 
 def reference_links(pages: Sequence[PageResult], start_url: str | None = None) -> LinkFlow:
@@ -109,28 +127,68 @@ def reference_links(pages: Sequence[PageResult], start_url: str | None = None) -
         if not (one | two) & conversions:
             stranded.append(p.url)
     if stranded and conversions:
-        findings.append(Gap(Stage.AWARENESS, "", "stranded-awareness", 2,
-                            f"{len(stranded)} awareness page(s) have no path to a conversion page "
-                            "within two clicks.", tuple(stranded[:MAX_EVIDENCE])))
+        findings.append(
+            Gap(
+                Stage.AWARENESS,
+                "",
+                "stranded-awareness",
+                2,
+                f"{len(stranded)} awareness page(s) have no path to a conversion page "
+                "within two clicks.",
+                tuple(stranded[:MAX_EVIDENCE]),
+            )
+        )
     if not conversions and ok:
-        findings.append(Gap(Stage.CONVERSION, "", "no-conversion", 3,
-                            "No conversion page was found: visitors have nowhere to act.", ()))
+        findings.append(
+            Gap(
+                Stage.CONVERSION,
+                "",
+                "no-conversion",
+                3,
+                "No conversion page was found: visitors have nowhere to act.",
+                (),
+            )
+        )
 
     start_key = page_key(start_url) if start_url else None
-    orphans = [p.url for k, p in key_of.items()
-               if not inbound[k] and k != start_key and p.stage is not Stage.EXCLUDED]
+    orphans = [
+        p.url
+        for k, p in key_of.items()
+        if not inbound[k] and k != start_key and p.stage is not Stage.EXCLUDED
+    ]
     if orphans:
-        findings.append(Gap(None, "", "orphan-pages", 1,
-                            f"{len(orphans)} page(s) have no inbound internal links (found only "
-                            "through the sitemap or the folder).", tuple(orphans[:MAX_EVIDENCE])))
+        findings.append(
+            Gap(
+                None,
+                "",
+                "orphan-pages",
+                1,
+                f"{len(orphans)} page(s) have no inbound internal links (found only "
+                "through the sitemap or the folder).",
+                tuple(orphans[:MAX_EVIDENCE]),
+            )
+        )
 
-    for stage, before in ((Stage.DECISION, Stage.CONSIDERATION),
-                          (Stage.CONVERSION, Stage.DECISION)):
+    for stage, before in (
+        (Stage.DECISION, Stage.CONSIDERATION),
+        (Stage.CONVERSION, Stage.DECISION),
+    ):
         has_before = any(p.stage is before for p in key_of.values())
-        unlinked = [p.url for k, p in key_of.items() if p.stage is stage
-                    and not any(stage_of(s) is before for s in inbound[k])]
+        unlinked = [
+            p.url
+            for k, p in key_of.items()
+            if p.stage is stage and not any(stage_of(s) is before for s in inbound[k])
+        ]
         if has_before and unlinked:
-            findings.append(Gap(stage, "", f"{stage.value}-not-linked", 2,
-                                f"{len(unlinked)} {stage.value} page(s) are not linked from any "
-                                f"{before.value} page.", tuple(unlinked[:MAX_EVIDENCE])))
+            findings.append(
+                Gap(
+                    stage,
+                    "",
+                    f"{stage.value}-not-linked",
+                    2,
+                    f"{len(unlinked)} {stage.value} page(s) are not linked from any "
+                    f"{before.value} page.",
+                    tuple(unlinked[:MAX_EVIDENCE]),
+                )
+            )
     return LinkFlow(onward, {k: dict(v) for k, v in stage_links.items()}, tuple(findings))

@@ -24,12 +24,18 @@ from tests.conftest import SAMPLES
 
 
 def _pages(folder: Path) -> list[FetchedPage]:
-    return [FetchedPage(url=f"http://site.example/{path.relative_to(folder).as_posix()}",
-                        final_url=f"http://site.example/{path.relative_to(folder).as_posix()}",
-                        status=200, content_type="text/html",
-                        html=path.read_text(encoding="utf-8"), depth=1,
-                        fetched_at=datetime.now(UTC))
-            for path in sorted(folder.rglob("*.html"))]
+    return [
+        FetchedPage(
+            url=f"http://site.example/{path.relative_to(folder).as_posix()}",
+            final_url=f"http://site.example/{path.relative_to(folder).as_posix()}",
+            status=200,
+            content_type="text/html",
+            html=path.read_text(encoding="utf-8"),
+            depth=1,
+            fetched_at=datetime.now(UTC),
+        )
+        for path in sorted(folder.rglob("*.html"))
+    ]
 
 
 def test_a_parser_process_reads_pages_exactly_as_this_process(model) -> None:  # noqa: ANN001
@@ -67,6 +73,7 @@ class _FailsInOtherProcesses:
 def _failing_source(pid: int) -> Callable[[], object]:
     def fail() -> object:
         raise RuntimeError(f"cannot load the model away from process {pid}")
+
     return fail
 
 
@@ -81,8 +88,9 @@ class _Slow(SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def slow_site() -> object:
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 functools.partial(_Slow, directory=str(SAMPLES / "ledgerloop")))
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Slow, directory=str(SAMPLES / "ledgerloop"))
+    )
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -91,14 +99,17 @@ def slow_site() -> object:
 
 
 def _audit(url: str, tmp_path: Path, model: object, parsers: int = 1) -> dict[str, str]:
-    opts = AuditOptions(target=url, out_dir=tmp_path / f"out-{parsers}",
-                        crawl=CrawlSettings(concurrency=2, allow_private=True), parsers=parsers)
+    opts = AuditOptions(
+        target=url,
+        out_dir=tmp_path / f"out-{parsers}",
+        crawl=CrawlSettings(concurrency=2, allow_private=True),
+        parsers=parsers,
+    )
     outcome = run_audit(opts, model=model, write_outputs=False)
     return {p.url: p.stage.value for p in outcome.result.pages if p.stage is not None}
 
 
-def test_an_audit_survives_its_parser_being_killed(slow_site: str, tmp_path: Path,
-                                                   model) -> None:  # noqa: ANN001
+def test_an_audit_survives_its_parser_being_killed(slow_site: str, tmp_path: Path, model) -> None:  # noqa: ANN001
     expected = _audit(slow_site, tmp_path, model, parsers=0)
     me = os.getpid()
     killed: list[int] = []
@@ -126,15 +137,19 @@ def test_an_audit_survives_its_parser_being_killed(slow_site: str, tmp_path: Pat
 
 
 def test_a_parser_that_cannot_load_its_model_leaves_the_reading_here(
-        slow_site: str, tmp_path: Path, model) -> None:  # noqa: ANN001
+    slow_site: str, tmp_path: Path, model
+) -> None:  # noqa: ANN001
     expected = _audit(slow_site, tmp_path, model, parsers=0)
     assert _audit(slow_site, tmp_path, _FailsInOtherProcesses(model), parsers=2) == expected
 
 
-@pytest.mark.parametrize(("cpus", "audits", "parsers"), [
-    (1, 1, 0), (2, 1, 2), (2, 2, 0), (4, 1, 3), (8, 2, 3), (8, 4, 2), (8, 8, 0)])
-def test_parsers_share_the_cpus_between_audits(monkeypatch: pytest.MonkeyPatch, cpus: int,
-                                               audits: int, parsers: int) -> None:
+@pytest.mark.parametrize(
+    ("cpus", "audits", "parsers"),
+    [(1, 1, 0), (2, 1, 2), (2, 2, 0), (4, 1, 3), (8, 2, 3), (8, 4, 2), (8, 8, 0)],
+)
+def test_parsers_share_the_cpus_between_audits(
+    monkeypatch: pytest.MonkeyPatch, cpus: int, audits: int, parsers: int
+) -> None:
     """run-due audits sites side by side: together they never start more parsers than CPUs."""
     from funnel_audit.read import reading
 

@@ -26,8 +26,10 @@ def _assert_self_contained(soup: BeautifulSoup) -> None:
     policy = dict((d.strip().split(" ", 1) + [""])[:2] for d in csp["content"].split(";"))
     scripts = soup.find_all("script")
     assert "unsafe-inline" not in policy["script-src"]
-    hashes = {f"'sha256-{base64.b64encode(hashlib.sha256(s.string.encode()).digest()).decode()}'"
-              for s in scripts}
+    hashes = {
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.string.encode()).digest()).decode()}'"
+        for s in scripts
+    }
     assert set(policy["script-src"].split()) == hashes, "CSP allows exactly the inline script"
     for tag in soup.find_all(src=True):
         assert tag["src"].startswith("data:"), tag
@@ -37,15 +39,37 @@ def _assert_self_contained(soup: BeautifulSoup) -> None:
 
 def test_sample_report_sections_and_self_contained(tmp_path: Path, model) -> None:  # noqa: ANN001
     out = tmp_path / "o"
-    assert main(["audit", str(SAMPLES / "harbourline-plumbing"), "--out", str(out), "--quiet",
-                 "--no-history", "--client-name", "Harbourline & Co", "--agency-name",
-                 "North Star <Agency>"]) == 0
+    assert (
+        main(
+            [
+                "audit",
+                str(SAMPLES / "harbourline-plumbing"),
+                "--out",
+                str(out),
+                "--quiet",
+                "--no-history",
+                "--client-name",
+                "Harbourline & Co",
+                "--agency-name",
+                "North Star <Agency>",
+            ]
+        )
+        == 0
+    )
     soup = _soup(out / "report.html")
     _assert_self_contained(soup)
     headings = [h.get_text(strip=True) for h in soup.find_all("h2")]
-    for section in ("Executive summary", "Stage mix against target", "Gaps", "Topics by stage",
-                    "Funnel link flow", "Content calendar", "Pages per stage", "Pages to review",
-                    "Methodology"):
+    for section in (
+        "Executive summary",
+        "Stage mix against target",
+        "Gaps",
+        "Topics by stage",
+        "Funnel link flow",
+        "Content calendar",
+        "Pages per stage",
+        "Pages to review",
+        "Methodology",
+    ):
         assert section in headings
     assert soup.find("h1").get_text() == "Harbourline & Co"
     assert "North Star <Agency>" in soup.get_text()
@@ -60,9 +84,12 @@ def _assert_quality_in_mix(soup: BeautifulSoup, out: Path) -> None:
     table = soup.find(id="mix").find("table")
     header = [th.get_text(" ", strip=True) for th in table.find("thead").find_all("th")]
     assert any(h.startswith("Thin") for h in header) and any(h.startswith("Stale") for h in header)
-    rows = {tr.find("th").get_text(strip=True): [td.get_text(" ", strip=True)
-                                                for td in tr.find_all("td")]
-            for tr in table.find("tbody").find_all("tr")}
+    rows = {
+        tr.find("th").get_text(strip=True): [
+            td.get_text(" ", strip=True) for td in tr.find_all("td")
+        ]
+        for tr in table.find("tbody").find_all("tr")
+    }
     stale_col = header.index(next(h for h in header if h.startswith("Stale"))) - 1
     quality = {q["stage"]: q for q in json.loads((out / "audit.json").read_text())["quality"]}
     # harbourline's two advice articles carry 2022 sitemap dates: stale against the audit date
@@ -71,17 +98,22 @@ def _assert_quality_in_mix(soup: BeautifulSoup, out: Path) -> None:
     assert set(quality) == {"awareness", "consideration", "decision", "conversion"}
 
 
-def test_hostile_site_strings_never_become_markup(tmp_path: Path, site: SiteServer,
-                                                  model) -> None:  # noqa: ANN001
+def test_hostile_site_strings_never_become_markup(tmp_path: Path, site: SiteServer, model) -> None:  # noqa: ANN001
     evil_link = "javascript:alert(document.cookie)"
-    site.add("/", f"<html><head><title>{PAYLOAD} Home</title></head><body><main>"
-                  f"<h1>{PAYLOAD}</h1><p>We repair boilers and fit bathrooms in town.</p>"
-                  f"<a href='/p%22%3E%3Cscript%3Ealert(2)%3C/script%3E'>more</a>"
-                  f"<a href='{evil_link}'>click</a><a href='/pricing'>pricing</a>"
-                  "</main></body></html>")
-    site.add("/pricing", f"<html><head><title>Prices {PAYLOAD}</title></head><body><main>"
-                         "<h1>Prices</h1><p>Boiler service $90. Repairs from $120.</p>"
-                         "</main></body></html>")
+    site.add(
+        "/",
+        f"<html><head><title>{PAYLOAD} Home</title></head><body><main>"
+        f"<h1>{PAYLOAD}</h1><p>We repair boilers and fit bathrooms in town.</p>"
+        f"<a href='/p%22%3E%3Cscript%3Ealert(2)%3C/script%3E'>more</a>"
+        f"<a href='{evil_link}'>click</a><a href='/pricing'>pricing</a>"
+        "</main></body></html>",
+    )
+    site.add(
+        "/pricing",
+        f"<html><head><title>Prices {PAYLOAD}</title></head><body><main>"
+        "<h1>Prices</h1><p>Boiler service $90. Repairs from $120.</p>"
+        "</main></body></html>",
+    )
     site.add('/p"><script>alert(2)</script>', "<html><title>x</title><p>hello</p></html>")
     out = tmp_path / "o"
     assert main(["audit", site.url("/"), "--out", str(out), "--quiet", "--no-history"]) == 0
@@ -102,7 +134,7 @@ def test_stage_colours_pass_wcag_aa_against_white_text() -> None:
     from funnel_audit.report.html import STAGE_COLOURS
 
     def luminance(hex_colour: str) -> float:
-        channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
         linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 

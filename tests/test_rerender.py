@@ -19,20 +19,48 @@ RENDERED = ("pages.csv", "calendar.csv", "calendar.ics")
 @pytest.fixture(scope="module")
 def audited(tmp_path_factory: pytest.TempPathFactory, model) -> Path:  # noqa: ANN001
     out = tmp_path_factory.mktemp("audit")
-    assert main(["audit", str(SAMPLES / "ledgerloop"), "--out", str(out), "--quiet",
-                 "--no-history", "--start", "2026-12-07"]) == 0
+    assert (
+        main(
+            [
+                "audit",
+                str(SAMPLES / "ledgerloop"),
+                "--out",
+                str(out),
+                "--quiet",
+                "--no-history",
+                "--start",
+                "2026-12-07",
+            ]
+        )
+        == 0
+    )
     return out
 
 
 def test_report_rerenders_the_same_outputs(audited: Path, tmp_path: Path) -> None:
     out = tmp_path / "again"
-    assert main(["report", str(audited / "audit.json"), "--out", str(out),
-                 "--client-name", "Ledgerloop Ltd", "--agency-name", "North Star",
-                 "--accent", "#0a5c36"]) == 0
+    assert (
+        main(
+            [
+                "report",
+                str(audited / "audit.json"),
+                "--out",
+                str(out),
+                "--client-name",
+                "Ledgerloop Ltd",
+                "--agency-name",
+                "North Star",
+                "--accent",
+                "#0a5c36",
+            ]
+        )
+        == 0
+    )
     for name in RENDERED:
         assert (out / name).read_bytes() == (audited / name).read_bytes(), name
     assert json.loads((out / "audit.json").read_text()) == json.loads(
-        (audited / "audit.json").read_text())
+        (audited / "audit.json").read_text()
+    )
     soup = BeautifulSoup((out / "report.html").read_text(encoding="utf-8"), "html.parser")
     assert soup.find("h1").get_text() == "Ledgerloop Ltd"
     assert "North Star" in soup.find("header").get_text()
@@ -65,16 +93,27 @@ def _broken(audited: Path, tmp_path: Path, edit) -> Path:  # noqa: ANN001
     return path
 
 
-@pytest.mark.parametrize(("edit", "needle"), [
-    (lambda d: d.update(format="something/2"), "expected format 'funnel-audit/1'"),
-    (lambda d: d.pop("pages"), "pages: missing"),
-    (lambda d: d["pages"][2].update(stage="funnel-top"), "pages[2].stage: unknown value"),
-    (lambda d: d["pages"][0].update(word_count="many"), "pages[0].word_count"),
-    (lambda d: d.update(started_at="yesterday"), "started_at: expected an ISO 8601 date"),
-    (lambda d: d["calendar"][0].update(keywords="a, b"), "calendar[0].keywords: expected a list"),
-])
-def test_malformed_audit_json_is_one_line_input_error(audited: Path, tmp_path: Path, edit,  # noqa: ANN001
-                                                      needle: str, capsys) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (lambda d: d.update(format="something/2"), "expected format 'funnel-audit/1'"),
+        (lambda d: d.pop("pages"), "pages: missing"),
+        (lambda d: d["pages"][2].update(stage="funnel-top"), "pages[2].stage: unknown value"),
+        (lambda d: d["pages"][0].update(word_count="many"), "pages[0].word_count"),
+        (lambda d: d.update(started_at="yesterday"), "started_at: expected an ISO 8601 date"),
+        (
+            lambda d: d["calendar"][0].update(keywords="a, b"),
+            "calendar[0].keywords: expected a list",
+        ),
+    ],
+)
+def test_malformed_audit_json_is_one_line_input_error(
+    audited: Path,
+    tmp_path: Path,
+    edit,  # noqa: ANN001
+    needle: str,
+    capsys,
+) -> None:  # noqa: ANN001
     path = _broken(audited, tmp_path, edit)
     with pytest.raises(InputError, match=None) as info:
         read_audit_json(path)
@@ -86,8 +125,9 @@ def test_malformed_audit_json_is_one_line_input_error(audited: Path, tmp_path: P
 
 
 @pytest.mark.parametrize("content", [None, "", "{not json", "[1, 2]", "null", "[" * 100_000])
-def test_unreadable_audit_file_is_one_line_input_error(tmp_path: Path, content: str | None,
-                                                       capsys) -> None:  # noqa: ANN001
+def test_unreadable_audit_file_is_one_line_input_error(
+    tmp_path: Path, content: str | None, capsys
+) -> None:  # noqa: ANN001
     path = tmp_path / "audit.json"
     if content is not None:
         path.write_text(content, encoding="utf-8")

@@ -41,8 +41,7 @@ def logged_site(tmp_path: Path) -> Iterator[tuple[str, Path, list[tuple[str, int
     for path in folder.rglob("*"):
         os.utime(path, (old, old))
     log: list[tuple[str, int]] = []
-    handler = functools.partial(type("H", (_LoggingHandler,), {"log": log}),
-                                directory=str(folder))
+    handler = functools.partial(type("H", (_LoggingHandler,), {"log": log}), directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/", folder, log
@@ -54,8 +53,12 @@ def _opts(url: str, out: Path, **kw: object) -> AuditOptions:
     return AuditOptions(target=url, out_dir=out, crawl=CrawlSettings(concurrency=4), **kw)
 
 
-def test_resume_continues_without_refetching(logged_site, tmp_path: Path, model,  # noqa: ANN001
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_resume_continues_without_refetching(
+    logged_site,
+    tmp_path: Path,
+    model,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     url, _folder, log = logged_site
     db = tmp_path / "h.sqlite3"
     real_add = pipeline_mod.PagePipeline.add
@@ -90,17 +93,21 @@ def test_resume_continues_without_refetching(logged_site, tmp_path: Path, model,
     assert any("resumed audit" in n for n in outcome.result.notes)
 
 
-def test_reaudit_sends_conditional_requests_and_reuses_unchanged(logged_site, tmp_path: Path,
-                                                                 model) -> None:  # noqa: ANN001
+def test_reaudit_sends_conditional_requests_and_reuses_unchanged(
+    logged_site, tmp_path: Path, model
+) -> None:  # noqa: ANN001
     url, folder, log = logged_site
     db = tmp_path / "h.sqlite3"
     with HistoryStore(db) as store:
         first = run_audit(_opts(url, tmp_path / "a"), model=model, store=store)
     stages = {p.url: p.stage for p in first.result.pages}
     page = folder / "advice" / "frozen-pipes.html"
-    page.write_text(page.read_text(encoding="utf-8").replace(
-        "</main>", "<p>Updated for this winter: new advice on lagging loft pipes.</p></main>"),
-        encoding="utf-8")
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(
+            "</main>", "<p>Updated for this winter: new advice on lagging loft pipes.</p></main>"
+        ),
+        encoding="utf-8",
+    )
     log.clear()
     with HistoryStore(db) as store:
         second = run_audit(_opts(url, tmp_path / "b"), model=model, store=store)
@@ -122,26 +129,32 @@ def test_reaudit_sends_conditional_requests_and_reuses_unchanged(logged_site, tm
     assert judged and set(judged) <= set(kept)
 
 
-def test_reaudit_with_another_model_reads_every_page_again(logged_site, tmp_path: Path,
-                                                           model) -> None:  # noqa: ANN001
+def test_reaudit_with_another_model_reads_every_page_again(
+    logged_site, tmp_path: Path, model
+) -> None:  # noqa: ANN001
     from funnel_audit.classify.model import StageModel
 
     url, _folder, log = logged_site
     db = tmp_path / "h.sqlite3"
     with HistoryStore(db) as store:
         run_audit(_opts(url, tmp_path / "a"), model=model, store=store)
-    other = StageModel(model.fields, model.coef, model.classes, model.temperature,
-                       dict(model.metadata, version="retrained"))
+    other = StageModel(
+        model.fields,
+        model.coef,
+        model.classes,
+        model.temperature,
+        dict(model.metadata, version="retrained"),
+    )
     log.clear()
     with HistoryStore(db) as store:
         second = run_audit(_opts(url, tmp_path / "b"), model=other, store=store)
     assert log and not [p for p, c in log if c == 304], "no conditional requests"
-    assert any(n.startswith("every page read again: the classifier changed") for n in
-               second.result.notes), second.result.notes
+    assert any(
+        n.startswith("every page read again: the classifier changed") for n in second.result.notes
+    ), second.result.notes
 
 
-def test_sigkill_loses_nothing_committed_and_resume_finishes(tmp_path: Path,
-                                                           model) -> None:  # noqa: ANN001
+def test_sigkill_loses_nothing_committed_and_resume_finishes(tmp_path: Path, model) -> None:  # noqa: ANN001
     """A process killed with SIGKILL mid-crawl; the next run resumes from what it committed.
     (`model` warms the shared model cache, so the child process does not train.)"""
     import signal
@@ -159,13 +172,24 @@ def test_sigkill_loses_nothing_committed_and_resume_finishes(tmp_path: Path,
             super().do_GET()
 
     Slow.log = log
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 functools.partial(Slow, directory=str(folder)))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Slow, directory=str(folder)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     db = tmp_path / "h.sqlite3"
-    cmd = [sys.executable, "-m", "funnel_audit", "audit", url, "--db", str(db), "--quiet",
-           "--concurrency", "1", "--out", str(tmp_path / "o")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "funnel_audit",
+        "audit",
+        url,
+        "--db",
+        str(db),
+        "--quiet",
+        "--concurrency",
+        "1",
+        "--out",
+        str(tmp_path / "o"),
+    ]
     try:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         committed = 0
@@ -184,11 +208,11 @@ def test_sigkill_loses_nothing_committed_and_resume_finishes(tmp_path: Path,
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         gone_by = time.monotonic() + 10
-        while any(Path(f"/proc/{pid}").exists() for pid in parsers) and \
-                time.monotonic() < gone_by:
+        while any(Path(f"/proc/{pid}").exists() for pid in parsers) and time.monotonic() < gone_by:
             time.sleep(0.1)
-        assert not [pid for pid in parsers if Path(f"/proc/{pid}").exists()], \
+        assert not [pid for pid in parsers if Path(f"/proc/{pid}").exists()], (
             "a parser process outlived its killed parent"
+        )
         with sqlite3.connect(db) as conn:
             kept = {r[0] for r in conn.execute("SELECT url FROM pages")}
             status = conn.execute("SELECT status FROM audits").fetchone()[0]
@@ -213,8 +237,9 @@ def _children(pid: int) -> list[int]:
     found = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
-            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines()
-                          if ":\t" in line)
+            fields = dict(
+                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
+            )
         except OSError:
             continue
         if fields.get("PPid", "").strip() == str(pid):

@@ -47,14 +47,14 @@ concurrency = 2
 
 [[sites]]
 name = "harbourline"
-url = "{SAMPLES / 'harbourline-plumbing'}"
+url = "{SAMPLES / "harbourline-plumbing"}"
 client_name = "Harbourline Plumbing"
 cadence = "monthly on day 1"
 target = {{ awareness = 0.5, conversion = 0.1 }}
 
 [[sites]]
 name = "ledgerloop"
-url = "{SAMPLES / 'ledgerloop'}"
+url = "{SAMPLES / "ledgerloop"}"
 cadence = "every 14 days"
 """
 
@@ -81,17 +81,20 @@ def test_config_is_read_with_defaults_and_relative_paths(tmp_path: Path) -> None
     assert ledger.cadence == Cadence(day_of_month=None, days=14)
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ('[[sites]]\nname = "a"\nurl = "x"\ncolour = "red"', "unknown key(s) colour"),
-    ('[[sites]]\nname = "a"\nurl = "x"\ncadence = "weekly"', "bad cadence 'weekly'"),
-    ('[[sites]]\nname = "a"\nurl = "x"\n[[sites]]\nname = "a"\nurl = "y"', "two sites"),
-    ('[[sites]]\nname = "a"', "url is required"),
-    ('[[sites]]\nname = "../a"\nurl = "x"', "name must be"),
-    ('[[sites]]\nname = "a"\nurl = "x"\nmax_pages = 0', "max_pages must be a whole number"),
-    ('[[sites]]\nname = "a"\nurl = "x"\ntarget = { excluded = 1 }', "bad target entry"),
-    ("", "no sites"),
-    ("[[sites]\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[[sites]]\nname = "a"\nurl = "x"\ncolour = "red"', "unknown key(s) colour"),
+        ('[[sites]]\nname = "a"\nurl = "x"\ncadence = "weekly"', "bad cadence 'weekly'"),
+        ('[[sites]]\nname = "a"\nurl = "x"\n[[sites]]\nname = "a"\nurl = "y"', "two sites"),
+        ('[[sites]]\nname = "a"', "url is required"),
+        ('[[sites]]\nname = "../a"\nurl = "x"', "name must be"),
+        ('[[sites]]\nname = "a"\nurl = "x"\nmax_pages = 0', "max_pages must be a whole number"),
+        ('[[sites]]\nname = "a"\nurl = "x"\ntarget = { excluded = 1 }', "bad target entry"),
+        ("", "no sites"),
+        ("[[sites]\n", "not valid TOML"),
+    ],
+)
 def test_config_mistakes_are_one_clear_line(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")) as exc:
         load_config(_config(tmp_path, body))
@@ -106,8 +109,9 @@ def test_cadence_maths() -> None:
     monthly = parse_cadence("monthly")
     assert next_due(monthly, date(2026, 12, 1), date(2026, 12, 2)) == date(2027, 1, 1)
     assert next_due(monthly, date(2026, 11, 20), date(2026, 11, 30)) == date(2026, 12, 1)
-    assert next_due(parse_cadence("every 1 day"), date(2026, 3, 1), date(2026, 3, 1)) \
-        == date(2026, 3, 2)
+    assert next_due(parse_cadence("every 1 day"), date(2026, 3, 1), date(2026, 3, 1)) == date(
+        2026, 3, 2
+    )
     assert str(parse_cadence("every  14   DAYS")) == "every 14 days"
 
 
@@ -150,23 +154,40 @@ def test_a_site_already_running_is_skipped(tmp_path: Path, model: Any) -> None:
     db = tmp_path / "h.sqlite3"
     with site_lock(lock_dir_for(db), "harbourline") as got:
         assert got
-        runs = run_due(config.sites, db, model=model, processes=False,
-                       clock=Clock(datetime(2026, 11, 3, tzinfo=UTC)))
-    assert [(r.name, r.status) for r in runs] == [("harbourline", "running"),
-                                                   ("ledgerloop", "complete")]
+        runs = run_due(
+            config.sites,
+            db,
+            model=model,
+            processes=False,
+            clock=Clock(datetime(2026, 11, 3, tzinfo=UTC)),
+        )
+    assert [(r.name, r.status) for r in runs] == [
+        ("harbourline", "running"),
+        ("ledgerloop", "complete"),
+    ]
     with HistoryStore(db) as store:
         assert store.audits("harbourline") == []
 
 
-def test_run_due_command_in_worker_processes(tmp_path: Path, model: Any,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_due_command_in_worker_processes(
+    tmp_path: Path, model: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The real CLI path: spawned worker processes each loading the model, exit 8 on a failure."""
     broken = f'\n[[sites]]\nname = "broken"\nurl = "{_closed_port_url()}"\n'
     path = _config(tmp_path, GOOD_SITES + broken)
     db = tmp_path / "h.sqlite3"
     save_model(model, tmp_path / "model.npz")  # workers load it instead of retraining
-    args = ["run-due", "--config", str(path), "--db", str(db), "--workers", "2",
-            "--model", str(tmp_path / "model.npz")]
+    args = [
+        "run-due",
+        "--config",
+        str(path),
+        "--db",
+        str(db),
+        "--workers",
+        "2",
+        "--model",
+        str(tmp_path / "model.npz"),
+    ]
     assert main(args) == 8
     captured = capsys.readouterr()
     assert "3 site(s): 2 audited, 1 failed, 0 not due" in captured.out
@@ -178,13 +199,29 @@ def test_run_due_command_in_worker_processes(tmp_path: Path, model: Any,
     assert "every 14 days" in shown and "due now" in shown and "waiting" in shown
 
 
-def test_schedule_install_writes_units_or_prints_cron(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_schedule_install_writes_units_or_prints_cron(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _config(tmp_path, GOOD_SITES)
     db = tmp_path / "h.sqlite3"
     units = tmp_path / "units"
-    assert main(["schedule", "install", "--config", str(path), "--db", str(db),
-                 "--dir", str(units), "--at", "04:30"]) == 0
+    assert (
+        main(
+            [
+                "schedule",
+                "install",
+                "--config",
+                str(path),
+                "--db",
+                str(db),
+                "--dir",
+                str(units),
+                "--at",
+                "04:30",
+            ]
+        )
+        == 0
+    )
     service = (units / "funnel-audit-run-due.service").read_text()
     timer = (units / "funnel-audit-run-due.timer").read_text()
     assert f"run-due --config {path} --db {db}" in service and "Type=oneshot" in service
@@ -197,8 +234,9 @@ def test_schedule_install_writes_units_or_prints_cron(tmp_path: Path,
 
 
 def test_unit_and_cron_quoting_survive_odd_paths(tmp_path: Path) -> None:
-    argv = run_due_command(Path("/srv/my sites/50%.toml"), Path("/data/h.sqlite3"),
-                           python="/usr/bin/python3")
+    argv = run_due_command(
+        Path("/srv/my sites/50%.toml"), Path("/data/h.sqlite3"), python="/usr/bin/python3"
+    )
     service = systemd_units(argv, "03:00", Path("/srv/my sites"))["funnel-audit-run-due.service"]
     assert '--config "/srv/my sites/50%%.toml"' in service
     assert 'WorkingDirectory="/srv/my sites"' in service
@@ -217,8 +255,17 @@ def test_readme_example_config_is_valid(tmp_path: Path) -> None:
     assert config.sites[1].max_pages == 300 and config.sites[1].delay == 1.0
 
 
-@pytest.mark.parametrize("verb", [["history"], ["diff"], ["run-due"], ["schedule"],
-                                  ["schedule", "install"], ["schedule", "show"]])
+@pytest.mark.parametrize(
+    "verb",
+    [
+        ["history"],
+        ["diff"],
+        ["run-due"],
+        ["schedule"],
+        ["schedule", "install"],
+        ["schedule", "show"],
+    ],
+)
 def test_every_history_verb_has_help(verb: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main([*verb, "--help"]) == 0
     assert "Usage: funnel-audit" in capsys.readouterr().out

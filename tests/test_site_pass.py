@@ -303,4 +303,3 @@ def test_the_families_found_are_named_in_the_audits_notes(tmp_path: Path) -> Non
     notes = json.loads((out / "audit.json").read_text(encoding="utf-8"))["notes"]
     said = "page families recognised by their addresses, titles and structured data"
     assert f"{said}: careers 1, legal 1" in notes
-

@@ -17,21 +17,98 @@ from funnel_audit.analyse.topics import Topic, clean_name, find_topics, heads, p
 ROOT = Path(__file__).resolve().parent.parent
 
 THEMES = {
-    "boilers": ("boiler", "boilers", "combi", "radiator", "radiators", "flue", "thermostat",
-                "heating", "pressure", "valve", "pump", "servicing", "engineer", "gas",
-                "condensing", "installation", "breakdown", "hot", "water", "cylinder"),
-    "invoices": ("invoice", "invoices", "approval", "approvals", "ledger", "payable", "supplier",
-                 "suppliers", "purchase", "order", "matching", "reconciliation", "accruals",
-                 "payment", "payments", "finance", "month-end", "close", "erp", "vendor"),
-    "dentistry": ("dental", "dentist", "teeth", "tooth", "implant", "implants", "hygienist",
-                  "whitening", "braces", "gum", "gums", "enamel", "filling", "crown", "root",
-                  "canal", "orthodontic", "smile", "cavity", "check-up"),
+    "boilers": (
+        "boiler",
+        "boilers",
+        "combi",
+        "radiator",
+        "radiators",
+        "flue",
+        "thermostat",
+        "heating",
+        "pressure",
+        "valve",
+        "pump",
+        "servicing",
+        "engineer",
+        "gas",
+        "condensing",
+        "installation",
+        "breakdown",
+        "hot",
+        "water",
+        "cylinder",
+    ),
+    "invoices": (
+        "invoice",
+        "invoices",
+        "approval",
+        "approvals",
+        "ledger",
+        "payable",
+        "supplier",
+        "suppliers",
+        "purchase",
+        "order",
+        "matching",
+        "reconciliation",
+        "accruals",
+        "payment",
+        "payments",
+        "finance",
+        "month-end",
+        "close",
+        "erp",
+        "vendor",
+    ),
+    "dentistry": (
+        "dental",
+        "dentist",
+        "teeth",
+        "tooth",
+        "implant",
+        "implants",
+        "hygienist",
+        "whitening",
+        "braces",
+        "gum",
+        "gums",
+        "enamel",
+        "filling",
+        "crown",
+        "root",
+        "canal",
+        "orthodontic",
+        "smile",
+        "cavity",
+        "check-up",
+    ),
 }
 # words every page of the site shares, or that should never name anything
-FILLER = ("our team is here to help you with the best local service and we will answer your "
-          "questions about this page click here to contact us or read more").split()
-STOP_SAMPLE = {"the", "and", "with", "your", "our", "about", "here", "this", "will", "click",
-               "contact", "read", "more", "page", "you", "can", "for", "from"}
+FILLER = (
+    "our team is here to help you with the best local service and we will answer your "
+    "questions about this page click here to contact us or read more"
+).split()
+STOP_SAMPLE = {
+    "the",
+    "and",
+    "with",
+    "your",
+    "our",
+    "about",
+    "here",
+    "this",
+    "will",
+    "click",
+    "contact",
+    "read",
+    "more",
+    "page",
+    "you",
+    "can",
+    "for",
+    "from",
+}
 
 
 def theme_texts(per_theme: int, seed: int = 1) -> tuple[list[str], list[str]]:
@@ -43,8 +120,10 @@ def theme_texts(per_theme: int, seed: int = 1) -> tuple[list[str], list[str]]:
         for name, words in THEMES.items():
             title = " ".join(rng.sample(words, 3)).capitalize()
             headings = [" ".join(rng.sample(words, 2)) for _ in range(3)]
-            body = " ".join(rng.choice(words) if rng.random() < 0.5 else rng.choice(FILLER)
-                            for _ in range(120 + i))
+            body = " ".join(
+                rng.choice(words) if rng.random() < 0.5 else rng.choice(FILLER)
+                for _ in range(120 + i)
+            )
             texts.append(topic_text(title, headings, body))
             names.append(name)
     return texts, names
@@ -84,7 +163,8 @@ def test_themes_separate_for_every_seed() -> None:
 
 
 def test_big_sites_fit_on_a_sample_and_still_label_every_page(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     texts, names = theme_texts(20)
     monkeypatch.setattr(topic_names, "MAX_FIT_PAGES", 24)  # 60 pages, fitted on 24 of them
     labels, found = find_topics(texts)
@@ -128,7 +208,9 @@ def test_texts_without_usable_words_give_one_general_topic() -> None:
     assert find_topics([""]) == ([0], general)
     assert find_topics([""] * 5) == ([0] * 5, general)
     assert find_topics(["the and of", "click here", "12 345 6789", "a b c", "!!"]) == (
-        [0] * 5, general)
+        [0] * 5,
+        general,
+    )
     # ten identical pages: every term is on more than half of them, so nothing is left
     assert find_topics(["boiler repair"] * 10) == ([0] * 10, general)
 
@@ -142,10 +224,15 @@ WORDS = [w for ws in THEMES.values() for w in ws] + FILLER + ["x", "42", "été"
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.one_of(st.text(max_size=300),
-                          st.lists(st.sampled_from(WORDS), max_size=40).map(" ".join)),
-                max_size=40),
-       st.integers(min_value=0, max_value=2**32 - 1))
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=300), st.lists(st.sampled_from(WORDS), max_size=40).map(" ".join)
+        ),
+        max_size=40,
+    ),
+    st.integers(min_value=0, max_value=2**32 - 1),
+)
 def test_never_raises_and_labels_every_text(texts: list[str], seed: int) -> None:
     labels, found = find_topics(texts, seed=seed)
     assert len(labels) == len(texts)
@@ -155,10 +242,13 @@ def test_never_raises_and_labels_every_text(texts: list[str], seed: int) -> None
 
 
 def test_importing_topics_loads_neither_sklearn_nor_scipy() -> None:
-    code = ("import sys, funnel_audit.analyse.topics; "
-            "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys, funnel_audit.analyse.topics; "
+        "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "[]"
 
 
@@ -166,14 +256,25 @@ def test_importing_topics_loads_neither_sklearn_nor_scipy() -> None:
 
 # each theme's pages share a phrase a person would write in their titles and headings; the body
 # is the theme's loose words
-NAMED = {"boilers": "boiler servicing", "invoices": "invoice approval",
-         "dentistry": "dental implants"}
-CTA_HEADINGS = ("Get started today", "Book a demo", "Start your free trial", "Sign up",
-                "Request a quote", "Contact us", "Try it free")
+NAMED = {
+    "boilers": "boiler servicing",
+    "invoices": "invoice approval",
+    "dentistry": "dental implants",
+}
+CTA_HEADINGS = (
+    "Get started today",
+    "Book a demo",
+    "Start your free trial",
+    "Sign up",
+    "Request a quote",
+    "Contact us",
+    "Try it free",
+)
 
 
-def named_texts(per_theme: int = 8, seed: int = 2, brand: str = "Acme Cloud",
-                extra: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+def named_texts(
+    per_theme: int = 8, seed: int = 2, brand: str = "Acme Cloud", extra: tuple[str, ...] = ()
+) -> tuple[list[str], list[str]]:
     rng = random.Random(seed)
     texts: list[str] = []
     names: list[str] = []
@@ -181,10 +282,16 @@ def named_texts(per_theme: int = 8, seed: int = 2, brand: str = "Acme Cloud",
         for theme, words in THEMES.items():
             phrase = NAMED[theme]
             title = f"{phrase.capitalize()}: {' '.join(rng.sample(words, 2))} | {brand}"
-            headings = [f"Why {phrase} matters", " ".join(rng.sample(words, 3)).capitalize(),
-                        rng.choice(CTA_HEADINGS), *extra]
-            body = " ".join(rng.choice(words) if rng.random() < 0.5 else rng.choice(FILLER)
-                            for _ in range(100 + i))
+            headings = [
+                f"Why {phrase} matters",
+                " ".join(rng.sample(words, 3)).capitalize(),
+                rng.choice(CTA_HEADINGS),
+                *extra,
+            ]
+            body = " ".join(
+                rng.choice(words) if rng.random() < 0.5 else rng.choice(FILLER)
+                for _ in range(100 + i)
+            )
             texts.append(topic_text(title, headings, f"{body} {brand} {i}"))
             names.append(theme)
     return texts, names
@@ -223,8 +330,9 @@ def test_same_site_in_any_order_gives_the_same_names() -> None:
         random.Random(seed).shuffle(shuffled)
         labels2, found2 = find_topics(shuffled, brand="Acme Cloud")
         assert sorted(t.name for t in found2) == sorted(t.name for t in found)
-        assert {t: found2[label].name for t, label in zip(shuffled, labels2, strict=True)} \
-            == by_text
+        assert {
+            t: found2[label].name for t, label in zip(shuffled, labels2, strict=True)
+        } == by_text
 
 
 def test_same_site_in_any_order_gives_the_same_names_on_a_real_sample() -> None:
@@ -241,8 +349,7 @@ def test_same_site_in_any_order_gives_the_same_names_on_a_real_sample() -> None:
     for seed in range(3):
         shuffled = list(texts)
         random.Random(seed).shuffle(shuffled)
-        assert sorted(t.name for t in find_topics(shuffled, brand="Ledgerloop")[1]) == \
-            sorted(names)
+        assert sorted(t.name for t in find_topics(shuffled, brand="Ledgerloop")[1]) == sorted(names)
 
 
 def test_topic_text_keeps_title_and_headings_apart() -> None:
@@ -252,52 +359,104 @@ def test_topic_text_keeps_title_and_headings_apart() -> None:
     assert heads("an old text without tabs\nbody") == ["an old text without tabs"]
 
 
-@pytest.mark.parametrize(("text", "name"), [
-    ("SaaS SaaS pricing", "SaaS"),
-    ("Try RingCentral today", "RingCentral"),
-    ("OUR BOILER SERVICES", "boiler services"),
-    ("Get started with invoice approval", "invoice approval"),
-    ("Amazon Simple Email Service", "amazon"),
-    ("The AP automation buyer's guide", "AP automation"),
-    ("Acme Inc overview", "acme"),
-    ("Book a demo", ""),
-    ("Free trial", ""),
-    ("24/7 support", ""),
-    ("Accounts payable KPIs worth tracking", "accounts payable KPIs"),
-])
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("SaaS SaaS pricing", "SaaS"),
+        ("Try RingCentral today", "RingCentral"),
+        ("OUR BOILER SERVICES", "boiler services"),
+        ("Get started with invoice approval", "invoice approval"),
+        ("Amazon Simple Email Service", "amazon"),
+        ("The AP automation buyer's guide", "AP automation"),
+        ("Acme Inc overview", "acme"),
+        ("Book a demo", ""),
+        ("Free trial", ""),
+        ("24/7 support", ""),
+        ("Accounts payable KPIs worth tracking", "accounts payable KPIs"),
+    ],
+)
 def test_clean_name_examples(text: str, name: str) -> None:
     assert clean_name(text) == name
 
 
-NAME_WORDS = ["boiler", "invoice", "approval", "dental", "implants", "heat", "pump", "ledger",
-              "SaaS", "AP", "radiator"]
-NOISE = ["the", "and", "of", "get", "started", "free", "trial", "book", "demo", "Acme", "127",
-         "0.0.1", "www.acme.com", ":", "|", "-", "!", "'s", "it's", "INC", "\t", "\n", "été"]
+NAME_WORDS = [
+    "boiler",
+    "invoice",
+    "approval",
+    "dental",
+    "implants",
+    "heat",
+    "pump",
+    "ledger",
+    "SaaS",
+    "AP",
+    "radiator",
+]
+NOISE = [
+    "the",
+    "and",
+    "of",
+    "get",
+    "started",
+    "free",
+    "trial",
+    "book",
+    "demo",
+    "Acme",
+    "127",
+    "0.0.1",
+    "www.acme.com",
+    ":",
+    "|",
+    "-",
+    "!",
+    "'s",
+    "it's",
+    "INC",
+    "\t",
+    "\n",
+    "été",
+]
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(NAME_WORDS + NOISE), max_size=14).map(" ".join)
-       | st.text(max_size=120))
+@given(
+    st.lists(st.sampled_from(NAME_WORDS + NOISE), max_size=14).map(" ".join) | st.text(max_size=120)
+)
 def test_clean_name_properties(text: str) -> None:
     name = clean_name(text, avoid=["acme"])
     words = name.split()
     assert len(words) <= 3
     assert len({w.lower().rstrip("s") for w in words}) == len(words)  # never a word twice
-    assert not {w.lower() for w in words} & {"acme", "get", "started", "free", "trial", "book",
-                                              "demo", "the", "and", "of", "inc"}
+    assert not {w.lower() for w in words} & {
+        "acme",
+        "get",
+        "started",
+        "free",
+        "trial",
+        "book",
+        "demo",
+        "the",
+        "and",
+        "of",
+        "inc",
+    }
     assert not any(ch.isdigit() for ch in name)
     assert clean_name(name, avoid=["acme"]) == name  # cleaning a name changes nothing
     # a plain content word in the text is always enough for a name, unless "the" follows it (a
     # lone word before "the" reads as a verb: "close the month")
     tokens = text.split()
-    if any(w in ("boiler", "invoice", "radiator", "ledger") and tokens[i + 1:i + 2] != ["the"]
-           for i, w in enumerate(tokens)):
+    if any(
+        w in ("boiler", "invoice", "radiator", "ledger") and tokens[i + 1 : i + 2] != ["the"]
+        for i, w in enumerate(tokens)
+    ):
         assert name
     assert all(p for p, _, _ in phrases(text))
 
 
 def test_folder_and_http_audits_of_one_site_name_the_same_topics(
-        serve_folder, tmp_path: Path, model) -> None:  # noqa: ANN001
+    serve_folder, tmp_path: Path, model
+) -> None:  # noqa: ANN001
     """Pages come in another order over HTTP (parsers run side by side) than from the folder;
     the topics and their names do not change, nor between two audits of the unchanged site."""
     import json

@@ -81,8 +81,14 @@ class AuditDiff:
 
     @property
     def unchanged(self) -> bool:
-        return not (self.added or self.removed or self.stage_changed or self.content_changed
-                    or self.gaps_opened or self.gaps_closed)
+        return not (
+            self.added
+            or self.removed
+            or self.stage_changed
+            or self.content_changed
+            or self.gaps_opened
+            or self.gaps_closed
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (the `--json` output)."""
@@ -116,12 +122,18 @@ def gap_key(gap: Mapping[str, Any]) -> GapKey:
 
 def _gap_ref(gap: Mapping[str, Any]) -> GapRef:
     kind, stage, topic = gap_key(gap)
-    return GapRef(kind=kind, stage=stage, topic=topic, severity=int(gap.get("severity") or 0),
-                  message=str(gap.get("message") or ""))
+    return GapRef(
+        kind=kind,
+        stage=stage,
+        topic=topic,
+        severity=int(gap.get("severity") or 0),
+        message=str(gap.get("message") or ""),
+    )
 
 
-def diff_gaps(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]
-              ) -> tuple[tuple[GapRef, ...], tuple[GapRef, ...]]:
+def diff_gaps(
+    old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]
+) -> tuple[tuple[GapRef, ...], tuple[GapRef, ...]]:
     """(opened, closed): gaps only in `new`, gaps only in `old`, in their audit's order."""
     old_keys = {gap_key(g) for g in old}
     new_keys = {gap_key(g) for g in new}
@@ -138,55 +150,83 @@ def _unique(gaps: Any) -> tuple[GapRef, ...]:
 
 
 def _ref(audit: Mapping[str, Any]) -> AuditRef:
-    return AuditRef(id=int(audit["id"]), started_at=str(audit["started_at"]),
-                    status=str(audit["status"]))
+    return AuditRef(
+        id=int(audit["id"]), started_at=str(audit["started_at"]), status=str(audit["status"])
+    )
 
 
-def diff_audits(old: Mapping[str, Any], old_pages: Sequence[Mapping[str, Any]],
-                new: Mapping[str, Any], new_pages: Sequence[Mapping[str, Any]]) -> AuditDiff:
+def diff_audits(
+    old: Mapping[str, Any],
+    old_pages: Sequence[Mapping[str, Any]],
+    new: Mapping[str, Any],
+    new_pages: Sequence[Mapping[str, Any]],
+) -> AuditDiff:
     """Compare two audits of one site (each an audit dict plus its page dicts)."""
     before = {page_key(p["url"]): p for p in old_pages}
     after = {page_key(p["url"]): p for p in new_pages}
-    added = tuple(PageRef(after[k]["url"], page_stage(after[k]))
-                  for k in sorted(after.keys() - before.keys()))
-    removed = tuple(PageRef(before[k]["url"], page_stage(before[k]))
-                    for k in sorted(before.keys() - after.keys()))
+    added = tuple(
+        PageRef(after[k]["url"], page_stage(after[k])) for k in sorted(after.keys() - before.keys())
+    )
+    removed = tuple(
+        PageRef(before[k]["url"], page_stage(before[k]))
+        for k in sorted(before.keys() - after.keys())
+    )
     changed: list[StageChange] = []
     rewritten: list[str] = []
     for key in sorted(before.keys() & after.keys()):
         was, now = before[key], after[key]
         if page_stage(was) != page_stage(now):
             changed.append(StageChange(now["url"], page_stage(was), page_stage(now)))
-        elif was.get("content_hash") and now.get("content_hash") \
-                and was["content_hash"] != now["content_hash"]:
+        elif (
+            was.get("content_hash")
+            and now.get("content_hash")
+            and was["content_hash"] != now["content_hash"]
+        ):
             rewritten.append(now["url"])
     opened: tuple[GapRef, ...] | None = None
     closed: tuple[GapRef, ...] | None = None
     if old.get("gaps") is not None and new.get("gaps") is not None:
         opened, closed = diff_gaps(old["gaps"], new["gaps"])
     mix_old, mix_new = stage_mix(old_pages), stage_mix(new_pages)
-    drift = tuple(StageDrift(s, mix_old[s][0], mix_new[s][0], mix_old[s][1], mix_new[s][1])
-                  for s in mix_old)
-    return AuditDiff(old=_ref(old), new=_ref(new), added=added, removed=removed,
-                     stage_changed=tuple(changed), content_changed=tuple(rewritten),
-                     gaps_opened=opened, gaps_closed=closed, drift=drift)
+    drift = tuple(
+        StageDrift(s, mix_old[s][0], mix_new[s][0], mix_old[s][1], mix_new[s][1]) for s in mix_old
+    )
+    return AuditDiff(
+        old=_ref(old),
+        new=_ref(new),
+        added=added,
+        removed=removed,
+        stage_changed=tuple(changed),
+        content_changed=tuple(rewritten),
+        gaps_opened=opened,
+        gaps_closed=closed,
+        drift=drift,
+    )
 
 
-def pick_pair(audits: Sequence[Mapping[str, Any]], site: str, old_id: int | None = None,
-              new_id: int | None = None) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+def pick_pair(
+    audits: Sequence[Mapping[str, Any]],
+    site: str,
+    old_id: int | None = None,
+    new_id: int | None = None,
+) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
     """The two audits to compare: the given ids, or by default the last two complete ones.
 
     With only `old_id`, it is compared with the latest complete audit.
     """
     if not audits:
-        raise LookupFailed(f"no audits of {site!r} in the history database "
-                           "(see `funnel-audit history` for the sites it holds)")
+        raise LookupFailed(
+            f"no audits of {site!r} in the history database "
+            "(see `funnel-audit history` for the sites it holds)"
+        )
     by_id = {int(a["id"]): a for a in audits}
     complete = [a for a in audits if a["status"] == "complete"]
     for wanted in (old_id, new_id):
         if wanted is not None and wanted not in by_id:
-            raise LookupFailed(f"audit {wanted} is not an audit of {site!r} "
-                               f"(its audits: {', '.join(str(i) for i in by_id)})")
+            raise LookupFailed(
+                f"audit {wanted} is not an audit of {site!r} "
+                f"(its audits: {', '.join(str(i) for i in by_id)})"
+            )
     if old_id is not None and new_id is not None:
         return by_id[old_id], by_id[new_id]
     if old_id is not None:
@@ -194,6 +234,8 @@ def pick_pair(audits: Sequence[Mapping[str, Any]], site: str, old_id: int | None
             raise LookupFailed(f"{site!r} has no complete audit to compare audit {old_id} with")
         return by_id[old_id], complete[-1]
     if len(complete) < 2:
-        raise LookupFailed(f"{site!r} has {len(complete)} complete audit(s); a diff needs two "
-                           "(or give OLD and NEW audit ids)")
+        raise LookupFailed(
+            f"{site!r} has {len(complete)} complete audit(s); a diff needs two "
+            "(or give OLD and NEW audit ids)"
+        )
     return complete[-2], complete[-1]

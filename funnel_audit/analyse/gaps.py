@@ -54,11 +54,14 @@ def parse_target(text: str) -> dict[Stage, float]:
             stage = Stage(name.strip().lower())
             share = float(value)
         except ValueError:
-            raise InputError(f"bad --target entry {part!r}: use stage=share, e.g. "
-                             "awareness=0.4,decision=0.2") from None
+            raise InputError(
+                f"bad --target entry {part!r}: use stage=share, e.g. awareness=0.4,decision=0.2"
+            ) from None
         if not sep or stage is Stage.EXCLUDED or not 0 <= share <= 1 or math.isnan(share):
-            raise InputError(f"bad --target entry {part!r}: stage must be a funnel stage and "
-                             "share between 0 and 1")
+            raise InputError(
+                f"bad --target entry {part!r}: stage must be a funnel stage and "
+                "share between 0 and 1"
+            )
         mix[stage] = share
     total = sum(mix.values())
     if total <= 0:
@@ -75,8 +78,12 @@ def funnel_pages(pages: Sequence[PageResult]) -> list[PageResult]:
     return [p for p in pages if p.stage is not None and p.stage is not Stage.EXCLUDED]
 
 
-def stage_mix(pages: Sequence[PageResult], target: Mapping[Stage, float],
-              margin: float = THIN_MARGIN, min_pages: int = MIN_PAGES) -> tuple[StageShare, ...]:
+def stage_mix(
+    pages: Sequence[PageResult],
+    target: Mapping[Stage, float],
+    margin: float = THIN_MARGIN,
+    min_pages: int = MIN_PAGES,
+) -> tuple[StageShare, ...]:
     inside = funnel_pages(pages)
     counts = {s: 0 for s in Stage.funnel()}
     weights = {s: 0.0 for s in Stage.funnel()}
@@ -91,8 +98,11 @@ def stage_mix(pages: Sequence[PageResult], target: Mapping[Stage, float],
         weighted = weights[stage] / total_weight if total_weight else 0.0
         goal = target.get(stage, 0.0)
         thin = goal > 0 and (share < goal * (1 - margin) or counts[stage] < min_pages)
-        out.append(StageShare(stage, counts[stage], round(share, 4), round(goal, 4),
-                              round(weighted, 4), thin))
+        out.append(
+            StageShare(
+                stage, counts[stage], round(share, 4), round(goal, 4), round(weighted, 4), thin
+            )
+        )
     return tuple(out)
 
 
@@ -112,21 +122,41 @@ def mix_gaps(mix: Sequence[StageShare], pages: Sequence[PageResult]) -> list[Gap
     for share in mix:
         if not share.thin:
             continue
-        message = (f"{share.stage.value.capitalize()} is thin: {share.pages} page"
-                   f"{'s' if share.pages != 1 else ''} ({share.share:.0%} of funnel pages) "
-                   f"against a {share.target:.0%} target.")
+        message = (
+            f"{share.stage.value.capitalize()} is thin: {share.pages} page"
+            f"{'s' if share.pages != 1 else ''} ({share.share:.0%} of funnel pages) "
+            f"against a {share.target:.0%} target."
+        )
         if not share.pages:
             message += " Visitors at this stage find nothing written for them."
-        gaps.append(Gap(share.stage, "", "thin-stage", _severity(share), message,
-                        tuple(p.url for p in by_stage[share.stage][:MAX_EVIDENCE])))
+        gaps.append(
+            Gap(
+                share.stage,
+                "",
+                "thin-stage",
+                _severity(share),
+                message,
+                tuple(p.url for p in by_stage[share.stage][:MAX_EVIDENCE]),
+            )
+        )
     for stage in Stage.funnel():
-        stubs = [p for p in by_stage[stage] if p.word_count < THIN_CONTENT_WORDS
-                 and stage is not Stage.CONVERSION]
+        stubs = [
+            p
+            for p in by_stage[stage]
+            if p.word_count < THIN_CONTENT_WORDS and stage is not Stage.CONVERSION
+        ]
         if len(stubs) >= 2 and len(stubs) >= 0.3 * len(by_stage[stage]):
-            gaps.append(Gap(stage, "", "thin-content", 1,
-                            f"{len(stubs)} {stage.value} pages have under {THIN_CONTENT_WORDS} "
-                            "words of their own; they add little substance.",
-                            tuple(p.url for p in stubs[:MAX_EVIDENCE])))
+            gaps.append(
+                Gap(
+                    stage,
+                    "",
+                    "thin-content",
+                    1,
+                    f"{len(stubs)} {stage.value} pages have under {THIN_CONTENT_WORDS} "
+                    "words of their own; they add little substance.",
+                    tuple(p.url for p in stubs[:MAX_EVIDENCE]),
+                )
+            )
     return gaps
 
 
@@ -141,26 +171,44 @@ def topic_gaps(pages: Sequence[PageResult]) -> list[Gap]:
         early = stages[Stage.AWARENESS] + stages[Stage.CONSIDERATION]
         late = stages[Stage.DECISION] + stages[Stage.CONVERSION]
         if len(early) >= 2 and not stages[Stage.DECISION]:
-            gaps.append(Gap(Stage.DECISION, topic, "topic-no-decision", 2,
-                            f"Topic \u201c{topic}\u201d has {len(early)} early-stage pages but no "
-                            "decision page (pricing, proof or case study) to choose on.",
-                            tuple(early[:MAX_EVIDENCE])))
+            gaps.append(
+                Gap(
+                    Stage.DECISION,
+                    topic,
+                    "topic-no-decision",
+                    2,
+                    f"Topic \u201c{topic}\u201d has {len(early)} early-stage pages but no "
+                    "decision page (pricing, proof or case study) to choose on.",
+                    tuple(early[:MAX_EVIDENCE]),
+                )
+            )
         if len(late) >= 2 and not stages[Stage.AWARENESS]:
-            gaps.append(Gap(Stage.AWARENESS, topic, "topic-no-awareness", 2,
-                            f"Topic \u201c{topic}\u201d has {len(late)} decision/conversion pages "
-                            "but nothing educational to attract new visitors to it.",
-                            tuple(late[:MAX_EVIDENCE])))
+            gaps.append(
+                Gap(
+                    Stage.AWARENESS,
+                    topic,
+                    "topic-no-awareness",
+                    2,
+                    f"Topic \u201c{topic}\u201d has {len(late)} decision/conversion pages "
+                    "but nothing educational to attract new visitors to it.",
+                    tuple(late[:MAX_EVIDENCE]),
+                )
+            )
     return gaps
 
 
-def find_gaps(pages: Sequence[PageResult], mix: Sequence[StageShare],
-              link_findings: Sequence[Gap] = (),
-              quality: Sequence[StageQuality] = ()) -> tuple[Gap, ...]:
+def find_gaps(
+    pages: Sequence[PageResult],
+    mix: Sequence[StageShare],
+    link_findings: Sequence[Gap] = (),
+    quality: Sequence[StageQuality] = (),
+) -> tuple[Gap, ...]:
     """All findings, most severe first; ties keep funnel order so the report reads top-down."""
     gaps = mix_gaps(mix, pages) + topic_gaps(pages) + list(link_findings) + quality_gaps(quality)
     order = {s: i for i, s in enumerate(Stage)}
-    return tuple(sorted(gaps, key=lambda g: (-g.severity,
-                                             order.get(g.stage, 9) if g.stage else 9, g.kind)))
+    return tuple(
+        sorted(gaps, key=lambda g: (-g.severity, order.get(g.stage, 9) if g.stage else 9, g.kind))
+    )
 
 
 def months_before(day: date, months: int) -> date:
@@ -236,8 +284,9 @@ def near_duplicates(pages: Sequence[PageResult]) -> set[str]:
     return dupes
 
 
-def content_quality(pages: Sequence[PageResult], today: date,
-                    stale_months: int = STALE_MONTHS) -> tuple[StageQuality, ...]:
+def content_quality(
+    pages: Sequence[PageResult], today: date, stale_months: int = STALE_MONTHS
+) -> tuple[StageQuality, ...]:
     """Thin, stale and near-duplicate counts per funnel stage. `today` is the audit date, passed
     in so the same audit.json always gives the same answer."""
     inside = funnel_pages(pages)
@@ -246,14 +295,27 @@ def content_quality(pages: Sequence[PageResult], today: date,
     out = []
     for stage in Stage.funnel():
         mine = [p for p in inside if p.stage is stage]
-        thin = [] if stage in THIN_EXEMPT else [p.url for p in mine
-                                                if p.word_count < THIN_CONTENT_WORDS]
+        thin = (
+            []
+            if stage in THIN_EXEMPT
+            else [p.url for p in mine if p.word_count < THIN_CONTENT_WORDS]
+        )
         dated = [(p.url, d) for p in mine if (d := parse_lastmod(p.lastmod)) is not None]
         stale = [url for url, d in dated if d < cutoff]
         dup = [p.url for p in mine if p.url in dupes]
-        out.append(StageQuality(stage, len(mine), len(thin), len(stale), len(dated), len(dup),
-                                tuple(thin[:MAX_EVIDENCE]), tuple(stale[:MAX_EVIDENCE]),
-                                tuple(dup[:MAX_EVIDENCE])))
+        out.append(
+            StageQuality(
+                stage,
+                len(mine),
+                len(thin),
+                len(stale),
+                len(dated),
+                len(dup),
+                tuple(thin[:MAX_EVIDENCE]),
+                tuple(stale[:MAX_EVIDENCE]),
+                tuple(dup[:MAX_EVIDENCE]),
+            )
+        )
     return tuple(out)
 
 
@@ -263,13 +325,27 @@ def quality_gaps(quality: Sequence[StageQuality]) -> list[Gap]:
     gaps: list[Gap] = []
     for q in quality:
         if q.stale >= 2:
-            gaps.append(Gap(q.stage, "", "stale-content", 2 if q.stale * 2 >= q.pages else 1,
-                            f"{q.stale} {q.stage.value} pages were last updated over "
-                            f"{STALE_MONTHS} months ago; refresh or retire them.", q.stale_urls))
+            gaps.append(
+                Gap(
+                    q.stage,
+                    "",
+                    "stale-content",
+                    2 if q.stale * 2 >= q.pages else 1,
+                    f"{q.stale} {q.stage.value} pages were last updated over "
+                    f"{STALE_MONTHS} months ago; refresh or retire them.",
+                    q.stale_urls,
+                )
+            )
         if q.near_duplicate >= 2:
-            gaps.append(Gap(q.stage, "", "near-duplicate",
-                            2 if q.near_duplicate * 2 >= q.pages else 1,
-                            f"{q.near_duplicate} {q.stage.value} pages repeat the text or title "
-                            "of another page; merge them or make each one distinct.",
-                            q.duplicate_urls))
+            gaps.append(
+                Gap(
+                    q.stage,
+                    "",
+                    "near-duplicate",
+                    2 if q.near_duplicate * 2 >= q.pages else 1,
+                    f"{q.near_duplicate} {q.stage.value} pages repeat the text or title "
+                    "of another page; merge them or make each one distinct.",
+                    q.duplicate_urls,
+                )
+            )
     return gaps

@@ -39,8 +39,11 @@ class Rows:
 def stack(parts: Sequence[Rows]) -> Rows:
     offsets = np.cumsum([0] + [p.indptr[-1] for p in parts[:-1]])
     indptr = np.concatenate([[0]] + [p.indptr[1:] + o for p, o in zip(parts, offsets, strict=True)])
-    return Rows(indptr.astype(np.int64), np.concatenate([p.indices for p in parts]),
-                 np.concatenate([p.data for p in parts]))
+    return Rows(
+        indptr.astype(np.int64),
+        np.concatenate([p.indices for p in parts]),
+        np.concatenate([p.data for p in parts]),
+    )
 
 
 def sq_distances(rows: Rows, centres: np.ndarray) -> np.ndarray:
@@ -53,7 +56,7 @@ def sq_distances(rows: Rows, centres: np.ndarray) -> np.ndarray:
         data = rows.data[a:b]
         dots = np.zeros((stop - start, len(centres)), np.float32)
         sq = np.zeros(stop - start, np.float32)
-        filled = rows.indptr[start + 1:stop + 1] > rows.indptr[start:stop]
+        filled = rows.indptr[start + 1 : stop + 1] > rows.indptr[start:stop]
         if b > a:
             starts = rows.indptr[start:stop][filled] - a
             dots[filled] = np.add.reduceat(by_term[rows.indices[a:b]] * data[:, None], starts)
@@ -107,11 +110,12 @@ def _lloyd(rows: Rows, centres: np.ndarray) -> tuple[float, np.ndarray]:
         if len(empty):
             # an empty cluster takes over the point that lies farthest from its current centre
             labels = labels.copy()
-            farthest = np.argsort(-dist, kind="stable")[:len(empty)]
-            labels[farthest] = empty[:len(farthest)]
+            farthest = np.argsort(-dist, kind="stable")[: len(empty)]
+            labels[farthest] = empty[: len(farthest)]
             counts = np.bincount(labels, minlength=k)
-        sums = np.bincount(labels[row_of] * size + rows.indices, weights=rows.data,
-                           minlength=k * size).reshape(k, size)
+        sums = np.bincount(
+            labels[row_of] * size + rows.indices, weights=rows.data, minlength=k * size
+        ).reshape(k, size)
         filled = counts > 0
         centres = centres.copy()
         centres[filled] = sums[filled] / counts[filled, None]

@@ -55,9 +55,16 @@ def main_origin(urls: Iterable[str]) -> str:
     return counts.most_common(1)[0][0] if counts else ""
 
 
-def analyse_links(pages: Sequence[PageResult], start_url: str | None = None, *,
-                  aliases: Iterable[Any] = (), folder: bool = False, origin: str | None = None,
-                  candidates: Iterable[str] = (), guard_orphans: bool = False) -> LinkFlow:
+def analyse_links(
+    pages: Sequence[PageResult],
+    start_url: str | None = None,
+    *,
+    aliases: Iterable[Any] = (),
+    folder: bool = False,
+    origin: str | None = None,
+    candidates: Iterable[str] = (),
+    guard_orphans: bool = False,
+) -> LinkFlow:
     """Pages and links are matched by page key (`/blog/` == `/blog/index.html`); links to an
     alias host (`linkmap.Alias`) count as links to the `origin` (default: the pages' most common
     one), and in a `folder` audit pretty URLs (`/pricing` for `pricing.html`) are resolved
@@ -74,15 +81,18 @@ def analyse_links(pages: Sequence[PageResult], start_url: str | None = None, *,
     on a 20,000-page site with 50 links a page that is 8 MB instead of about 80."""
     import numpy as np  # here: the crawling process imports this module but needs NumPy only now
 
-
     ok = [p for p in pages if p.stage is not None and p.error is None]
     key_of = {page_key(p.url): p for p in ok}
     keys = list(key_of)
     nodes = list(key_of.values())
     index = {k: i for i, k in enumerate(keys)}
-    mapper = LinkMapper((p.url for p in pages),
-                        main_origin(p.url for p in pages) if origin is None else origin,
-                        aliases, folder=folder, candidates=candidates)
+    mapper = LinkMapper(
+        (p.url for p in pages),
+        main_origin(p.url for p in pages) if origin is None else origin,
+        aliases,
+        folder=folder,
+        candidates=candidates,
+    )
     cache: dict[str, tuple[int, int]] = {}
 
     def look(url: str) -> tuple[int, int]:
@@ -133,8 +143,13 @@ def analyse_links(pages: Sequence[PageResult], start_url: str | None = None, *,
         keep = ~(mine & common[dst_ids])
         src_ids, dst_ids = src_ids[keep], dst_ids[keep]
     stage_list = list(Stage)
-    stage_no = np.array([stage_list.index(p.stage) for p in nodes  # type: ignore[arg-type]
-                         ], dtype=np.int64)
+    stage_no = np.array(
+        [
+            stage_list.index(p.stage)
+            for p in nodes  # type: ignore[arg-type]
+        ],
+        dtype=np.int64,
+    )
     order = np.array([s.order if s in Stage.funnel() else -1 for s in stage_list])
     node_order = order[stage_no] if n else np.zeros(0, np.int64)
 
@@ -167,18 +182,37 @@ def analyse_links(pages: Sequence[PageResult], start_url: str | None = None, *,
     awareness = stage_no == stage_list.index(Stage.AWARENESS)
     stranded = [nodes[i].url for i in np.flatnonzero(awareness & ~one_click & ~two_clicks)]
     if stranded and is_conversion.any():
-        findings.append(Gap(Stage.AWARENESS, "", "stranded-awareness", 2,
-                            f"{len(stranded)} awareness page(s) have no path to a conversion page "
-                            "within two clicks.", tuple(stranded[:MAX_EVIDENCE])))
+        findings.append(
+            Gap(
+                Stage.AWARENESS,
+                "",
+                "stranded-awareness",
+                2,
+                f"{len(stranded)} awareness page(s) have no path to a conversion page "
+                "within two clicks.",
+                tuple(stranded[:MAX_EVIDENCE]),
+            )
+        )
     if not is_conversion.any() and ok:
-        findings.append(Gap(Stage.CONVERSION, "", "no-conversion", 3,
-                            "No conversion page was found: visitors have nowhere to act.", ()))
+        findings.append(
+            Gap(
+                Stage.CONVERSION,
+                "",
+                "no-conversion",
+                3,
+                "No conversion page was found: visitors have nowhere to act.",
+                (),
+            )
+        )
 
     start_index = index.get(page_key(start_url)) if start_url else None
     inbound = np.bincount(all_dst, minlength=n) if n else np.zeros(0, np.int64)
     excluded = stage_list.index(Stage.EXCLUDED)
-    orphans = [nodes[i].url for i in np.flatnonzero((inbound == 0) & (stage_no != excluded))
-               if i != start_index]
+    orphans = [
+        nodes[i].url
+        for i in np.flatnonzero((inbound == 0) & (stage_no != excluded))
+        if i != start_index
+    ]
     notes: list[str] = []
     unresolved = internal - resolved
     if guard_orphans and unresolved >= UNMAPPED_MIN and unresolved > UNMAPPED_SHARE * internal:
@@ -188,25 +222,49 @@ def analyse_links(pages: Sequence[PageResult], start_url: str | None = None, *,
                 f"pages ({unresolved / internal:.0%}) lead to no audited page (not crawled, or "
                 "written for another address), so inbound links cannot be counted reliably; if "
                 "the pages link to the live site under another host name, give it with "
-                "--alias-host")
+                "--alias-host"
+            )
         orphans = []
     if orphans:
-        findings.append(Gap(None, "", "orphan-pages", 1,
-                            f"{len(orphans)} page(s) have no inbound internal links (found only "
-                            "through the sitemap or the folder).", tuple(orphans[:MAX_EVIDENCE])))
+        findings.append(
+            Gap(
+                None,
+                "",
+                "orphan-pages",
+                1,
+                f"{len(orphans)} page(s) have no inbound internal links (found only "
+                "through the sitemap or the folder).",
+                tuple(orphans[:MAX_EVIDENCE]),
+            )
+        )
 
-    for stage, before in ((Stage.DECISION, Stage.CONSIDERATION),
-                          (Stage.CONVERSION, Stage.DECISION)):
+    for stage, before in (
+        (Stage.DECISION, Stage.CONSIDERATION),
+        (Stage.CONVERSION, Stage.DECISION),
+    ):
         is_before = stage_no == stage_list.index(before)
         linked = np.zeros(n, dtype=bool)
         linked[dst_ids[is_before[src_ids]]] = True
-        unlinked = [nodes[i].url
-                    for i in np.flatnonzero((stage_no == stage_list.index(stage)) & ~linked)]
+        unlinked = [
+            nodes[i].url for i in np.flatnonzero((stage_no == stage_list.index(stage)) & ~linked)
+        ]
         if is_before.any() and unlinked:
-            findings.append(Gap(stage, "", f"{stage.value}-not-linked", 2,
-                                f"{len(unlinked)} {stage.value} page(s) are not linked from any "
-                                f"{before.value} page.", tuple(unlinked[:MAX_EVIDENCE])))
-    stats = {"internal_links": internal, "resolved_links": resolved,
-             "body_edges": int(len(src_ids)), "all_edges": int(len(all_src)),
-             "site_wide_targets": site_wide}
+            findings.append(
+                Gap(
+                    stage,
+                    "",
+                    f"{stage.value}-not-linked",
+                    2,
+                    f"{len(unlinked)} {stage.value} page(s) are not linked from any "
+                    f"{before.value} page.",
+                    tuple(unlinked[:MAX_EVIDENCE]),
+                )
+            )
+    stats = {
+        "internal_links": internal,
+        "resolved_links": resolved,
+        "body_edges": int(len(src_ids)),
+        "all_edges": int(len(all_src)),
+        "site_wide_targets": site_wide,
+    }
     return LinkFlow(onward, stage_links, tuple(findings), tuple(notes), stats)

@@ -15,40 +15,55 @@ from funnel_audit.models import AuditResult, PageResult, Stage
 from funnel_audit.store.history import HistoryStore
 
 
-def published_entries(calendar: Iterable[Mapping[str, Any]], old_urls: set[str],
-                      pages: Sequence[PageResult]) -> list[dict[str, str]]:
+def published_entries(
+    calendar: Iterable[Mapping[str, Any]], old_urls: set[str], pages: Sequence[PageResult]
+) -> list[dict[str, str]]:
     fresh = [p for p in pages if p.url not in old_urls and p.stage is not None and not p.error]
     taken: set[str] = set()
     found = []
     for entry in calendar:
-        phrases = [str(k).lower() for k in (*entry.get("keywords", ()), entry.get("target_topic"))
-                   if k and len(str(k)) >= 4]
+        phrases = [
+            str(k).lower()
+            for k in (*entry.get("keywords", ()), entry.get("target_topic"))
+            if k and len(str(k)) >= 4
+        ]
         for page in fresh:
             if page.url in taken or page.stage.value != entry.get("stage"):  # type: ignore[union-attr]
                 continue
             haystack = f"{page.title} {page.topic}".lower()
             if any(phrase in haystack for phrase in phrases):
                 taken.add(page.url)
-                found.append({"date": str(entry.get("date", "")), "stage": str(entry["stage"]),
-                              "title": str(entry.get("working_title", "")), "url": page.url,
-                              "page_title": page.title})
+                found.append(
+                    {
+                        "date": str(entry.get("date", "")),
+                        "stage": str(entry["stage"]),
+                        "title": str(entry.get("working_title", "")),
+                        "url": page.url,
+                        "page_title": page.title,
+                    }
+                )
                 break
     return found
 
 
-def since_last(store: HistoryStore, target: str, audit_id: int | None,
-               result: AuditResult) -> dict[str, Any] | None:
+def since_last(
+    store: HistoryStore, target: str, audit_id: int | None, result: AuditResult
+) -> dict[str, Any] | None:
     """Stage counts then and now, and the trend over every complete audit of this target."""
-    earlier = [a for a in store.audits(target) if a["target"] == target
-               and a["status"] == "complete" and a["id"] != audit_id]
+    earlier = [
+        a
+        for a in store.audits(target)
+        if a["target"] == target and a["status"] == "complete" and a["id"] != audit_id
+    ]
     if not earlier:
         return None
     funnel = [s.value for s in Stage.funnel()]
     trend = []
     for audit in earlier:
         counts = store.stage_counts(audit["id"])
-        trend.append({"date": audit["started_at"][:10],
-                      "counts": {s: counts.get(s, 0) for s in funnel}})
+        trend.append(
+            {"date": audit["started_at"][:10], "counts": {s: counts.get(s, 0) for s in funnel}}
+        )
     now = {s.stage.value: s.pages for s in result.mix}
     trend.append({"date": result.started_at.date().isoformat(), "counts": now})
     last = trend[-2]
@@ -56,6 +71,10 @@ def since_last(store: HistoryStore, target: str, audit_id: int | None,
     old_urls = {p["url"] for p in store.pages(earlier[-1]["id"])}
     published = published_entries(stored.get("calendar") or (), old_urls, result.pages)
     trend_max = max([1, *(n for point in trend for n in point["counts"].values())])
-    return {"date": last["date"], "trend": trend, "trend_max": trend_max, "published": published,
-            "stages": [{"stage": s, "then": last["counts"][s], "now": now.get(s, 0)}
-                       for s in funnel]}
+    return {
+        "date": last["date"],
+        "trend": trend,
+        "trend_max": trend_max,
+        "published": published,
+        "stages": [{"stage": s, "then": last["counts"][s], "now": now.get(s, 0)} for s in funnel],
+    }

@@ -28,16 +28,19 @@ _STOP = settings.STOP
 _TOKEN = re.compile(r"(?u)\b[^\W\d_][\w-]{2,}\b")
 _NUMBERISH = re.compile(r"^\d")
 
-def cluster_topics(texts: Sequence[str], seed: int = 0, brand: str = "",
-                   avoid: Iterable[str] = ()) -> tuple[list[int], list[Topic]]:
+
+def cluster_topics(
+    texts: Sequence[str], seed: int = 0, brand: str = "", avoid: Iterable[str] = ()
+) -> tuple[list[int], list[Topic]]:
     """`topics.find_topics`. The texts are taken in an order of their own (by a hash of each), so
     the topics and their names never depend on the order the pages came in."""
     shun = settings.avoid_words(brand, avoid)
     n = len(texts)
     if n == 0:
         return [], []
-    digests = [hashlib.blake2b(t.encode("utf-8", "replace"), digest_size=12).digest()
-               for t in texts]
+    digests = [
+        hashlib.blake2b(t.encode("utf-8", "replace"), digest_size=12).digest() for t in texts
+    ]
     order = sorted(range(n), key=digests.__getitem__)
     # a page read twice (the home page as / and as /index.html) counts once in the names
     first = np.array([j == 0 or digests[order[j]] != digests[order[j - 1]] for j in range(n)])
@@ -63,19 +66,30 @@ class _InOrder(Sequence[str]):
         return self._texts[self._order[i]]
 
 
-def _cluster(texts: Sequence[str], seed: int, avoid: frozenset[str], first: np.ndarray
-             ) -> tuple[list[int], list[Topic]]:
+def _cluster(
+    texts: Sequence[str], seed: int, avoid: frozenset[str], first: np.ndarray
+) -> tuple[list[int], list[Topic]]:
     n = len(texts)
     # Big sites: the vocabulary and the clusters come from an even sample of pages (two-word
     # phrases of 20,000 pages would cost hundreds of MB), then every other page is assigned.
-    picked = (np.arange(n) if n <= settings.MAX_FIT_PAGES
-              else np.linspace(0, n - 1, settings.MAX_FIT_PAGES).astype(int))
+    picked = (
+        np.arange(n)
+        if n <= settings.MAX_FIT_PAGES
+        else np.linspace(0, n - 1, settings.MAX_FIT_PAGES).astype(int)
+    )
     lexicon = _Lexicon()
-    sample_ids = [_word_ids([texts[j] for j in picked[i:i + CHUNK]], lexicon)
-                  for i in range(0, len(picked), CHUNK)]
+    sample_ids = [
+        _word_ids([texts[j] for j in picked[i : i + CHUNK]], lexicon)
+        for i in range(0, len(picked), CHUNK)
+    ]
     lexicon.closed = True  # a word first seen after the sample is in no term
-    vocab = _fit_vocabulary(sample_ids, lexicon.words, n_docs=len(picked),
-                            min_df=2 if n >= 8 else 1, max_df=0.5 if n >= 8 else 1.0)
+    vocab = _fit_vocabulary(
+        sample_ids,
+        lexicon.words,
+        n_docs=len(picked),
+        min_df=2 if n >= 8 else 1,
+        max_df=0.5 if n >= 8 else 1.0,
+    )
     if vocab is None:
         return [0] * n, [Topic("general", ())]
     fit_rows = stack([_rows(ids, vocab) for ids in sample_ids])
@@ -84,7 +98,7 @@ def _cluster(texts: Sequence[str], seed: int, avoid: frozenset[str], first: np.n
 
     def rest_rows() -> Iterator[tuple[np.ndarray, Rows]]:
         for i in range(0, len(rest), CHUNK):
-            which = rest[i:i + CHUNK]
+            which = rest[i : i + CHUNK]
             yield which, _rows(_word_ids([texts[j] for j in which], lexicon), vocab)
 
     size = len(vocab.terms)
@@ -104,8 +118,14 @@ def _cluster(texts: Sequence[str], seed: int, avoid: frozenset[str], first: np.n
     return labels.tolist(), _named(texts, labels, centres, vocab.terms, avoid, first)
 
 
-def _named(texts: Sequence[str], labels: np.ndarray, centres: np.ndarray, terms: np.ndarray,
-           avoid: frozenset[str], first: np.ndarray) -> list[Topic]:
+def _named(
+    texts: Sequence[str],
+    labels: np.ndarray,
+    centres: np.ndarray,
+    terms: np.ndarray,
+    avoid: frozenset[str],
+    first: np.ndarray,
+) -> list[Topic]:
     """Each cluster's Topic: a name from its pages' titles and headings (`topic_names.name_topics`,
     read from an even sample of them; a text met before is not read again), keywords from its
     strongest TF-IDF terms."""
@@ -116,15 +136,17 @@ def _named(texts: Sequence[str], labels: np.ndarray, centres: np.ndarray, terms:
         members = np.flatnonzero((labels == c) & first)
         sizes.append(len(members))
         if len(members) > settings.MAX_NAME_PAGES:
-            members = members[np.linspace(0, len(members) - 1,
-                                          settings.MAX_NAME_PAGES).astype(int)]
+            members = members[np.linspace(0, len(members) - 1, settings.MAX_NAME_PAGES).astype(int)]
         heads.append([settings.heads(texts[int(j)]) for j in members])
         top = np.argsort(-centre, kind="stable")[:40]
-        ranked.append([str(terms[i]) for i in top
-                       if centre[i] > 0 and not _NUMBERISH.match(terms[i])])
+        ranked.append(
+            [str(terms[i]) for i in top if centre[i] > 0 and not _NUMBERISH.match(terms[i])]
+        )
     names = settings.name_topics(heads, sizes, ranked, avoid)
-    return [Topic(name=name, keywords=_keywords(name, terms, avoid))
-            for name, terms in zip(names, ranked, strict=True)]
+    return [
+        Topic(name=name, keywords=_keywords(name, terms, avoid))
+        for name, terms in zip(names, ranked, strict=True)
+    ]
 
 
 def _keywords(name: str, ranked: Sequence[str], avoid: frozenset[str]) -> tuple[str, ...]:
@@ -217,8 +239,9 @@ def _occurrences(words: _WordIds, base: int) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([doc[known], doc[:-1][pair]]), codes
 
 
-def _fit_vocabulary(chunks: Sequence[_WordIds], words: Sequence[str], *, n_docs: int,
-                    min_df: int, max_df: float) -> _Vocabulary | None:
+def _fit_vocabulary(
+    chunks: Sequence[_WordIds], words: Sequence[str], *, n_docs: int, min_df: int, max_df: float
+) -> _Vocabulary | None:
     base = len(words) + 1
     # sorted distinct codes of the sample so far, with document frequency and total count
     codes = np.zeros(0, np.int64)
@@ -260,7 +283,7 @@ def _fit_vocabulary(chunks: Sequence[_WordIds], words: Sequence[str], *, n_docs:
         cut = np.sort(total[keep])[-_MAX_TERMS]
         above = keep[total[keep] > cut]
         tied = sorted(keep[total[keep] == cut].tolist(), key=lambda i: term(int(codes[i])))
-        keep = np.sort(np.r_[above, np.array(tied[:_MAX_TERMS - len(above)], np.int64)])
+        keep = np.sort(np.r_[above, np.array(tied[: _MAX_TERMS - len(above)], np.int64)])
     terms = [term(int(c)) for c in codes[keep]]
     alphabetical = sorted(range(len(terms)), key=terms.__getitem__)
     columns = np.empty(len(terms), np.int64)
@@ -274,10 +297,16 @@ def _fit_vocabulary(chunks: Sequence[_WordIds], words: Sequence[str], *, n_docs:
     starts_phrase[first[phrase]] = True
     ends_phrase = np.zeros(len(words), bool)
     ends_phrase[second[phrase] - 1] = True
-    return _Vocabulary(base=base, word_column=word_column, starts_phrase=starts_phrase,
-                       ends_phrase=ends_phrase, phrase_codes=codes[keep][phrase],
-                       phrase_columns=columns[phrase], idf=idf.astype(np.float32),
-                       terms=np.array([terms[i] for i in alphabetical], dtype=object))
+    return _Vocabulary(
+        base=base,
+        word_column=word_column,
+        starts_phrase=starts_phrase,
+        ends_phrase=ends_phrase,
+        phrase_codes=codes[keep][phrase],
+        phrase_columns=columns[phrase],
+        idf=idf.astype(np.float32),
+        terms=np.array([terms[i] for i in alphabetical], dtype=object),
+    )
 
 
 def _rows(words: _WordIds, vocab: _Vocabulary) -> Rows:
@@ -294,14 +323,18 @@ def _rows(words: _WordIds, vocab: _Vocabulary) -> Rows:
     at = np.minimum(np.searchsorted(vocab.phrase_codes, code), len(vocab.phrase_codes) - 1)
     hit = vocab.phrase_codes[at] == code
     size = len(vocab.terms)
-    key, count = np.unique(np.concatenate([doc[single >= 0] * size + single[single >= 0],
-                                           doc[pair[hit]] * size + vocab.phrase_columns[at[hit]]]),
-                           return_counts=True)
+    key, count = np.unique(
+        np.concatenate(
+            [
+                doc[single >= 0] * size + single[single >= 0],
+                doc[pair[hit]] * size + vocab.phrase_columns[at[hit]],
+            ]
+        ),
+        return_counts=True,
+    )
     doc, column = np.divmod(key, size)
     weight = (1 + np.log(count)) * vocab.idf[column]
     weight /= np.sqrt(np.bincount(doc, weights=weight * weight, minlength=n_docs))[doc]
     indptr = np.zeros(n_docs + 1, np.int64)
     np.cumsum(np.bincount(doc, minlength=n_docs), out=indptr[1:])
     return Rows(indptr, column.astype(np.int32), weight.astype(np.float32))
-
-

@@ -32,8 +32,9 @@ MAX_NAME_PAGES = 300  # pages of a topic whose titles and headings are read to n
 MAX_NAME_WORDS = 3
 HEAD_CHARS = 2_000  # what is read of a topic text's first line (title and headings)
 _HEAD_SEPARATOR = "\t"  # between title and headings; extraction collapses tabs within them
-_ADDRESSES = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\b[\w-]+\.(?:com|org|net|io|co|example|local)\b",
-                        re.I)
+_ADDRESSES = re.compile(
+    r"\S+@\S+|https?://\S+|www\.\S+|\b[\w-]+\.(?:com|org|net|io|co|example|local)\b", re.I
+)
 FALLBACK_NAMES = ("general", "other topics", "more topics")
 
 # Function words, grouped by kind. Tokens shorter than three letters never reach the list, but the
@@ -107,42 +108,52 @@ _NOT_IN_NAME = """
     percent average
 """
 # Never a name on their own, fine within one: "services" alone says nothing, "drain services" does
-_NOT_ALONE = frozenset("""
+_NOT_ALONE = frozenset(
+    """
     services service solutions solution products product platform features feature benefits
     options option software tools tool company business businesses customers customer clients
     client industry industries support plans plan cost costs results result process
     approach options difference reasons reason world expert experts specialists account
     accounts centre center hub area areas
-""".split())
+""".split()
+)
 # Never the last word of a name (adjectives: "amazon simple"), nor the first (verbs: "cuts
 # invoice processing")
-_NOT_LAST = frozenset("""
+_NOT_LAST = frozenset(
+    """
     simple easy easier free best better good great new fast faster quick quickly smart powerful
     modern complete top leading trusted affordable reliable professional available full real
     right big small large latest ready secure flexible local total true high low key main
     automatic automated manual online digital ultimate essential common typical worth
     happen happens matter matters fail fails stall stalls drop drops freeze freezes know
     arrive arrives perform performs work mean means asked received
-""".split())
-_NOT_FIRST = frozenset("""
+""".split()
+)
+_NOT_FIRST = frozenset(
+    """
     cut cuts save saves improve improves reduce reduces boost boosts build builds grow grows
     stop stops avoid avoids prevent prevents choose choosing compare comparing design designing
     manage manages automate automates connect connects understand understanding using run runs
     pay pays meet meets discover explore explained introducing means drops freezes happen
     happens collecting tracking worth
-""".split())
+""".split()
+)
 # Never in a name, but the head of the words before them: "finance teams", "close checklist"
-_HOLLOW = frozenset("""
+_HOLLOW = frozenset(
+    """
     team teams people guide guides checklist checklists glossary template templates tips
     mistakes basics examples questions answers overview webinar webinars ebook ebooks article
     articles story stories study studies playbook handbook calculator
-""".split())
+""".split()
+)
 NAME_STOP = STOP | frozenset(_NOT_IN_NAME.split()) | _HOLLOW
 _DETERMINERS = frozenset("the a an your our their its this these those my every".split())
 _INNER_WEIGHT = 0.6  # a phrase inside a longer run of name words counts for this much
 
-_PUNCTUATION = re.compile(r"[:;,.!?()\[\]{}|/\\\"\u201c\u201d\u00ab\u00bb\u2013\u2014\u2026&+=#*]+|"
-                          r"\s-+\s|\s'|'\s|^'|'$")
+_PUNCTUATION = re.compile(
+    r"[:;,.!?()\[\]{}|/\\\"\u201c\u201d\u00ab\u00bb\u2013\u2014\u2026&+=#*]+|"
+    r"\s-+\s|\s'|'\s|^'|'$"
+)
 _WORD = re.compile(r"[^\W\d_]+(?:[-'\u2019][^\W\d_]+)*")
 _POSSESSIVE = re.compile(r"['\u2019]s$", re.I)
 
@@ -197,8 +208,7 @@ def _runs(text: str, avoid: frozenset[str]) -> list[list[str | None]]:
     for chunk in _PUNCTUATION.split(text[:HEAD_CHARS]):
         # capitals are meant ("AP automation") unless the whole chunk is in capitals with a word
         # too long for an acronym ("OUR SERVICES")
-        shouting = not any(ch.islower() for ch in chunk) and any(
-            len(t) > 5 for t in chunk.split())
+        shouting = not any(ch.islower() for ch in chunk) and any(len(t) > 5 for t in chunk.split())
         run: list[str | None] = []
         for token in chunk.split():
             # a possessive qualifies what follows it ("the buyer's guide") and a contraction is
@@ -257,9 +267,14 @@ def phrases(text: str, avoid: frozenset[str] = frozenset()) -> list[tuple[str, b
             words: list[str] = run[start:stop]  # type: ignore[assignment]
             for size in range(min(MAX_NAME_WORDS, len(words)), 0, -1):
                 for i in range(len(words) - size + 1):
-                    if _fits(words[i:i + size]):
-                        out.append((" ".join(words[i:i + size]), start + i + size == end,
-                                    size == len(words)))
+                    if _fits(words[i : i + size]):
+                        out.append(
+                            (
+                                " ".join(words[i : i + size]),
+                                start + i + size == end,
+                                size == len(words),
+                            )
+                        )
             start = stop
     return out
 
@@ -275,8 +290,12 @@ def _phrase_key(phrase: str) -> str:
     return " ".join(_key(w) for w in phrase.split())
 
 
-def name_topics(pages: Sequence[Sequence[Sequence[str]]], sizes: Sequence[int],
-                fallbacks: Sequence[Sequence[str]], avoid: frozenset[str]) -> list[str]:
+def name_topics(
+    pages: Sequence[Sequence[Sequence[str]]],
+    sizes: Sequence[int],
+    fallbacks: Sequence[Sequence[str]],
+    avoid: frozenset[str],
+) -> list[str]:
     """A distinct name for each topic, from `pages[t]`: the titles-and-headings (`heads`) of
     (a sample of) topic t's pages, which has `sizes[t]` pages in all.
 
@@ -302,8 +321,9 @@ def name_topics(pages: Sequence[Sequence[Sequence[str]]], sizes: Sequence[int],
     return [n or "general" for n in names]
 
 
-def _ranked(pages: Sequence[Sequence[Sequence[str]]], sizes: Sequence[int], avoid: frozenset[str]
-            ) -> tuple[list[tuple[float, int, str]], dict[str, Counter[str]]]:
+def _ranked(
+    pages: Sequence[Sequence[Sequence[str]]], sizes: Sequence[int], avoid: frozenset[str]
+) -> tuple[list[tuple[float, int, str]], dict[str, Counter[str]]]:
     """(-score, topic, phrase key) best first; and how each phrase key is written."""
     k = len(pages)
     counts: list[Counter[str]] = []
@@ -342,7 +362,7 @@ def _ranked(pages: Sequence[Sequence[Sequence[str]]], sizes: Sequence[int], avoi
             bonus = (0.8, 1.8, 2.0) if key in whole else (0.8, 1.4, 1.5)
             # one page's phrase rarely says what a topic of several pages is about
             lone = 0.5 if on_pages[t][key] < 2 <= len(pages[t]) else 1.0
-            score = share * precision ** 0.5 * bonus[min(key.count(" "), 2)] * lone
+            score = share * precision**0.5 * bonus[min(key.count(" "), 2)] * lone
             ranked.append((-round(score, 9), t, key))
     ranked.sort()
     return ranked, written

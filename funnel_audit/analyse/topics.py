@@ -13,8 +13,9 @@ from funnel_audit.analyse.topic_names import Topic, clean_name, heads, phrases, 
 __all__ = ["Topic", "clean_name", "find_topics", "heads", "phrases", "topic_text"]
 
 
-def find_topics(texts: Sequence[str], seed: int = 0, brand: str = "",
-                avoid: Iterable[str] = ()) -> tuple[list[int], list[Topic]]:
+def find_topics(
+    texts: Sequence[str], seed: int = 0, brand: str = "", avoid: Iterable[str] = ()
+) -> tuple[list[int], list[Topic]]:
     """Assign each text a topic index; fewer than 4 usable texts give a single topic. Words of
     `brand` (the site's name) and `avoid` (say, its host's) never name a topic."""
     from funnel_audit.analyse.topic_clusters import cluster_topics  # NumPy: only after the crawl

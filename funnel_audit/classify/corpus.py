@@ -15,8 +15,15 @@ from funnel_audit.errors import InputError
 from funnel_audit.models import Stage
 
 LABELS = tuple(s.value for s in Stage)
-_ALIASES = {"other": "excluded", "none": "excluded", "out": "excluded", "tofu": "awareness",
-            "mofu": "consideration", "bofu": "decision", "action": "conversion"}
+_ALIASES = {
+    "other": "excluded",
+    "none": "excluded",
+    "out": "excluded",
+    "tofu": "awareness",
+    "mofu": "consideration",
+    "bofu": "decision",
+    "action": "conversion",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +54,14 @@ def load_corpus(folder: Path | None = None) -> list[Example]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
-                out.append(Example(doc=_doc(row), label=normalise_label(row["label"]),
-                                   industry=row.get("industry", path.stem), id=row.get("id", "")))
+                out.append(
+                    Example(
+                        doc=_doc(row),
+                        label=normalise_label(row["label"]),
+                        industry=row.get("industry", path.stem),
+                        id=row.get("id", ""),
+                    )
+                )
     return out
 
 
@@ -67,9 +80,14 @@ def _doc(row: dict[str, object]) -> Doc:
             return (value,)
         return tuple(str(v) for v in value) if isinstance(value, Iterable) else ()
 
-    return Doc(url=str(row.get("url") or ""), title=str(row.get("title") or ""),
-               headings=strs("headings"), text=str(row.get("text") or ""), ctas=strs("ctas"),
-               form_fields=strs("forms"))
+    return Doc(
+        url=str(row.get("url") or ""),
+        title=str(row.get("title") or ""),
+        headings=strs("headings"),
+        text=str(row.get("text") or ""),
+        ctas=strs("ctas"),
+        form_fields=strs("forms"),
+    )
 
 
 MAX_LABEL_ROWS = 100_000
@@ -85,11 +103,14 @@ def read_label_rows(path: Path) -> list[dict[str, object]]:
             raw: list[object] = [
                 json.loads(line)
                 for line in path.read_text(encoding="utf-8").splitlines()[:MAX_LABEL_ROWS]
-                if line.strip()]
+                if line.strip()
+            ]
         else:
             with path.open(encoding="utf-8-sig", newline="") as handle:
-                raw = [row for _, row in zip(range(MAX_LABEL_ROWS), csv.DictReader(handle),
-                                             strict=False)]
+                raw = [
+                    row
+                    for _, row in zip(range(MAX_LABEL_ROWS), csv.DictReader(handle), strict=False)
+                ]
     except (ValueError, csv.Error, UnicodeDecodeError, OSError) as exc:
         raise InputError(f"cannot read {path}: {exc}") from exc
     rows: list[dict[str, object]] = []
@@ -107,6 +128,12 @@ def load_labels(path: Path) -> list[Example]:
         raw = row.get("label") or row.get("stage")
         if not raw or not row.get("url"):
             raise InputError(f"{path}: row {number} needs a url and a stage (or label)")
-        out.append(Example(doc=_doc(row), label=normalise_label(str(raw)),
-                           industry=str(row.get("industry") or ""), id=str(row.get("id") or "")))
+        out.append(
+            Example(
+                doc=_doc(row),
+                label=normalise_label(str(raw)),
+                industry=str(row.get("industry") or ""),
+                id=str(row.get("id") or ""),
+            )
+        )
     return out

@@ -20,8 +20,9 @@ BODY_CHARS = 6_000
 
 _TOKEN = re.compile(r"[a-z][a-z0-9']+|[$£€]")
 _URL_SPLIT = re.compile(r"[^a-z0-9]+")
-_PRICE = re.compile(r"[$£€]\s?\d|\d\s?(?:usd|eur|gbp)\b|\bper (?:month|year|user|seat)\b|/mo\b",
-                    re.I)
+_PRICE = re.compile(
+    r"[$£€]\s?\d|\d\s?(?:usd|eur|gbp)\b|\bper (?:month|year|user|seat)\b|/mo\b", re.I
+)
 STOPWORDS = frozenset(
     """
     a an the and or but if of to in on at by for with from as is are was were be been being it
@@ -53,9 +54,16 @@ def doc_from_page(page: PageText) -> Doc:
     fields: list[str] = []
     for form in page.forms:
         fields.extend(form.field_kinds)
-    return Doc(url=page.url, title=page.title, headings=page.headings, text=page.main_text,
-               ctas=page.ctas, form_fields=tuple(fields), schema_types=page.schema_types,
-               meta_description=page.meta_description)
+    return Doc(
+        url=page.url,
+        title=page.title,
+        headings=page.headings,
+        text=page.main_text,
+        ctas=page.ctas,
+        form_fields=tuple(fields),
+        schema_types=page.schema_types,
+        meta_description=page.meta_description,
+    )
 
 
 def words(text: str) -> list[str]:
@@ -105,13 +113,17 @@ def host_tokens(url: str) -> list[str]:
 
 def analyze_url(doc: Doc) -> list[str]:
     u = url_tokens(doc.url)
-    return [f"u:{t}" for t in u] + [f"u:{a}/{b}" for a, b in zip(u, u[1:], strict=False)] \
+    return (
+        [f"u:{t}" for t in u]
+        + [f"u:{a}/{b}" for a, b in zip(u, u[1:], strict=False)]
         + host_tokens(doc.url)
+    )
 
 
 def analyze_title(doc: Doc) -> list[str]:
-    return [f"t:{t}" for t in _content_words(doc.title)] + \
-        [f"t:{b}" for b in _bigrams(words(doc.title))]
+    return [f"t:{t}" for t in _content_words(doc.title)] + [
+        f"t:{b}" for b in _bigrams(words(doc.title))
+    ]
 
 
 def analyze_structure(doc: Doc) -> list[str]:
@@ -153,8 +165,16 @@ FIELDS: tuple[tuple[str, Callable[[Doc], list[str]], float], ...] = (
 def describe(token: str) -> str:
     """Human wording of a token for the reasons column: `url:pricing`, `cta:"book demo"`."""
     prefix, _, rest = token.partition(":")
-    names = {"u": "url", "t": "title", "h": "heading", "c": "cta", "f": "form", "s": "schema",
-             "w": "length", "p": "prices"}
+    names = {
+        "u": "url",
+        "t": "title",
+        "h": "heading",
+        "c": "cta",
+        "f": "form",
+        "s": "schema",
+        "w": "length",
+        "p": "prices",
+    }
     if prefix in names and rest:
         if prefix == "f":
             if rest[:1] == "n" and rest[1:].isdigit():

@@ -30,13 +30,18 @@ from funnel_audit.errors import ModelError
 
 def build_pipeline() -> Pipeline:
     union = FeatureUnion(
-        [(name, TfidfVectorizer(analyzer=fn, sublinear_tf=True, min_df=MIN_DF, dtype=np.float32))
-         for name, fn, _ in FIELDS],
-        transformer_weights={name: weight for name, _, weight in FIELDS})
-    return Pipeline([
-        ("features", union),
-        ("model", ComplementNB(alpha=ALPHA)),
-    ])
+        [
+            (name, TfidfVectorizer(analyzer=fn, sublinear_tf=True, min_df=MIN_DF, dtype=np.float32))
+            for name, fn, _ in FIELDS
+        ],
+        transformer_weights={name: weight for name, _, weight in FIELDS},
+    )
+    return Pipeline(
+        [
+            ("features", union),
+            ("model", ComplementNB(alpha=ALPHA)),
+        ]
+    )
 
 
 def augment(examples: Sequence[Example]) -> tuple[list[Doc], list[str]]:
@@ -62,16 +67,18 @@ def linear_weights(clf: ComplementNB) -> np.ndarray:
     return np.asarray(clf.feature_log_prob_)
 
 
-def model_from_pipeline(pipe: Pipeline, temperature: float = 1.0,
-                        metadata: dict[str, object] | None = None) -> StageModel:
+def model_from_pipeline(
+    pipe: Pipeline, temperature: float = 1.0, metadata: dict[str, object] | None = None
+) -> StageModel:
     """The fitted pipeline as the arrays that `StageModel` applies."""
     fields = []
     for name, vec in pipe.named_steps["features"].transformer_list:
         terms = "\n".join(str(t) for t in vec.get_feature_names_out()).encode("utf-8")
         fields.append(FieldArrays(name, terms, np.asarray(vec.idf_, dtype=np.float32)))
     clf: ComplementNB = pipe.named_steps["model"]
-    return StageModel(fields, linear_weights(clf), [str(c) for c in clf.classes_],
-                      temperature, metadata)
+    return StageModel(
+        fields, linear_weights(clf), [str(c) for c in clf.classes_], temperature, metadata
+    )
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
@@ -85,8 +92,9 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     return best
 
 
-def cross_validate(examples: Sequence[Example], folds: int = CV_FOLDS
-                   ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def cross_validate(
+    examples: Sequence[Example], folds: int = CV_FOLDS
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Out-of-fold logits for every example (augmented copies stay in their example's fold)."""
     labels = np.array([ex.label for ex in examples])
     classes = sorted(set(labels), key=LABELS.index)
@@ -108,8 +116,12 @@ def fit_pipeline(examples: Sequence[Example]) -> Pipeline:
     return build_pipeline().fit(docs, labels)
 
 
-def train(examples: Sequence[Example], *, calibrate: bool = True,
-          metadata: dict[str, object] | None = None) -> StageModel:
+def train(
+    examples: Sequence[Example],
+    *,
+    calibrate: bool = True,
+    metadata: dict[str, object] | None = None,
+) -> StageModel:
     """Fit on all examples; calibrate the temperature on out-of-fold scores."""
     if len({ex.label for ex in examples}) < 2:
         raise ModelError("training needs examples of at least two stages")

@@ -70,8 +70,9 @@ class _Vocabulary:
     @classmethod
     def merge(cls, parts: Sequence[_Vocabulary]) -> _Vocabulary:
         """One table for several fields; `collides` if any two of their terms share a hash."""
-        merged = cls(np.concatenate([p.hashes for p in parts]),
-                     np.concatenate([p.columns for p in parts]))
+        merged = cls(
+            np.concatenate([p.hashes for p in parts]), np.concatenate([p.columns for p in parts])
+        )
         merged.collides = merged.collides or any(p.collides for p in parts)
         return merged
 
@@ -90,8 +91,14 @@ class _Vocabulary:
 class StageModel:
     """Stored model arrays plus the temperature that calibrates its probabilities."""
 
-    def __init__(self, fields: Sequence[FieldArrays], coef: np.ndarray, classes: Sequence[str],
-                 temperature: float = 1.0, metadata: dict[str, object] | None = None) -> None:
+    def __init__(
+        self,
+        fields: Sequence[FieldArrays],
+        coef: np.ndarray,
+        classes: Sequence[str],
+        temperature: float = 1.0,
+        metadata: dict[str, object] | None = None,
+    ) -> None:
         by_name = {f.name: f for f in fields}
         self.fields = tuple(by_name[name] for name, _, _ in FIELDS)
         # token weights by column (features x classes): a page's scores gather its rows
@@ -112,11 +119,16 @@ class StageModel:
             del terms
         self.n_features = start
         # where each term starts in its field's blob (it ends at the next one's start, less 1)
-        self._offsets = np.concatenate(offsets).astype(np.int32) if offsets else \
-            np.empty(0, dtype=np.int32)
+        self._offsets = (
+            np.concatenate(offsets).astype(np.int32) if offsets else np.empty(0, dtype=np.int32)
+        )
         self._weights = np.array([weight for _, _, weight in FIELDS], dtype=np.float64)
-        self._idf_all = np.concatenate([np.asarray(f.idf, dtype=np.float32)  # as stored
-                                        for f in self.fields])
+        self._idf_all = np.concatenate(
+            [
+                np.asarray(f.idf, dtype=np.float32)  # as stored
+                for f in self.fields
+            ]
+        )
         self._field_starts = np.cumsum([0] + [len(f.idf) for f in self.fields[:-1]])
         # Fields' tokens never share a string (each field has its own prefix), so one table can
         # look a whole page up at once; if they ever did, each field is looked up on its own.
@@ -130,8 +142,10 @@ class StageModel:
     def __reduce__(self) -> tuple[object, ...]:
         """Pickled as its stored arrays: the hash tables are rebuilt in the receiving process,
         whose string hashes differ."""
-        return (StageModel, (self.fields, self.coef, self._classes, self.temperature,
-                             self.metadata))
+        return (
+            StageModel,
+            (self.fields, self.coef, self._classes, self.temperature, self.metadata),
+        )
 
     @property
     def coef(self) -> np.ndarray:
@@ -150,10 +164,11 @@ class StageModel:
         """The vocabulary term of a feature column."""
         field = int(self._field_starts.searchsorted(column, side="right")) - 1
         blob = self.fields[field].terms
-        field_end = self._field_starts[field + 1] if field + 1 < len(self.fields) else \
-            self.n_features
+        field_end = (
+            self._field_starts[field + 1] if field + 1 < len(self.fields) else self.n_features
+        )
         end = len(blob) + 1 if column + 1 == field_end else int(self._offsets[column + 1])
-        return blob[int(self._offsets[column]): end - 1].decode("utf-8")
+        return blob[int(self._offsets[column]) : end - 1].decode("utf-8")
 
     def token_counts(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
         """A page's known tokens as (columns, counts), before any weighting: the compact form
@@ -162,9 +177,12 @@ class StageModel:
         if self._all is not None:
             found = self._all.lookup([t for tokens in per_field for t in tokens])
         else:
-            found = np.concatenate([vocab.lookup(tokens) if tokens else np.empty(0, np.int64)
-                                    for vocab, tokens in zip(self._vocab, per_field,
-                                                             strict=True)])
+            found = np.concatenate(
+                [
+                    vocab.lookup(tokens) if tokens else np.empty(0, np.int64)
+                    for vocab, tokens in zip(self._vocab, per_field, strict=True)
+                ]
+            )
         if not found.size:
             return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int32)
         cols, counts = np.unique(found, return_counts=True)
@@ -200,9 +218,13 @@ class StageModel:
     def predict(self, docs: Sequence[Doc], n_reasons: int = 4) -> list[Prediction]:
         return self.predict_vectors([self.vectorize(doc) for doc in docs], n_reasons)
 
-    def predict_vectors(self, vectors: Sequence[tuple[np.ndarray, np.ndarray]],
-                        n_reasons: int = 4, prior: np.ndarray | None = None,
-                        quiet: np.ndarray | None = None) -> list[Prediction]:
+    def predict_vectors(
+        self,
+        vectors: Sequence[tuple[np.ndarray, np.ndarray]],
+        n_reasons: int = 4,
+        prior: np.ndarray | None = None,
+        quiet: np.ndarray | None = None,
+    ) -> list[Prediction]:
         """Predictions from weighed vectors; `prior` (pages x classes, log-space) is added to the
         calibrated scores, which is how the site-level pass lends a page its section's view.
         Columns flagged in `quiet` (a mask over all columns) count but are never given as
@@ -222,10 +244,14 @@ class StageModel:
                 if quiet is not None:
                     contrib = np.where(quiet[cols], 0.0, contrib)
                 reasons = self._reasons(cols, contrib, n_reasons)
-            out.append(Prediction(
-                label=classes[k], confidence=row[k],
-                scores={c: round(p, 4) for c, p in zip(classes, row, strict=True)},
-                reasons=reasons))
+            out.append(
+                Prediction(
+                    label=classes[k],
+                    confidence=row[k],
+                    scores={c: round(p, 4) for c, p in zip(classes, row, strict=True)},
+                    reasons=reasons,
+                )
+            )
         return out
 
     def _margin(self, cols: np.ndarray, k: int) -> np.ndarray:

@@ -56,8 +56,11 @@ def pack_counts(cols: np.ndarray, counts: np.ndarray, kind: str = "") -> bytes:
     receive them."""
     label = kind.encode("utf-8")[:255]
     capped = np.minimum(counts, 65_535).astype(np.uint16)
-    return bytes([len(label)]) + label + bytes(cols.astype(np.int32).tobytes()) + bytes(
-        capped.tobytes()
+    return (
+        bytes([len(label)])
+        + label
+        + bytes(cols.astype(np.int32).tobytes())
+        + bytes(capped.tobytes())
     )
 
 

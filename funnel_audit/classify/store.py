@@ -4,8 +4,11 @@ A model file is a NumPy `.npz` read with `allow_pickle=False`: vocabulary, idf w
 and a JSON metadata block. Loading it cannot execute code, whoever wrote it. The metadata carries a
 SHA-256 of the arrays, so a file edited after it was written is refused rather than used.
 
-The shipped model is trained from `classifiers/corpus/` on first use and cached under the user's
-cache folder, keyed by the corpus hash and library versions, so an upgrade retrains by itself.
+The fitted model ships inside the package (`shipped_model.npz`, written by `funnel-audit
+build-model` from `classifiers/corpus/`; a test retrains it and compares). It is used whenever it
+was fitted on the corpus and recipe this install has and NumPy's major version matches the one
+that wrote it; otherwise (a user's own corpus, another recipe) the model is trained on first use
+and cached under the user's cache folder, keyed by the corpus hash, recipe and library versions.
 """
 
 from __future__ import annotations
@@ -71,8 +74,9 @@ def _digest(arrays: dict[str, np.ndarray]) -> str:
 
 def save_model(model: StageModel, path: Path) -> None:
     arrays = _arrays(model)
-    meta = dict(model.metadata, format=FORMAT, sha256=_digest(arrays),
-                temperature=model.temperature)
+    meta = dict(
+        model.metadata, format=FORMAT, sha256=_digest(arrays), temperature=model.temperature
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     os.close(fd)
@@ -107,38 +111,86 @@ def load_model(path: Path) -> StageModel:
         raise ModelError(f"{path}: model arrays are inconsistent; refusing it")
     fields = [FieldArrays(f, blobs[f], arrays[f"idf_{f}"]) for f, _, _ in FIELDS]
     try:
-        return StageModel(fields, arrays["coef"], [str(c) for c in arrays["classes"]],
-                          float(meta.get("temperature", 1.0)), meta)
+        return StageModel(
+            fields,
+            arrays["coef"],
+            [str(c) for c in arrays["classes"]],
+            float(meta.get("temperature", 1.0)),
+            meta,
+        )
     except UnicodeDecodeError as exc:
         raise ModelError(f"{path}: model vocabulary is not UTF-8; refusing it") from exc
+
+
+SHIPPED_MODEL = Path(__file__).with_name("shipped_model.npz")
 
 
 def default_model_path() -> Path:
     return cache_dir() / f"model-{corpus_hash()[:16]}-r{fingerprint()}-{library_key()}.npz"
 
 
+def shipped_model_fits(path: Path = SHIPPED_MODEL) -> bool:
+    """Whether the packaged model was fitted on this install's corpus and recipe and written by
+    this NumPy major version (read from its metadata alone, without loading the arrays)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+    except (OSError, ValueError, KeyError):
+        return False
+    return (
+        meta.get("data_hash") == corpus_hash()
+        and meta.get("recipe") == fingerprint()
+        and _numpy_major(str(meta.get("libraries", ""))) == np.__version__.split(".")[0]
+    )
+
+
+def _numpy_major(libraries: str) -> str:
+    return libraries.rpartition("-np")[2].split(".")[0]
+
+
+def needs_training() -> bool:
+    """True when `default_model` would have to train (for a "training..." notice)."""
+    return not shipped_model_fits() and not default_model_path().is_file()
+
+
 def default_model(*, calibrate: bool = True) -> StageModel:
-    """The model trained on the shipped corpus: from cache when fresh, else trained and cached."""
+    """The shipped model when it fits this install, else the cached model trained on this
+    install's corpus, else one trained now (and cached)."""
+    if calibrate and shipped_model_fits():
+        try:
+            return load_model(SHIPPED_MODEL)
+        except ModelError:
+            pass  # a damaged install: train instead, as for a changed corpus
     path = default_model_path()
     if path.is_file():
         try:
             return load_model(path)
         except ModelError:
             path.unlink(missing_ok=True)
+    model = train_shipped(calibrate=calibrate)
+    with contextlib.suppress(OSError):
+        save_model(model, path)
+    return model
+
+
+def train_shipped(*, calibrate: bool = True) -> StageModel:
+    """Fit the model on this install's corpus with the shipped recipe: what `build-model`
+    writes into the package and what a changed corpus trains on first use."""
     examples = load_corpus()
     if not examples:
         raise ModelError("the shipped training corpus is missing (reinstall funnel-audit)")
     from funnel_audit.classify.fitting import train
 
     data_hash = corpus_hash()
-    model = train(examples, calibrate=calibrate, metadata={
-        # the recipe too: a vocabulary from other settings would misread stored token counts
-        "version": f"{__version__}+{data_hash[:8]}.{fingerprint()[:6]}",
-        "data_hash": data_hash,
-        "libraries": library_key(),
-        "recipe": fingerprint(),
-        "trained_on": "shipped corpus",
-    })
-    with contextlib.suppress(OSError):
-        save_model(model, path)
-    return model
+    return train(
+        examples,
+        calibrate=calibrate,
+        metadata={
+            # the recipe too: a vocabulary from other settings would misread stored token counts
+            "version": f"{__version__}+{data_hash[:8]}.{fingerprint()[:6]}",
+            "data_hash": data_hash,
+            "libraries": library_key(),
+            "recipe": fingerprint(),
+            "trained_on": "shipped corpus",
+        },
+    )

@@ -47,8 +47,10 @@ def fill_missing_text(examples: Sequence[Example], settings: CrawlSettings) -> l
             continue
         page = Crawler(settings).fetch(ex.doc.url)
         if not page.ok:
-            raise InputError(f"cannot fetch {ex.doc.url} for its label: {page.error} "
-                             "(add title and text columns, or fix the URL)")
+            raise InputError(
+                f"cannot fetch {ex.doc.url} for its label: {page.error} "
+                "(add title and text columns, or fix the URL)"
+            )
         out.append(replace(ex, doc=doc_from_page(extract(page))))
     return out
 
@@ -56,12 +58,15 @@ def fill_missing_text(examples: Sequence[Example], settings: CrawlSettings) -> l
 def train_with_labels(labels_path: Path, settings: CrawlSettings) -> StageModel:
     extra = fill_missing_text(load_labels(labels_path), settings)
     examples = load_corpus() + extra
-    return train(examples, metadata={
-        "version": f"custom+{corpus_hash()[:8]}+{len(extra)}",
-        "data_hash": corpus_hash(),
-        "libraries": library_key(),
-        "trained_on": f"shipped corpus + {len(extra)} labelled pages from {labels_path.name}",
-    })
+    return train(
+        examples,
+        metadata={
+            "version": f"custom+{corpus_hash()[:8]}+{len(extra)}",
+            "data_hash": corpus_hash(),
+            "libraries": library_key(),
+            "trained_on": f"shipped corpus + {len(extra)} labelled pages from {labels_path.name}",
+        },
+    )
 
 
 def evaluate(model: StageModel, examples: Sequence[Example]) -> Evaluation:
@@ -70,8 +75,7 @@ def evaluate(model: StageModel, examples: Sequence[Example]) -> Evaluation:
     truth = [ex.label for ex in examples]
     pred = [p.label for p in model.predict([ex.doc for ex in examples], n_reasons=0)]
     labels = tuple(LABELS)
-    p, r, f, s = precision_recall_fscore_support(truth, pred, labels=list(labels),
-                                                 zero_division=0)
+    p, r, f, s = precision_recall_fscore_support(truth, pred, labels=list(labels), zero_division=0)
     present = [lab for lab in FUNNEL if lab in truth]
     macro = float(np.mean([f[labels.index(lab)] for lab in present])) if present else 0.0
     others = [q for t, q in zip(truth, pred, strict=True) if t == "excluded"]
@@ -82,17 +86,21 @@ def evaluate(model: StageModel, examples: Sequence[Example]) -> Evaluation:
         recall={lab: round(float(v), 4) for lab, v in zip(labels, r, strict=True)},
         f1={lab: round(float(v), 4) for lab, v in zip(labels, f, strict=True)},
         support={lab: int(v) for lab, v in zip(labels, s, strict=True)},
-        macro_f1_funnel=round(macro, 4), excluded_kept=kept,
-        confusion=confusion_matrix(truth, pred, labels=list(labels)).tolist(), n=len(examples))
+        macro_f1_funnel=round(macro, 4),
+        excluded_kept=kept,
+        confusion=confusion_matrix(truth, pred, labels=list(labels)).tolist(),
+        n=len(examples),
+    )
 
 
 def format_evaluation(ev: Evaluation) -> str:
     lines = [f"{'stage':<15}{'precision':>10}{'recall':>8}{'f1':>8}{'pages':>7}"]
     for lab in ev.labels:
-        lines.append(f"{lab:<15}{ev.precision[lab]:>10.3f}{ev.recall[lab]:>8.3f}"
-                     f"{ev.f1[lab]:>8.3f}{ev.support[lab]:>7}")
-    lines.append(f"macro-F1 over the four funnel stages: {ev.macro_f1_funnel:.3f} "
-                 f"({ev.n} pages)")
+        lines.append(
+            f"{lab:<15}{ev.precision[lab]:>10.3f}{ev.recall[lab]:>8.3f}"
+            f"{ev.f1[lab]:>8.3f}{ev.support[lab]:>7}"
+        )
+    lines.append(f"macro-F1 over the four funnel stages: {ev.macro_f1_funnel:.3f} ({ev.n} pages)")
     if ev.excluded_kept is not None:
         lines.append(f"excluded pages set aside: {ev.excluded_kept:.0%}")
     lines.append("confusion (rows: truth, columns: predicted, order as above):")

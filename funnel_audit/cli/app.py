@@ -40,26 +40,39 @@ def _accent(value: str) -> str:
 
 def branding_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The report-branding flags shared by `audit` and `report`."""
-    for option in reversed((
-        click.option("--client-name", default="", help="Client name shown in the report."),
-        click.option("--agency-name", default="", help="Agency name shown in the report."),
-        click.option("--logo", type=click.Path(path_type=Path),
-                     help="Logo image embedded in the report."),
-        click.option("--accent", default="#1f4e79", show_default=True,
-                     help="Report accent colour."),
-        click.option("--templates", "template_dir",
-                     type=click.Path(path_type=Path, file_okay=False),
-                     help="Folder of templates that override the shipped report templates."),
-    )):
+    for option in reversed(
+        (
+            click.option("--client-name", default="", help="Client name shown in the report."),
+            click.option("--agency-name", default="", help="Agency name shown in the report."),
+            click.option(
+                "--logo", type=click.Path(path_type=Path), help="Logo image embedded in the report."
+            ),
+            click.option(
+                "--accent", default="#1f4e79", show_default=True, help="Report accent colour."
+            ),
+            click.option(
+                "--templates",
+                "template_dir",
+                type=click.Path(path_type=Path, file_okay=False),
+                help="Folder of templates that override the shipped report templates.",
+            ),
+        )
+    ):
         f = option(f)
     return f
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="funnel-audit")
-@click.option("--traceback", "show_traceback", is_flag=True,
-              help="Show the full Python traceback when something fails.")
+@click.option(
+    "--traceback",
+    "show_traceback",
+    is_flag=True,
+    help="Show the full Python traceback when something fails.",
+)
 def cli(show_traceback: bool) -> None:
     """Audit a website's content against the buyer's funnel.
 
@@ -72,8 +85,9 @@ def cli(show_traceback: bool) -> None:
 def db_option(func: F) -> F:
     """The one `--db` flag every history verb shares."""
     return click.option(
-        "--db", "db_path", type=click.Path(path_type=Path, dir_okay=False),
+        "--db",
+        "db_path",
+        type=click.Path(path_type=Path, dir_okay=False),
         help="History database [default: $FUNNEL_AUDIT_DB or "
-             "~/.local/share/funnel-audit/history.sqlite3].")(func)
-
-
+        "~/.local/share/funnel-audit/history.sqlite3].",
+    )(func)

@@ -20,8 +20,7 @@ from funnel_audit.errors import LookupFailed
 from funnel_audit.models import Stage
 from funnel_audit.store.history import HistoryStore, default_db_path
 
-SHORT = {"awareness": "aware", "consideration": "consid", "decision": "decis",
-         "conversion": "conv"}
+SHORT = {"awareness": "aware", "consideration": "consid", "decision": "decis", "conversion": "conv"}
 
 
 @contextmanager
@@ -47,13 +46,20 @@ def history_rows(store: HistoryStore, site: str | None) -> list[dict[str, Any]]:
     for audit in store.audits(site):
         counts = store.stage_counts(audit["id"])
         mix = shares(counts)
-        rows.append({
-            "id": audit["id"], "site": audit["site"], "target": audit["target"],
-            "started_at": audit["started_at"], "finished_at": audit["finished_at"],
-            "status": audit["status"], "model_version": audit["model_version"],
-            "error": audit["error"], "pages": sum(counts.values()),
-            "mix": {stage: {"pages": n, "share": share} for stage, (n, share) in mix.items()},
-        })
+        rows.append(
+            {
+                "id": audit["id"],
+                "site": audit["site"],
+                "target": audit["target"],
+                "started_at": audit["started_at"],
+                "finished_at": audit["finished_at"],
+                "status": audit["status"],
+                "model_version": audit["model_version"],
+                "error": audit["error"],
+                "pages": sum(counts.values()),
+                "mix": {stage: {"pages": n, "share": share} for stage, (n, share) in mix.items()},
+            }
+        )
     return rows
 
 
@@ -70,8 +76,10 @@ def history(site: str | None, db_path: Path | None, as_json: bool) -> None:
     with open_existing(db_path) as store:
         rows = history_rows(store, site)
     if site and not rows:
-        raise LookupFailed(f"no audits of {site!r} in the history database "
-                           "(run `funnel-audit history` to list every site)")
+        raise LookupFailed(
+            f"no audits of {site!r} in the history database "
+            "(run `funnel-audit history` to list every site)"
+        )
     if as_json:
         click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
         return
@@ -79,14 +87,18 @@ def history(site: str | None, db_path: Path | None, as_json: bool) -> None:
         click.echo("No audits yet.")
         return
     stages = [s.value for s in Stage.funnel()]
-    click.echo(f"{'id':>5}  {'started':<16}  {'status':<11}{'pages':>6}"
-               + "".join(f"{SHORT[s]:>8}" for s in stages) + "  site")
+    click.echo(
+        f"{'id':>5}  {'started':<16}  {'status':<11}{'pages':>6}"
+        + "".join(f"{SHORT[s]:>8}" for s in stages)
+        + "  site"
+    )
     for row in rows:
         counted = any(row["mix"][s]["pages"] for s in stages)
-        mix = "".join(f"{row['mix'][s]['share']:>8.0%}" if counted else f"{'-':>8}"
-                      for s in stages)
-        click.echo(f"{row['id']:>5}  {_short_time(row['started_at']):<16}  "
-                   f"{row['status']:<11}{row['pages']:>6}{mix}  {row['site']}")
+        mix = "".join(f"{row['mix'][s]['share']:>8.0%}" if counted else f"{'-':>8}" for s in stages)
+        click.echo(
+            f"{row['id']:>5}  {_short_time(row['started_at']):<16}  "
+            f"{row['status']:<11}{row['pages']:>6}{mix}  {row['site']}"
+        )
 
 
 @cli.command("diff")
@@ -95,8 +107,7 @@ def history(site: str | None, db_path: Path | None, as_json: bool) -> None:
 @click.argument("new", type=int, required=False)
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def diff(site: str, old: int | None, new: int | None, db_path: Path | None,
-         as_json: bool) -> None:
+def diff(site: str, old: int | None, new: int | None, db_path: Path | None, as_json: bool) -> None:
     """Show what changed between two audits of SITE.
 
     OLD and NEW are audit ids (see `funnel-audit history SITE`); by default the last two
@@ -108,8 +119,9 @@ def diff(site: str, old: int | None, new: int | None, db_path: Path | None,
         before, after = pick_pair(store.audits(site), site, old, new)
         old_audit = store.audit(before["id"]) or before
         new_audit = store.audit(after["id"]) or after
-        result = diff_audits(old_audit, store.pages(before["id"]), new_audit,
-                             store.pages(after["id"]))
+        result = diff_audits(
+            old_audit, store.pages(before["id"]), new_audit, store.pages(after["id"])
+        )
     if as_json:
         click.echo(json.dumps(dict(result.to_dict(), site=site), indent=1, ensure_ascii=False))
         return
@@ -119,18 +131,24 @@ def diff(site: str, old: int | None, new: int | None, db_path: Path | None,
 
 def format_diff(d: AuditDiff, site: str) -> list[str]:
     """The diff as lines of plain text for the terminal."""
-    lines = [f"{site}: audit {d.old.id} ({_short_time(d.old.started_at)}, {d.old.status}) -> "
-             f"audit {d.new.id} ({_short_time(d.new.started_at)}, {d.new.status})"]
+    lines = [
+        f"{site}: audit {d.old.id} ({_short_time(d.old.started_at)}, {d.old.status}) -> "
+        f"audit {d.new.id} ({_short_time(d.new.started_at)}, {d.new.status})"
+    ]
     sections: list[tuple[str, list[str]]] = [
         ("New pages", [f"  + {p.url}  [{p.stage}]" for p in d.added]),
         ("Removed pages", [f"  - {p.url}  [{p.stage}]" for p in d.removed]),
-        ("Stage changed", [f"  ~ {c.url}  {c.old_stage} -> {c.new_stage}"
-                           for c in d.stage_changed]),
+        (
+            "Stage changed",
+            [f"  ~ {c.url}  {c.old_stage} -> {c.new_stage}" for c in d.stage_changed],
+        ),
         ("Rewritten, same stage", [f"  * {url}" for url in d.content_changed]),
     ]
     if d.gaps_opened is not None and d.gaps_closed is not None:
-        sections += [("Gaps opened", [f"  + {g.message or g.kind}" for g in d.gaps_opened]),
-                     ("Gaps closed", [f"  - {g.message or g.kind}" for g in d.gaps_closed])]
+        sections += [
+            ("Gaps opened", [f"  + {g.message or g.kind}" for g in d.gaps_opened]),
+            ("Gaps closed", [f"  - {g.message or g.kind}" for g in d.gaps_closed]),
+        ]
     for title, items in sections:
         lines.append(f"{title} ({len(items)})" + (":" if items else ""))
         lines.extend(items)
@@ -138,9 +156,9 @@ def format_diff(d: AuditDiff, site: str) -> list[str]:
         lines.append("Gaps: not recorded for one of these audits, so not compared")
     lines.append(f"{'stage':<15}{'old':>12}{'new':>12}{'drift':>10}")
     for s in d.drift:
-        lines.append(f"{s.stage:<15}{f'{s.old_pages} ({s.old_share:.0%})':>12}"
-                     f"{f'{s.new_pages} ({s.new_share:.0%})':>12}"
-                     f"{s.delta_share * 100:>+8.0f}pt")
+        lines.append(
+            f"{s.stage:<15}{f'{s.old_pages} ({s.old_share:.0%})':>12}"
+            f"{f'{s.new_pages} ({s.new_share:.0%})':>12}"
+            f"{s.delta_share * 100:>+8.0f}pt"
+        )
     return lines
-
-

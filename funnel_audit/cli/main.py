@@ -38,21 +38,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(f"funnel-audit: error: {exc}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
-        click.echo("funnel-audit: interrupted; pages fetched so far are kept in the history "
-                   "database", err=True)
+        click.echo(
+            "funnel-audit: interrupted; pages fetched so far are kept in the history database",
+            err=True,
+        )
         return EXIT_INTERRUPTED
     except sqlite3.DatabaseError as exc:
         # a history file damaged after it was opened (disk fault, a copy taken without its -wal)
         if _state["traceback"]:
             traceback.print_exc()
         why = "".join(c if c.isprintable() else "?" for c in str(exc)[:160])
-        click.echo(f"funnel-audit: error: the history database failed: {why} (restore it from "
-                   "a backup, or use --db with another file or --no-history)", err=True)
+        click.echo(
+            f"funnel-audit: error: the history database failed: {why} (restore it from "
+            "a backup, or use --db with another file or --no-history)",
+            err=True,
+        )
         return StoreError.exit_code
     except Exception as exc:  # noqa: BLE001 - the last line of defence must catch everything
         if _state["traceback"]:
             traceback.print_exc()
-        click.echo(f"funnel-audit: internal error: {type(exc).__name__}: {exc} "
-                   "(run with --traceback for details)", err=True)
+        click.echo(
+            f"funnel-audit: internal error: {type(exc).__name__}: {exc} "
+            "(run with --traceback for details)",
+            err=True,
+        )
         return EXIT_INTERNAL
     return 0

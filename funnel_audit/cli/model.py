@@ -12,12 +12,26 @@ from funnel_audit.cli.app import cli
 
 @cli.command()
 @click.argument("labels", type=click.Path(path_type=Path))
-@click.option("--out", "out_path", type=click.Path(path_type=Path), default=Path("model.npz"),
-              show_default=True, help="Where to write the trained model.")
-@click.option("--timeout", type=click.FloatRange(0.1), default=20.0, show_default=True,
-              help="Seconds per page when rows carry only a URL and must be fetched.")
-@click.option("--allow-private", is_flag=True, help="Allow fetching labelled pages on private "
-              "or loopback addresses.")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path),
+    default=Path("model.npz"),
+    show_default=True,
+    help="Where to write the trained model.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1),
+    default=20.0,
+    show_default=True,
+    help="Seconds per page when rows carry only a URL and must be fetched.",
+)
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="Allow fetching labelled pages on private or loopback addresses.",
+)
 def train(labels: Path, out_path: Path, timeout: float, allow_private: bool) -> None:
     """Train on the shipped corpus plus your labelled pages (CSV url,stage or url,title,text,stage;
     or JSONL). Rows with only a URL are fetched. Use the result with `audit --model`."""
@@ -25,19 +39,26 @@ def train(labels: Path, out_path: Path, timeout: float, allow_private: bool) -> 
     from funnel_audit.classify.training import train_with_labels
     from funnel_audit.crawl.crawler import CrawlSettings
 
-    model = train_with_labels(labels, CrawlSettings(timeout=timeout, allow_private=allow_private,
-                                                    max_pages=1))
+    model = train_with_labels(
+        labels, CrawlSettings(timeout=timeout, allow_private=allow_private, max_pages=1)
+    )
     save_model(model, out_path)
     cv = model.metadata.get("cv", {})
-    click.echo(f"Trained on {model.metadata['n_examples']} pages "
-               f"(cross-validated macro-F1 {cv.get('macro_f1_all', 0):.3f}); "
-               f"model written to {out_path}")
+    click.echo(
+        f"Trained on {model.metadata['n_examples']} pages "
+        f"(cross-validated macro-F1 {cv.get('macro_f1_all', 0):.3f}); "
+        f"model written to {out_path}"
+    )
 
 
 @cli.command()
 @click.argument("labels", type=click.Path(path_type=Path))
-@click.option("--model", "model_path", type=click.Path(path_type=Path),
-              help="A model written by `train` [default: the shipped model].")
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path),
+    help="A model written by `train` [default: the shipped model].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def evaluate(labels: Path, model_path: Path | None, as_json: bool) -> None:
     """Score a model on labelled pages (CSV or JSONL with url, title, text, label): per-stage
@@ -52,3 +73,27 @@ def evaluate(labels: Path, model_path: Path | None, as_json: bool) -> None:
     model = load_model(model_path) if model_path else default_model()
     result = run_evaluation(model, load_labels(labels))
     click.echo(json.dumps(asdict(result), indent=1) if as_json else format_evaluation(result))
+
+
+@cli.command("build-model")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Where to write it [default: the package's shipped_model.npz].",
+)
+def build_model(out_path: Path | None) -> None:
+    """Fit the shipped model on the corpus in classifiers/ and write it where the package loads
+    it from: the one reproducible command behind the packaged model file."""
+    from funnel_audit.classify.store import SHIPPED_MODEL, save_model, train_shipped
+
+    target = out_path or SHIPPED_MODEL
+    model = train_shipped()
+    save_model(model, target)
+    cv = model.metadata.get("cv", {})
+    click.echo(
+        f"Fitted on {model.metadata.get('n_examples')} corpus pages "
+        f"(cross-validated macro-F1 {cv.get('macro_f1_all', 0):.3f}); "
+        f"model {model.version} written to {target}"
+    )

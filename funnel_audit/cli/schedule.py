@@ -38,9 +38,12 @@ from funnel_audit.store.history import HistoryStore, default_db_path
 def config_option(func: F) -> F:
     """The one `--config` flag the scheduling verbs share."""
     return click.option(
-        "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
         help="Sites to audit [default: ./funnel-audit.toml, else "
-             "~/.config/funnel-audit/funnel-audit.toml].")(func)
+        "~/.config/funnel-audit/funnel-audit.toml].",
+    )(func)
 
 
 def _load(config_path: Path | None, db_path: Path | None) -> tuple[ScheduleConfig, Path]:
@@ -59,13 +62,26 @@ def _run_line(run: SiteRun) -> str:
 @cli.command("run-due")
 @config_option
 @db_option
-@click.option("--workers", type=click.IntRange(1, 32), default=None,
-              help="Sites audited at once [default: `workers` in the config, else 2].")
-@click.option("--model", "model_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="A model written by `funnel-audit train` [default: the shipped model].")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 32),
+    default=None,
+    help="Sites audited at once [default: `workers` in the config, else 2].",
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A model written by `funnel-audit train` [default: the shipped model].",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures and the final line.")
-def run_due_cmd(config_path: Path | None, db_path: Path | None, workers: int | None,
-                model_path: Path | None, quiet: bool) -> None:
+def run_due_cmd(
+    config_path: Path | None,
+    db_path: Path | None,
+    workers: int | None,
+    model_path: Path | None,
+    quiet: bool,
+) -> None:
     """Audit every site in the config file that is due, a few at a time.
 
     A site is due when it has no complete audit since its last scheduled date, so running this
@@ -86,18 +102,20 @@ def run_due_cmd(config_path: Path | None, db_path: Path | None, workers: int | N
 
     if not quiet:
         click.echo(f"{'site':<24}{'result':<10}{'pages':>6}{'seconds':>9}  report / reason")
-    runs = run_due(config.sites, db, model=model, workers=workers or config.workers,
-                   on_done=report)
+    runs = run_due(config.sites, db, model=model, workers=workers or config.workers, on_done=report)
     for run in runs:
         if run.status in ("not-due", "running"):
             report(run)
     counts = summary_counts(runs)
-    click.echo(f"{len(runs)} site(s): {counts['complete']} audited, {counts['failed']} failed, "
-               f"{counts['not-due']} not due, {counts['running']} already running")
+    click.echo(
+        f"{len(runs)} site(s): {counts['complete']} audited, {counts['failed']} failed, "
+        f"{counts['not-due']} not due, {counts['running']} already running"
+    )
     failed = [r.name for r in runs if r.status == "failed"]
     if failed:
-        raise ScheduledRunFailed(f"{len(failed)} of {len(runs)} site(s) failed: "
-                                 f"{', '.join(failed)}")
+        raise ScheduledRunFailed(
+            f"{len(failed)} of {len(runs)} site(s) failed: {', '.join(failed)}"
+        )
 
 
 @cli.group("schedule")
@@ -122,27 +140,44 @@ def show(config_path: Path | None, db_path: Path | None) -> None:
             state = "due now" if due <= now.date() else "waiting"
             if is_locked(lock_dir_for(db), site.name):
                 state = "running"
-            click.echo(f"{site.name:<24}{str(site.cadence):<20}"
-                       f"{last.isoformat() if last else 'never':<12}{due.isoformat():<12}{state}")
+            click.echo(
+                f"{site.name:<24}{str(site.cadence):<20}"
+                f"{last.isoformat() if last else 'never':<12}{due.isoformat():<12}{state}"
+            )
     finally:
         if store is not None:
             store.close()
 
 
 @schedule.command("install")
-@click.option("--systemd", "mode", flag_value="systemd", default=True,
-              help="Write a systemd user service + timer (the default).")
+@click.option(
+    "--systemd",
+    "mode",
+    flag_value="systemd",
+    default=True,
+    help="Write a systemd user service + timer (the default).",
+)
 @click.option("--cron", "mode", flag_value="cron", help="Print a crontab line instead.")
 @config_option
 @db_option
-@click.option("--workers", type=click.IntRange(1, 32), default=None,
-              help="Passed on to run-due.")
-@click.option("--at", "at", default="03:00", show_default=True,
-              help="Time of day (HH:MM, local) to run.")
-@click.option("--dir", "unit_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Where to write the systemd units [default: ~/.config/systemd/user].")
-def install(mode: str, config_path: Path | None, db_path: Path | None, workers: int | None,
-            at: str, unit_dir: Path | None) -> None:
+@click.option("--workers", type=click.IntRange(1, 32), default=None, help="Passed on to run-due.")
+@click.option(
+    "--at", "at", default="03:00", show_default=True, help="Time of day (HH:MM, local) to run."
+)
+@click.option(
+    "--dir",
+    "unit_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where to write the systemd units [default: ~/.config/systemd/user].",
+)
+def install(
+    mode: str,
+    config_path: Path | None,
+    db_path: Path | None,
+    workers: int | None,
+    at: str,
+    unit_dir: Path | None,
+) -> None:
     """Run `run-due` daily: write a systemd user timer, or print the crontab line.
 
     The command uses this Python interpreter and absolute paths to the config file and the
@@ -161,10 +196,11 @@ def install(mode: str, config_path: Path | None, db_path: Path | None, workers: 
     try:
         written = install_systemd(systemd_units(argv, at, config.path.parent), target)
     except OSError as exc:
-        raise InputError(f"cannot write systemd units to {target}: "
-                         f"{exc.strerror or exc}") from exc
+        raise InputError(f"cannot write systemd units to {target}: {exc.strerror or exc}") from exc
     for path in written:
         click.echo(f"wrote {path}")
-    click.echo("enable it with: systemctl --user daemon-reload && "
-               "systemctl --user enable --now funnel-audit-run-due.timer")
+    click.echo(
+        "enable it with: systemctl --user daemon-reload && "
+        "systemctl --user enable --now funnel-audit-run-due.timer"
+    )
     click.echo("(to run while you are logged out: loginctl enable-linger $USER)")

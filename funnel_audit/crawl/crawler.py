@@ -245,8 +245,10 @@ class Crawler:
                 )
             extra = "; ".join(self.notes)
             hint = f" ({extra})" if extra else " (robots.txt disallows it)"
-            raise CrawlError(f"cannot crawl {start}: blocked by robots.txt{hint}; for a site you "
-                             "own, run again with --ignore-robots")
+            raise CrawlError(
+                f"cannot crawl {start}: blocked by robots.txt{hint}; for a site you "
+                "own, run again with --ignore-robots"
+            )
         if error.startswith("non-HTML content"):
             raise CrawlError(f"{start} is not an HTML page ({error}); give the URL of a web page")
         if page.status is None:
@@ -322,16 +324,20 @@ class Crawler:
             for future in done:
                 if future in parsing:
                     page = parsing.pop(future)
-                    yield self._finish(page, self._parsed_links(future, page, on_page),
-                                       queued=len(in_flight) + len(parsing))
+                    yield self._finish(
+                        page,
+                        self._parsed_links(future, page, on_page),
+                        queued=len(in_flight) + len(parsing),
+                    )
         if self._frontier:
             self.notes.append(
                 f"stopped at max_pages={settings.max_pages}; "
                 f"{len(self._frontier)} discovered URL(s) not crawled"
             )
 
-    def _parsed_links(self, future: Future[Iterable[str]], page: FetchedPage,
-                      on_page: OnPage | None) -> Iterable[str] | None:
+    def _parsed_links(
+        self, future: Future[Iterable[str]], page: FetchedPage, on_page: OnPage | None
+    ) -> Iterable[str] | None:
         """A parser's answer; if the parser failed, `on_page` is asked again (it parses the page
         itself once its parser is gone), so no page's links are lost."""
         try:
@@ -347,8 +353,9 @@ class Crawler:
             links = self._parsed_links(links, page, on_page)
         return self._finish(page, links, queued)
 
-    def _accept(self, page: FetchedPage, on_page: OnPage | None
-                ) -> Iterable[str] | Future[Iterable[str]] | None:
+    def _accept(
+        self, page: FetchedPage, on_page: OnPage | None
+    ) -> Iterable[str] | Future[Iterable[str]] | None:
         """Mark a fetched page as crawled and start reading its links."""
         self._yielded.update({dedup_key(page.url), dedup_key(page.final_url)})
         self._frontier.mark_seen(page.final_url)
@@ -358,8 +365,9 @@ class Crawler:
             return extract_hrefs(page.html or "", self.settings.max_links_per_page)
         return on_page(page)
 
-    def _finish(self, page: FetchedPage, links: Iterable[str] | None,
-                queued: int = 0) -> FetchedPage:
+    def _finish(
+        self, page: FetchedPage, links: Iterable[str] | None, queued: int = 0
+    ) -> FetchedPage:
         """Enqueue a page's links and report progress; returns the page for yielding."""
         self._done += 1
         if page.error is not None:

@@ -113,12 +113,17 @@ def _read(
     agent = agent_token(settings.user_agent)
     files = _html_files(root)
     if rules is not None:
-        wanted = [url for url in (path_to_url(base, relative) for relative, _ in files)
-                  if (not include or any(rx.search(url) for rx in include))
-                  and not any(rx.search(url) for rx in exclude)]
+        wanted = [
+            url
+            for url in (path_to_url(base, relative) for relative, _ in files)
+            if (not include or any(rx.search(url) for rx in include))
+            and not any(rx.search(url) for rx in exclude)
+        ]
         if wanted and not any(rules.allows(url, agent) for url in wanted):
-            raise CrawlError(f"robots.txt in {root} disallows every page (a staging build?); "
-                             "for a site you own, run again with --ignore-robots")
+            raise CrawlError(
+                f"robots.txt in {root} disallows every page (a staging build?); "
+                "for a site you own, run again with --ignore-robots"
+            )
     count = 0
     for relative, path in files:
         url = path_to_url(base, relative)

@@ -32,50 +32,117 @@ class Format:
 
 CATALOGUE: dict[Stage, tuple[Format, ...]] = {
     Stage.AWARENESS: (
-        Format("guide", ("{Topic}: a practical guide", "The beginner's guide to {topic}",
-                         "{Topic} step by step: a guide for first-timers"), "writer"),
-        Format("checklist", ("The {topic} checklist: what to check first",
-                             "A {topic} checklist you can use today"), "writer"),
-        Format("explainer", ("What is {topic}? A plain-English explainer",
-                             "{Topic} explained in five minutes"), "writer"),
-        Format("mistakes article", ("7 common {topic} mistakes and how to avoid them",
-                                    "{Topic}: the mistakes we see most often"), "writer"),
+        Format(
+            "guide",
+            (
+                "{Topic}: a practical guide",
+                "The beginner's guide to {topic}",
+                "{Topic} step by step: a guide for first-timers",
+            ),
+            "writer",
+        ),
+        Format(
+            "checklist",
+            ("The {topic} checklist: what to check first", "A {topic} checklist you can use today"),
+            "writer",
+        ),
+        Format(
+            "explainer",
+            ("What is {topic}? A plain-English explainer", "{Topic} explained in five minutes"),
+            "writer",
+        ),
+        Format(
+            "mistakes article",
+            (
+                "7 common {topic} mistakes and how to avoid them",
+                "{Topic}: the mistakes we see most often",
+            ),
+            "writer",
+        ),
         Format("glossary", ("{Topic} glossary: the terms that matter",), "writer"),
         Format("trends article", ("{Topic} in {year}: what is changing",), "writer"),
     ),
     Stage.CONSIDERATION: (
-        Format("comparison", ("{Topic}: comparing your options side by side",
-                              "{Topic} options compared: what fits which situation"), "writer"),
-        Format("webinar", ("Webinar: getting {topic} right with {site}",
-                           "Live Q&A: your {topic} questions answered"), "sales"),
-        Format("how-it-works page", ("How {site} handles {topic}, step by step",
-                                     "{Topic} with {site}: how it works"), "web"),
-        Format("buyer's guide", ("Buyer's guide to {topic}: questions to ask before you choose",
-                                 "Choosing a {topic} provider: a short buyer's guide"), "writer"),
+        Format(
+            "comparison",
+            (
+                "{Topic}: comparing your options side by side",
+                "{Topic} options compared: what fits which situation",
+            ),
+            "writer",
+        ),
+        Format(
+            "webinar",
+            (
+                "Webinar: getting {topic} right with {site}",
+                "Live Q&A: your {topic} questions answered",
+            ),
+            "sales",
+        ),
+        Format(
+            "how-it-works page",
+            ("How {site} handles {topic}, step by step", "{Topic} with {site}: how it works"),
+            "web",
+        ),
+        Format(
+            "buyer's guide",
+            (
+                "Buyer's guide to {topic}: questions to ask before you choose",
+                "Choosing a {topic} provider: a short buyer's guide",
+            ),
+            "writer",
+        ),
         Format("use-case page", ("{Topic}: use cases and examples",), "web"),
         Format("ebook", ("Ebook: the {topic} playbook",), "designer"),
     ),
     Stage.DECISION: (
-        Format("case study", ("Case study: how one client improved {topic} with {site}",
-                              "Customer story: {topic} results, in numbers",
-                              "Before and after: a {topic} project with {site}"), "sales"),
-        Format("pricing explainer", ("What {topic} costs with {site}: pricing explained",
-                                     "{Topic} pricing: what is included and what is not"), "sales"),
-        Format("testimonials page", ("What clients say about our {topic} work",
-                                     "{Topic} reviews from real customers"), "web"),
-        Format("ROI calculator", ("{Topic} savings calculator",
-                                  "Is {topic} worth it? Work out your return"), "designer"),
-        Format("buying FAQ", ("{Topic}: answers before you buy",
-                              "Choosing {site} for {topic}: your questions answered"), "writer"),
+        Format(
+            "case study",
+            (
+                "Case study: how one client improved {topic} with {site}",
+                "Customer story: {topic} results, in numbers",
+                "Before and after: a {topic} project with {site}",
+            ),
+            "sales",
+        ),
+        Format(
+            "pricing explainer",
+            (
+                "What {topic} costs with {site}: pricing explained",
+                "{Topic} pricing: what is included and what is not",
+            ),
+            "sales",
+        ),
+        Format(
+            "testimonials page",
+            ("What clients say about our {topic} work", "{Topic} reviews from real customers"),
+            "web",
+        ),
+        Format(
+            "ROI calculator",
+            ("{Topic} savings calculator", "Is {topic} worth it? Work out your return"),
+            "designer",
+        ),
+        Format(
+            "buying FAQ",
+            (
+                "{Topic}: answers before you buy",
+                "Choosing {site} for {topic}: your questions answered",
+            ),
+            "writer",
+        ),
         Format("guarantee page", ("Our {topic} guarantee, in plain words",), "writer"),
         Format("why-us page", ("Why choose {site} for {topic}",), "writer"),
     ),
     Stage.CONVERSION: (
-        Format("landing page with form", ("Request a {topic} quote",
-                                          "Get started with {topic}: tell us what you need"),
-               "web"),
-        Format("demo/booking page", ("Book a {topic} consultation",
-                                     "Book a call about {topic}"), "web"),
+        Format(
+            "landing page with form",
+            ("Request a {topic} quote", "Get started with {topic}: tell us what you need"),
+            "web",
+        ),
+        Format(
+            "demo/booking page", ("Book a {topic} consultation", "Book a call about {topic}"), "web"
+        ),
         Format("sign-up page", ("Start your {topic} trial or sign-up in two minutes",), "web"),
         Format("thank-you page", ("Thank-you page with next steps for {topic} enquiries",), "web"),
     ),
@@ -111,8 +178,9 @@ def allocate(mix: Sequence[StageShare], slots: int) -> list[Stage]:
     given: dict[Stage, int] = defaultdict(int)
     weight_sum = sum(need.values()) or 1.0
     for _ in range(slots):
-        stage = max(need, key=lambda st: (need[st] / weight_sum - given[st] / max(slots, 1),
-                                          -st.order))
+        stage = max(
+            need, key=lambda st: (need[st] / weight_sum - given[st] / max(slots, 1), -st.order)
+        )
         given[stage] += 1
         order.append(stage)
     return order
@@ -122,10 +190,17 @@ def _titlecase(phrase: str) -> str:
     return " ".join(w if w.isupper() else w[:1].upper() + w[1:] for w in phrase.split())
 
 
-def build_calendar(pages: Sequence[PageResult], mix: Sequence[StageShare], gaps: Sequence[Gap],
-                   topics: Sequence[Topic], *, site_name: str, start: date,
-                   weeks: int = DEFAULT_WEEKS, per_week: int = DEFAULT_PER_WEEK
-                   ) -> tuple[CalendarEntry, ...]:
+def build_calendar(
+    pages: Sequence[PageResult],
+    mix: Sequence[StageShare],
+    gaps: Sequence[Gap],
+    topics: Sequence[Topic],
+    *,
+    site_name: str,
+    start: date,
+    weeks: int = DEFAULT_WEEKS,
+    per_week: int = DEFAULT_PER_WEEK,
+) -> tuple[CalendarEntry, ...]:
     slots = max(0, weeks) * max(0, per_week)
     if slots == 0 or not topics:
         return ()
@@ -150,8 +225,16 @@ def build_calendar(pages: Sequence[PageResult], mix: Sequence[StageShare], gaps:
     for wanted in stages:
         found = None
         for stage in (wanted, *(s for s in fallback if s is not wanted)):
-            found = _next_title(stage, topic_names, topic_gap, by_topic_stage, cursor,
-                                used_titles, site_name, start.year)
+            found = _next_title(
+                stage,
+                topic_names,
+                topic_gap,
+                by_topic_stage,
+                cursor,
+                used_titles,
+                site_name,
+                start.year,
+            )
             if found:
                 break
         if found is None:
@@ -162,32 +245,53 @@ def build_calendar(pages: Sequence[PageResult], mix: Sequence[StageShare], gaps:
         week, within = divmod(len(entries), max(per_week, 1))
         when = start + timedelta(weeks=week, days=_WEEKDAY_OFFSETS[within % 7])
         gap = topic_gap.get((topic, stage)) or stage_gap.get(stage)
-        entries.append(CalendarEntry(
-            date=when, stage=stage, format=fmt.name, working_title=title, target_topic=topic,
-            keywords=keywords.get(topic, ())[:5], cta=CTA[stage].format(topic=topic),
-            link_from=_link_from(stage, topic, by_topic_stage, by_stage),
-            link_to=_link_to(stage, topic, by_topic_stage, by_stage),
-            owner=fmt.owner, kpi=KPI[stage], gap=gap.message if gap else "",
-            rationale=_rationale(stage, topic, share_of.get(stage), gap),
-        ))
+        entries.append(
+            CalendarEntry(
+                date=when,
+                stage=stage,
+                format=fmt.name,
+                working_title=title,
+                target_topic=topic,
+                keywords=keywords.get(topic, ())[:5],
+                cta=CTA[stage].format(topic=topic),
+                link_from=_link_from(stage, topic, by_topic_stage, by_stage),
+                link_to=_link_to(stage, topic, by_topic_stage, by_stage),
+                owner=fmt.owner,
+                kpi=KPI[stage],
+                gap=gap.message if gap else "",
+                rationale=_rationale(stage, topic, share_of.get(stage), gap),
+            )
+        )
     return tuple(entries)
 
 
-def _next_title(stage: Stage, topic_names: list[str], topic_gap: dict, by_ts: dict,
-                cursor: dict[Stage, int], used: set[str], site: str, year: int
-                ) -> tuple[Stage, str, Format, str] | None:
+def _next_title(
+    stage: Stage,
+    topic_names: list[str],
+    topic_gap: dict,
+    by_ts: dict,
+    cursor: dict[Stage, int],
+    used: set[str],
+    site: str,
+    year: int,
+) -> tuple[Stage, str, Format, str] | None:
     """The next unused title for a stage: topics lacking the stage first, formats in turn."""
-    ranked = sorted(topic_names, key=lambda t: (
-        (t, stage) not in topic_gap, len(by_ts[(t, stage)]),
-        -sum(len(by_ts[(t, s)]) for s in Stage.funnel()), t))
+    ranked = sorted(
+        topic_names,
+        key=lambda t: (
+            (t, stage) not in topic_gap,
+            len(by_ts[(t, stage)]),
+            -sum(len(by_ts[(t, s)]) for s in Stage.funnel()),
+            t,
+        ),
+    )
     formats = CATALOGUE[stage]
     for attempt in range(len(ranked) * len(formats)):
         i = cursor[stage] + attempt
         topic = ranked[i % len(ranked)]
         fmt = formats[(i // len(ranked) + cursor[stage]) % len(formats)]
         for template in fmt.titles:
-            title = template.format(topic=topic, Topic=_titlecase(topic), site=site,
-                                    year=year)
+            title = template.format(topic=topic, Topic=_titlecase(topic), site=site, year=year)
             if title.lower() not in used:
                 return stage, topic, fmt, title
     return None
@@ -226,8 +330,10 @@ def _link_to(stage: Stage, topic: str, by_ts: dict, by_stage: dict) -> tuple[str
 def _rationale(stage: Stage, topic: str, share: StageShare | None, gap: Gap | None) -> str:
     parts = []
     if share is not None:
-        parts.append(f"{stage.value} is {share.share:.0%} of funnel pages vs a "
-                     f"{share.target:.0%} target" + (" (thin)" if share.thin else ""))
+        parts.append(
+            f"{stage.value} is {share.share:.0%} of funnel pages vs a "
+            f"{share.target:.0%} target" + (" (thin)" if share.thin else "")
+        )
     if gap is not None and gap.topic:
         parts.append(f"topic \u201c{topic}\u201d lacks {stage.value} content")
     else:

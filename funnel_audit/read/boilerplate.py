@@ -37,8 +37,11 @@ class RepeatedLines:
         if len(self.counts) > MAX_LINES:
             self._prune()
         threshold = max(MIN_PAGES, SHARE * self.pages)
-        kept = [line for line, key in zip(lines, keys, strict=True)
-                if key is None or self.counts[key] < threshold]
+        kept = [
+            line
+            for line, key in zip(lines, keys, strict=True)
+            if key is None or self.counts[key] < threshold
+        ]
         return "\n".join(kept)
 
     def _prune(self) -> None:

@@ -33,7 +33,8 @@ CTA_WORDS = re.compile(
     re.I,
 )
 PRICE = re.compile(
-    r"(?:[$£€¥₹]\s?\d[\d,.]*|\d[\d,.]*\s?(?:usd|eur|gbp|€|£)\b|/\s?(?:mo|month|yr)\b)", re.I)
+    r"(?:[$£€¥₹]\s?\d[\d,.]*|\d[\d,.]*\s?(?:usd|eur|gbp|€|£)\b|/\s?(?:mo|month|yr)\b)", re.I
+)
 _WS = re.compile(r"\s+")
 INLINE_WS = re.compile(r"[^\S\n]+")
 _STRING = etree.XPath("string()")
@@ -44,15 +45,25 @@ WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 SCRIPT_SHELL = re.compile(r'id=["\'](?:root|app|__next|__nuxt)["\']', re.I)
 
 
-
 def html_parser() -> etree.HTMLParser:
-    return etree.HTMLParser(encoding="utf-8", remove_comments=True, huge_tree=False,
-                            recover=True, no_network=True)
+    return etree.HTMLParser(
+        encoding="utf-8", remove_comments=True, huge_tree=False, recover=True, no_network=True
+    )
 
 
 def empty_text(page: FetchedPage) -> PageText:
-    return PageText(url=page.url, title="", meta_description="", headings=(), main_text="",
-                    word_count=0, ctas=(), forms=(), links=(), lastmod=page.lastmod)
+    return PageText(
+        url=page.url,
+        title="",
+        meta_description="",
+        headings=(),
+        main_text="",
+        word_count=0,
+        ctas=(),
+        forms=(),
+        links=(),
+        lastmod=page.lastmod,
+    )
 
 
 def clip(text: str, limit: int = MAX_FIELD_CHARS) -> str:

@@ -19,8 +19,9 @@ from funnel_audit.read.dom import (
 )
 
 _CHROME_TAGS = ("nav", "aside", "header", "footer")
-_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "menu",
-                           "menubar", "search"})
+_CHROME_ROLES = frozenset(
+    {"navigation", "banner", "contentinfo", "complementary", "menu", "menubar", "search"}
+)
 _CHROME_TOKEN = re.compile(
     r"^(?:(?:site|main|global|primary|secondary|top|page|mega|mobile|desktop|sticky|header|"
     r"footer|nav)[-_]?)?(?:header|footer|nav|navigation|navbar|menu|menubar|sidebar|topbar|"
@@ -29,8 +30,11 @@ _CHROME_TOKEN = re.compile(
     r"|(?:^|[-_])(?:cookie|consent|gdpr)",
     re.I,
 )
-_CHROME_ANY = re.compile(r"header|footer|nav|menu|sidebar|topbar|breadcrumb|masthead|cookie|"
-                         r"consent|gdpr|banner|contentinfo|complementary|search", re.I)
+_CHROME_ANY = re.compile(
+    r"header|footer|nav|menu|sidebar|topbar|breadcrumb|masthead|cookie|"
+    r"consent|gdpr|banner|contentinfo|complementary|search",
+    re.I,
+)
 _HINT_VALUES = etree.XPath("//@class|//@id|//@role")
 _HOLDS_CONTENT = etree.XPath("boolean(.//main|.//article|.//*[@role='main']|.//h1)")
 
@@ -56,8 +60,9 @@ def _chrome_anchors(doc: etree._Element) -> tuple[set[etree._Element], set[etree
     for el in doc.iter(*_CHROME_TAGS, "main"):
         if el.tag == "main":
             mains.append(el)
-        elif el.tag == "nav" or (el.tag == "aside" or not _in_main(el)) \
-                and not _HOLDS_CONTENT(el):  # a <header> wrapping <main> is no chrome
+        elif (
+            el.tag == "nav" or (el.tag == "aside" or not _in_main(el)) and not _HOLDS_CONTENT(el)
+        ):  # a <header> wrapping <main> is no chrome
             containers.append(el)
     # attribute values, not elements: most carry no hint, and strings are cheap to look at
     for value in _HINT_VALUES(doc):
@@ -70,8 +75,12 @@ def _chrome_anchors(doc: etree._Element) -> tuple[set[etree._Element], set[etree
         else:
             hinted = any(_CHROME_TOKEN.search(token) for token in value.split())
         el = value.getparent()
-        if hinted and el.tag not in ("html", "body", "main", "article") \
-                and el not in containers and not _HOLDS_CONTENT(el):
+        if (
+            hinted
+            and el.tag not in ("html", "body", "main", "article")
+            and el not in containers
+            and not _HOLDS_CONTENT(el)
+        ):
             containers.append(el)
     chrome: set[etree._Element] = set()
     for el in containers:
@@ -129,8 +138,11 @@ def page_ctas(doc: etree._Element) -> tuple[str, ...]:
             label = text_of(el)
         if not label or len(label) > 60:
             continue
-        is_button = el.tag != "a" or bool(CTA_CLASS.search(el.get("class") or "")) \
+        is_button = (
+            el.tag != "a"
+            or bool(CTA_CLASS.search(el.get("class") or ""))
             or (el.get("role") or "") == "button"
+        )
         if is_button or CTA_WORDS.match(label):
             if el.tag == "button" and _in_cookie_banner(el):
                 continue
@@ -164,9 +176,18 @@ _FIELD_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("search", re.compile(r"^q$|search|query", re.I)),
     ("message", re.compile(r"message|comment|details|enquiry|inquiry|description", re.I)),
 )
-_TYPE_KIND = {"email": "email", "tel": "phone", "password": "password", "date": "date",
-              "datetime-local": "date", "time": "time", "number": "quantity", "search": "search",
-              "file": "file", "checkbox": "checkbox"}
+_TYPE_KIND = {
+    "email": "email",
+    "tel": "phone",
+    "password": "password",
+    "date": "date",
+    "datetime-local": "date",
+    "time": "time",
+    "number": "quantity",
+    "search": "search",
+    "file": "file",
+    "checkbox": "checkbox",
+}
 
 
 def _field_kind(el: etree._Element) -> str | None:
@@ -192,13 +213,19 @@ def _field_kind(el: etree._Element) -> str | None:
 def page_forms(doc: etree._Element, base: str) -> tuple[Form, ...]:
     forms: list[Form] = []
     for form in doc.iter("form"):
-        kinds = [k for k in (_field_kind(el) for el in form.iter("input", "select", "textarea"))
-                 if k]
+        kinds = [
+            k for k in (_field_kind(el) for el in form.iter("input", "select", "textarea")) if k
+        ]
         if not kinds:
             continue
         action = join_url(base, (form.get("action") or "").strip()[:2000]) or ""
-        forms.append(Form(action=action, method=(form.get("method") or "get").lower()[:10],
-                          field_kinds=tuple(dict.fromkeys(kinds))))
+        forms.append(
+            Form(
+                action=action,
+                method=(form.get("method") or "get").lower()[:10],
+                field_kinds=tuple(dict.fromkeys(kinds)),
+            )
+        )
         if len(forms) >= MAX_FORMS:
             break
     return tuple(forms)

@@ -54,8 +54,7 @@ def extract(page: FetchedPage) -> PageText:
     robots = meta_content(doc, "robots").lower()
     canonical = canonical_url(doc, base)
     schema_types = schema_types_of(doc)
-    script_bytes = sum(len(s.text or "") + (200 if s.get("src") else 0)
-                       for s in doc.iter("script"))
+    script_bytes = sum(len(s.text or "") + (200 if s.get("src") else 0) for s in doc.iter("script"))
     links, body_links = page_links(doc, base)
     ctas = page_ctas(doc)
     forms = page_forms(doc, base)
@@ -89,6 +88,7 @@ def extract(page: FetchedPage) -> PageText:
         body_links=body_links,
         og_url=og_url_of(doc, base),
         base_href=base if base_el is not None else None,
-        site_name=site_name, logo_alt=logo_alt,
+        site_name=site_name,
+        logo_alt=logo_alt,
         page_kind=page_kind,
     )

@@ -208,8 +208,30 @@ def _has_text(el: etree._Element, chars: float) -> bool:
     return False
 
 
-_BLOCKS = {"p", "div", "section", "article", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
-           "blockquote", "pre", "dd", "dt", "figcaption", "td", "th", "br", "label", "form"}
+_BLOCKS = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "figcaption",
+    "td",
+    "th",
+    "br",
+    "label",
+    "form",
+}
 
 
 def block_text(root: etree._Element) -> str:

@@ -63,10 +63,14 @@ def read_page(page: FetchedPage, model: StageModel, repeated: RepeatedLines) -> 
 
     cols, counts = model.token_counts(doc_from_page(text))
     prediction = model.predict_vectors([model.weigh(cols, counts)])[0]
-    return Reading(replace(text, main_text=""), prediction, model.version,
-                   hashlib.sha1(main.encode("utf-8", "replace")).hexdigest(),
-                   topic_text(text.title, text.headings, main),
-                   pack_counts(cols, counts, text.page_kind))
+    return Reading(
+        replace(text, main_text=""),
+        prediction,
+        model.version,
+        hashlib.sha1(main.encode("utf-8", "replace")).hexdigest(),
+        topic_text(text.title, text.headings, main),
+        pack_counts(cols, counts, text.page_kind),
+    )
 
 
 # -- the parser process --------------------------------------------------------------------------
@@ -148,13 +152,18 @@ class ParserProcess:
         # rather than through multiprocessing, which would add a resource-tracker process.
         task_read, task_write = os.pipe()
         result_read, result_write = os.pipe()
-        code = (f"from funnel_audit.read.reading import serve_fds; "
-                f"serve_fds({task_read}, {result_write}, {os.getpid()})")
+        code = (
+            f"from funnel_audit.read.reading import serve_fds; "
+            f"serve_fds({task_read}, {result_write}, {os.getpid()})"
+        )
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-c", code], pass_fds=(task_read, result_write),
-                stdin=subprocess.DEVNULL, env=env)
+                [sys.executable, "-c", code],
+                pass_fds=(task_read, result_write),
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
         except OSError as exc:
             for fd in (task_read, task_write, result_read, result_write):
                 os.close(fd)

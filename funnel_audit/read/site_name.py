@@ -16,15 +16,44 @@ from funnel_audit.read.brand import clean_name, is_home
 from funnel_audit.read.dom import MAX_FIELD_CHARS, meta_content, text_of
 
 _ORG_TYPE = re.compile(r"(?:Organization|Corporation|Business|Store|Agency|Company|[a-z]Service)$")
-_ORG_TYPES = frozenset({"NGO", "Brand", "Plumber", "Electrician", "Locksmith", "Dentist",
-                        "Physician", "Attorney", "Restaurant", "Bakery", "Hotel", "Library",
-                        "Museum", "School", "CollegeOrUniversity", "Airline", "Florist"})
+_ORG_TYPES = frozenset(
+    {
+        "NGO",
+        "Brand",
+        "Plumber",
+        "Electrician",
+        "Locksmith",
+        "Dentist",
+        "Physician",
+        "Attorney",
+        "Restaurant",
+        "Bakery",
+        "Hotel",
+        "Library",
+        "Museum",
+        "School",
+        "CollegeOrUniversity",
+        "Airline",
+        "Florist",
+    }
+)
 _LOGO_HINT = re.compile(r"logo|brand", re.I)
 # the logo is among the first images and links of a page (the header's); looking no further
 # keeps this cheap on pages with hundreds of links, and off the customer logos further down
 _MAX_LOGO_CANDIDATES = 30
-_HOME_FILES = frozenset({"", ".", "index.html", "index.htm", "index.php", "home", "home.html",
-                         "default.html", "default.aspx"})
+_HOME_FILES = frozenset(
+    {
+        "",
+        ".",
+        "index.html",
+        "index.htm",
+        "index.php",
+        "home",
+        "home.html",
+        "default.html",
+        "default.aspx",
+    }
+)
 
 
 def brand_signals(doc: etree._Element, base: str) -> tuple[str, str]:
@@ -53,13 +82,25 @@ def brand_signals(doc: etree._Element, base: str) -> tuple[str, str]:
             label = el.get("alt") or el.get("aria-label") or el.get("title") or ""
             if not label:
                 continue
-            hinted = bool(_LOGO_HINT.search(
-                f"{el.get('class') or ''} {el.get('id') or ''} {(el.get('src') or '')[:300]}"))
+            hinted = bool(
+                _LOGO_HINT.search(
+                    f"{el.get('class') or ''} {el.get('id') or ''} {(el.get('src') or '')[:300]}"
+                )
+            )
             link = next(el.iterancestors("a"), None)
             to_home = link is not None and _links_home(link, base, origin)
             in_header = next(el.iterancestors("header", "nav"), None) is not None
-            rank = (0 if hinted and (in_header or to_home) else 1 if to_home else
-                    3 if in_header else 4 if hinted else -1)
+            rank = (
+                0
+                if hinted and (in_header or to_home)
+                else 1
+                if to_home
+                else 3
+                if in_header
+                else 4
+                if hinted
+                else -1
+            )
         name = clean_name(label[:MAX_FIELD_CHARS]) if rank >= 0 else ""
         if name:
             found.append((rank, name))
@@ -72,8 +113,10 @@ def brand_signals(doc: etree._Element, base: str) -> tuple[str, str]:
 def _links_home(link: etree._Element, base: str, origin: str) -> bool:
     href = (link.get("href") or "").strip()[:2000]
     bare = href.partition("#")[0].partition("?")[0]  # checked before the costly urljoin
-    if not bare or (bare.rpartition("/")[2].lower() not in _HOME_FILES
-                    and not ("://" in bare and bare.count("/") == 2)):
+    if not bare or (
+        bare.rpartition("/")[2].lower() not in _HOME_FILES
+        and not ("://" in bare and bare.count("/") == 2)
+    ):
         return False
     try:
         target = urljoin(base, href)

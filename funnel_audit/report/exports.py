@@ -24,12 +24,42 @@ from funnel_audit import __version__
 from funnel_audit.errors import InputError
 from funnel_audit.models import AuditResult, CalendarEntry
 
-PAGE_COLUMNS = ("url", "stage", "confidence", "title", "word_count", "status", "error",
-                "label_source", "needs_review", "reasons", "topic", "depth", "content_type",
-                "noindex", "js_rendered", "lastmod")
-CALENDAR_COLUMNS = ("Subject", "Start Date", "All Day Event", "Description", "Stage", "Format",
-                    "Working Title", "Target Topic", "Keywords", "CTA", "Link From", "Link To",
-                    "Owner", "KPI", "Gap", "Rationale")
+PAGE_COLUMNS = (
+    "url",
+    "stage",
+    "confidence",
+    "title",
+    "word_count",
+    "status",
+    "error",
+    "label_source",
+    "needs_review",
+    "reasons",
+    "topic",
+    "depth",
+    "content_type",
+    "noindex",
+    "js_rendered",
+    "lastmod",
+)
+CALENDAR_COLUMNS = (
+    "Subject",
+    "Start Date",
+    "All Day Event",
+    "Description",
+    "Stage",
+    "Format",
+    "Working Title",
+    "Target Topic",
+    "Keywords",
+    "CTA",
+    "Link From",
+    "Link To",
+    "Owner",
+    "KPI",
+    "Gap",
+    "Rationale",
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 AUDIT_FORMAT = "funnel-audit/1"
 
@@ -52,17 +82,31 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
 
 def write_pages_csv(result: AuditResult, path: Path) -> None:
     def row(p: Any) -> list[object]:
-        return [p.url, p.stage.value if p.stage else "", f"{p.confidence:.3f}", p.title,
-                p.word_count, p.status if p.status is not None else "", p.error or "",
-                p.label_source, "yes" if p.needs_review else "", "; ".join(p.reasons), p.topic,
-                p.depth, p.content_type, "yes" if p.noindex else "",
-                "yes" if p.js_rendered else "", p.lastmod or ""]
+        return [
+            p.url,
+            p.stage.value if p.stage else "",
+            f"{p.confidence:.3f}",
+            p.title,
+            p.word_count,
+            p.status if p.status is not None else "",
+            p.error or "",
+            p.label_source,
+            "yes" if p.needs_review else "",
+            "; ".join(p.reasons),
+            p.topic,
+            p.depth,
+            p.content_type,
+            "yes" if p.noindex else "",
+            "yes" if p.js_rendered else "",
+            p.lastmod or "",
+        ]
 
     write_csv(path, PAGE_COLUMNS, (row(p) for p in result.pages))
 
 
-def write_labels_todo(result: AuditResult, path: Path,
-                      settled: Sequence[tuple[str, str]] = ()) -> None:
+def write_labels_todo(
+    result: AuditResult, path: Path, settled: Sequence[tuple[str, str]] = ()
+) -> None:
     """The pages worth a consultant's check (`review.py`), to fill in and pass to `--labels`;
     `settled` rows (a todo file passed back from this folder) come first."""
     from funnel_audit.classify.review import TODO_COLUMNS, todo_rows
@@ -71,21 +115,49 @@ def write_labels_todo(result: AuditResult, path: Path,
 
 
 def _description(e: CalendarEntry) -> str:
-    lines = [f"Stage: {e.stage.value}", f"Format: {e.format}", f"Topic: {e.target_topic}",
-             f"Keywords: {', '.join(e.keywords)}", f"CTA: {e.cta}",
-             f"Link from: {' '.join(e.link_from) or '-'}", f"Link to: {' '.join(e.link_to) or '-'}",
-             f"Owner: {e.owner}", f"KPI: {e.kpi}", f"Closes gap: {e.gap or '-'}",
-             f"Why: {e.rationale}"]
+    lines = [
+        f"Stage: {e.stage.value}",
+        f"Format: {e.format}",
+        f"Topic: {e.target_topic}",
+        f"Keywords: {', '.join(e.keywords)}",
+        f"CTA: {e.cta}",
+        f"Link from: {' '.join(e.link_from) or '-'}",
+        f"Link to: {' '.join(e.link_to) or '-'}",
+        f"Owner: {e.owner}",
+        f"KPI: {e.kpi}",
+        f"Closes gap: {e.gap or '-'}",
+        f"Why: {e.rationale}",
+    ]
     return "\n".join(lines)
 
 
 def write_calendar_csv(entries: Sequence[CalendarEntry], path: Path) -> None:
     """Columns named as Google Calendar's CSV import expects, plus planning columns after them."""
-    write_csv(path, CALENDAR_COLUMNS, (
-        [f"[{e.stage.value}] {e.working_title}", e.date.strftime("%m/%d/%Y"), "True",
-         _description(e), e.stage.value, e.format, e.working_title, e.target_topic,
-         ", ".join(e.keywords), e.cta, " ".join(e.link_from), " ".join(e.link_to), e.owner,
-         e.kpi, e.gap, e.rationale] for e in entries))
+    write_csv(
+        path,
+        CALENDAR_COLUMNS,
+        (
+            [
+                f"[{e.stage.value}] {e.working_title}",
+                e.date.strftime("%m/%d/%Y"),
+                "True",
+                _description(e),
+                e.stage.value,
+                e.format,
+                e.working_title,
+                e.target_topic,
+                ", ".join(e.keywords),
+                e.cta,
+                " ".join(e.link_from),
+                " ".join(e.link_to),
+                e.owner,
+                e.kpi,
+                e.gap,
+                e.rationale,
+            ]
+            for e in entries
+        ),
+    )
 
 
 def _ics_escape(text: str) -> str:
@@ -111,9 +183,14 @@ def _fold(line: str) -> str:
 
 
 def calendar_ics(entries: Sequence[CalendarEntry], *, site: str, stamp: datetime) -> str:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0",
-             f"PRODID:-//funnel-audit//funnel-audit {__version__}//EN", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", f"X-WR-CALNAME:{_ics_escape('Content plan: ' + site)}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:-//funnel-audit//funnel-audit {__version__}//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_ics_escape('Content plan: ' + site)}",
+    ]
     dtstamp = stamp.strftime("%Y%m%dT%H%M%SZ")
     for e in entries:
         uid = hashlib.sha256(f"{site}|{e.date}|{e.working_title}".encode()).hexdigest()[:24]
@@ -161,8 +238,11 @@ def audit_to_dict(result: AuditResult) -> dict[str, Any]:
 def write_audit_json(result: AuditResult, path: Path) -> None:
     """The same document as `audit_to_dict`, written a page at a time (one page per line), so a
     20,000-page audit is never held twice in memory as plain dicts."""
-    head = {f.name: _plain(getattr(result, f.name))
-            for f in dataclasses.fields(result) if f.name != "pages"}
+    head = {
+        f.name: _plain(getattr(result, f.name))
+        for f in dataclasses.fields(result)
+        if f.name != "pages"
+    }
     head |= {"format": AUDIT_FORMAT, "tool_version": __version__}
 
     def encode(value: Any) -> str:
@@ -212,8 +292,9 @@ def _build(tp: Any, value: Any, where: str) -> Any:
         if not isinstance(value, dict):
             raise _Malformed(where, "expected an object")
         key_tp, val_tp = typing.get_args(tp)
-        return {_build(key_tp, k, where): _build(val_tp, v, f"{where}.{k}")
-                for k, v in value.items()}
+        return {
+            _build(key_tp, k, where): _build(val_tp, v, f"{where}.{k}") for k, v in value.items()
+        }
     if dataclasses.is_dataclass(tp):
         return _record(tp, value, where)
     if isinstance(tp, type) and issubclass(tp, Enum):
@@ -269,8 +350,10 @@ def audit_from_dict(data: Any) -> AuditResult:
     Anything that does not fit raises InputError with one line naming the bad field."""
     if not isinstance(data, dict) or data.get("format") != AUDIT_FORMAT:
         found = data.get("format") if isinstance(data, dict) else None
-        raise InputError(f"not a funnel-audit result: expected format {AUDIT_FORMAT!r}, "
-                         f"found {str(found)[:40]!r}")
+        raise InputError(
+            f"not a funnel-audit result: expected format {AUDIT_FORMAT!r}, "
+            f"found {str(found)[:40]!r}"
+        )
     try:
         return _record(AuditResult, data, "")
     except _Malformed as exc:

@@ -30,8 +30,13 @@ from funnel_audit.plan.planner import needed_pages
 MAX_ROWS_PER_STAGE = 150
 MAX_REVIEW_ROWS = 100
 SORT_SCRIPT = "_partials/_sort.js"
-STAGE_COLOURS = {"awareness": "#2f6db5", "consideration": "#7a4bb3", "decision": "#a4541f",
-                 "conversion": "#25733e", "excluded": "#6b6b6b"}
+STAGE_COLOURS = {
+    "awareness": "#2f6db5",
+    "consideration": "#7a4bb3",
+    "decision": "#a4541f",
+    "conversion": "#25733e",
+    "excluded": "#6b6b6b",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +87,10 @@ def environment(extra_dir: Path | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([*dirs, str(templates_dir())]),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["href"] = safe_href
     env.filters["pct"] = lambda v: f"{float(v) * 100:.0f}%"
     return env
@@ -98,8 +106,9 @@ def _top_actions(result: AuditResult) -> list[str]:
     return actions
 
 
-def context(result: AuditResult, branding: Branding,
-            previous: dict[str, Any] | None) -> dict[str, Any]:
+def context(
+    result: AuditResult, branding: Branding, previous: dict[str, Any] | None
+) -> dict[str, Any]:
     funnel_total = sum(s.pages for s in result.mix)
     by_stage: dict[str, list[PageResult]] = defaultdict(list)
     errors: list[PageResult] = []
@@ -110,14 +119,25 @@ def context(result: AuditResult, branding: Branding,
             by_stage[p.stage.value].append(p)
     for rows in by_stage.values():
         rows.sort(key=lambda p: (-p.confidence, p.url))
-    review = sorted((p for p in result.pages if p.needs_review and p.stage is not None),
-                    key=lambda p: (p.confidence, p.url))
+    review = sorted(
+        (p for p in result.pages if p.needs_review and p.stage is not None),
+        key=lambda p: (p.confidence, p.url),
+    )
     topic_names = list(result.topics)
     max_cell = max((n for row in result.topics.values() for n in row.values()), default=0)
-    mix_rows = [{
-        "stage": s.stage.value, "pages": s.pages, "share": s.share, "target": s.target,
-        "weighted": s.weighted_share, "thin": s.thin, "needed": needed_pages(s, funnel_total),
-        "colour": STAGE_COLOURS[s.stage.value]} for s in result.mix]
+    mix_rows = [
+        {
+            "stage": s.stage.value,
+            "pages": s.pages,
+            "share": s.share,
+            "target": s.target,
+            "weighted": s.weighted_share,
+            "thin": s.thin,
+            "needed": needed_pages(s, funnel_total),
+            "colour": STAGE_COLOURS[s.stage.value],
+        }
+        for s in result.mix
+    ]
     return {
         "r": result,
         "version": __version__,
@@ -156,8 +176,7 @@ def context(result: AuditResult, branding: Branding,
     }
 
 
-def inline_script(env: jinja2.Environment,
-                  name: str = SORT_SCRIPT) -> tuple[Markup, Markup]:
+def inline_script(env: jinja2.Environment, name: str = SORT_SCRIPT) -> tuple[Markup, Markup]:
     """The sorter script (a user override wins) and its CSP hash, so the page can allow exactly
     this script instead of 'unsafe-inline'. Line ends are normalised the way the HTML parser
     normalises them, or the browser would hash different bytes."""
@@ -169,11 +188,18 @@ def inline_script(env: jinja2.Environment,
     return Markup(source), Markup(f"'sha256-{digest}'")  # base64 only: nothing to escape
 
 
-def render_report(result: AuditResult, *, branding: Branding | None = None,
-                  previous: dict[str, Any] | None = None,
-                  template_dir: Path | None = None) -> str:
+def render_report(
+    result: AuditResult,
+    *,
+    branding: Branding | None = None,
+    previous: dict[str, Any] | None = None,
+    template_dir: Path | None = None,
+) -> str:
     env = environment(template_dir)
     template = env.get_template("report.html")
     script, script_hash = inline_script(env)
-    return template.render(**context(result, branding or Branding(), previous),
-                           sort_script=script, script_hash=script_hash)
+    return template.render(
+        **context(result, branding or Branding(), previous),
+        sort_script=script,
+        script_hash=script_hash,
+    )

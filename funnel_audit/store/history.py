@@ -122,8 +122,9 @@ class HistoryStore:
 
     def _open(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000,
-                                    isolation_level=None, check_same_thread=False)
+        self.conn = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
@@ -151,56 +152,106 @@ class HistoryStore:
 
     def _migrate(self) -> None:
         with self._tx() as c:
-            c.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
-                      "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+            c.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
             done = {row[0] for row in c.execute("SELECT version FROM schema_migrations")}
             for number, sql in enumerate(MIGRATIONS, start=1):
                 if number in done:
                     continue
                 for statement in (s for s in sql.split(";") if s.strip()):
                     c.execute(statement)
-                c.execute("INSERT INTO schema_migrations VALUES (?, ?)",
-                          (number, datetime.now().isoformat()))
+                c.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?)",
+                    (number, datetime.now().isoformat()),
+                )
 
     def schema_version(self) -> int:
         row = self.conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
         return int(row[0] or 0)
 
-    def start_audit(self, site: str, target: str, started_at: datetime,
-                    settings: dict[str, Any], model_version: str) -> int:
+    def start_audit(
+        self,
+        site: str,
+        target: str,
+        started_at: datetime,
+        settings: dict[str, Any],
+        model_version: str,
+    ) -> int:
         with self._tx() as c:
             cur = c.execute(
                 "INSERT INTO audits (site, target, started_at, status, settings, model_version) "
                 "VALUES (?, ?, ?, 'running', ?, ?)",
-                (site, target, started_at.isoformat(), json.dumps(settings, default=str),
-                 model_version))
+                (
+                    site,
+                    target,
+                    started_at.isoformat(),
+                    json.dumps(settings, default=str),
+                    model_version,
+                ),
+            )
             return int(cur.lastrowid or 0)
 
-    def add_pages(self, audit_id: int, pages: Iterable[PageResult],
-                  topic_texts: Mapping[str, str] | None = None,
-                  evidence: Callable[[str], bytes | None] | None = None) -> None:
+    def add_pages(
+        self,
+        audit_id: int,
+        pages: Iterable[PageResult],
+        topic_texts: Mapping[str, str] | None = None,
+        evidence: Callable[[str], bytes | None] | None = None,
+    ) -> None:
         """Commit a batch of pages at once: a run killed later keeps every committed batch."""
         texts = topic_texts or {}
         counts = evidence or (lambda url: None)
-        rows = [(audit_id, p.url, p.status, p.error, p.title, p.word_count,
-                 p.stage.value if p.stage else None, p.confidence, json.dumps(list(p.reasons)),
-                 p.label_source, p.content_hash, p.topic, p.depth, p.content_type,
-                 json.dumps(list(p.links)), p.etag, p.last_modified, p.lastmod,
-                 json.dumps({"needs_review": p.needs_review, "noindex": p.noindex,
-                             "js_rendered": p.js_rendered}), texts.get(p.url),
-                 None if p.body_links is None else json.dumps(list(p.body_links)),
-                 counts(p.url))
-                for p in pages]
+        rows = [
+            (
+                audit_id,
+                p.url,
+                p.status,
+                p.error,
+                p.title,
+                p.word_count,
+                p.stage.value if p.stage else None,
+                p.confidence,
+                json.dumps(list(p.reasons)),
+                p.label_source,
+                p.content_hash,
+                p.topic,
+                p.depth,
+                p.content_type,
+                json.dumps(list(p.links)),
+                p.etag,
+                p.last_modified,
+                p.lastmod,
+                json.dumps(
+                    {
+                        "needs_review": p.needs_review,
+                        "noindex": p.noindex,
+                        "js_rendered": p.js_rendered,
+                    }
+                ),
+                texts.get(p.url),
+                None if p.body_links is None else json.dumps(list(p.body_links)),
+                counts(p.url),
+            )
+            for p in pages
+        ]
         if not rows:
             return
         with self._tx() as c:
-            c.executemany(f"INSERT OR REPLACE INTO pages ({_PAGE_COLUMNS}, evidence) "
-                          f"VALUES ({','.join('?' * 22)})", rows)
+            c.executemany(
+                f"INSERT OR REPLACE INTO pages ({_PAGE_COLUMNS}, evidence) "
+                f"VALUES ({','.join('?' * 22)})",
+                rows,
+            )
 
     def page_evidence(self, audit_id: int) -> Iterator[tuple[str, bytes]]:
         """(url, the model's token counts) of each stored page that has them."""
-        cur = self.conn.execute("SELECT url, evidence FROM pages WHERE audit_id = ? AND "
-                                "evidence IS NOT NULL ORDER BY rowid", (audit_id,))
+        cur = self.conn.execute(
+            "SELECT url, evidence FROM pages WHERE audit_id = ? AND "
+            "evidence IS NOT NULL ORDER BY rowid",
+            (audit_id,),
+        )
         for url, data in cur:
             yield str(url), bytes(data)
 
@@ -217,46 +268,82 @@ class HistoryStore:
         def share(values: list[str]) -> tuple[str, ...]:
             return tuple(shared.setdefault(v, v) for v in values)
 
-        cur = self.conn.execute(f"SELECT {_PAGE_COLUMNS} FROM pages WHERE audit_id = ? "
-                                "ORDER BY rowid", (audit_id,))
+        cur = self.conn.execute(
+            f"SELECT {_PAGE_COLUMNS} FROM pages WHERE audit_id = ? ORDER BY rowid", (audit_id,)
+        )
         names = _PAGE_COLUMNS.split(", ")
         for row in cur:
             r = dict(zip(names, row, strict=True))
             flags = json.loads(r["flags"] or "{}")
-            yield (PageResult(
-                url=r["url"], status=r["status"], error=r["error"], depth=r["depth"] or 0,
-                content_type=r["content_type"] or "", title=r["title"] or "",
-                word_count=r["word_count"] or 0,
-                stage=Stage(r["stage"]) if r["stage"] else None,
-                confidence=r["confidence"] or 0.0, reasons=share(json.loads(r["reasons"] or "[]")),
-                needs_review=bool(flags.get("needs_review")), label_source=r["label_source"] or "",
-                links=share(json.loads(r["links"] or "[]")), lastmod=r["lastmod"],
-                noindex=bool(flags.get("noindex")), js_rendered=bool(flags.get("js_rendered")),
-                content_hash=r["content_hash"] or "", etag=r["etag"],
-                last_modified=r["last_modified"],
-                body_links=None if r["body_links"] is None
-                else share(json.loads(r["body_links"]))), r["topic_text"] or "")
+            yield (
+                PageResult(
+                    url=r["url"],
+                    status=r["status"],
+                    error=r["error"],
+                    depth=r["depth"] or 0,
+                    content_type=r["content_type"] or "",
+                    title=r["title"] or "",
+                    word_count=r["word_count"] or 0,
+                    stage=Stage(r["stage"]) if r["stage"] else None,
+                    confidence=r["confidence"] or 0.0,
+                    reasons=share(json.loads(r["reasons"] or "[]")),
+                    needs_review=bool(flags.get("needs_review")),
+                    label_source=r["label_source"] or "",
+                    links=share(json.loads(r["links"] or "[]")),
+                    lastmod=r["lastmod"],
+                    noindex=bool(flags.get("noindex")),
+                    js_rendered=bool(flags.get("js_rendered")),
+                    content_hash=r["content_hash"] or "",
+                    etag=r["etag"],
+                    last_modified=r["last_modified"],
+                    body_links=None
+                    if r["body_links"] is None
+                    else share(json.loads(r["body_links"])),
+                ),
+                r["topic_text"] or "",
+            )
 
     def latest_unfinished(self, target: str) -> dict[str, Any] | None:
         """The newest audit of `target` that was interrupted, failed or left running."""
-        found = [a for a in self.audits(target)
-                 if a["target"] == target and a["status"] != "complete"]
+        found = [
+            a for a in self.audits(target) if a["target"] == target and a["status"] != "complete"
+        ]
         return found[-1] if found else None
 
     def reopen_audit(self, audit_id: int) -> None:
         with self._tx() as c:
-            c.execute("UPDATE audits SET status = 'running', finished_at = NULL, error = NULL "
-                      "WHERE id = ?", (audit_id,))
+            c.execute(
+                "UPDATE audits SET status = 'running', finished_at = NULL, error = NULL "
+                "WHERE id = ?",
+                (audit_id,),
+            )
 
     def set_stages(self, audit_id: int, pages: Sequence[PageResult]) -> None:
         """Store the stages the site-level pass settled on (pages were committed with their
         page-by-page stage as they streamed in)."""
-        rows = [(p.stage.value if p.stage else None, p.confidence, json.dumps(list(p.reasons)),
-                 json.dumps({"needs_review": p.needs_review, "noindex": p.noindex,
-                             "js_rendered": p.js_rendered}), audit_id, p.url) for p in pages]
+        rows = [
+            (
+                p.stage.value if p.stage else None,
+                p.confidence,
+                json.dumps(list(p.reasons)),
+                json.dumps(
+                    {
+                        "needs_review": p.needs_review,
+                        "noindex": p.noindex,
+                        "js_rendered": p.js_rendered,
+                    }
+                ),
+                audit_id,
+                p.url,
+            )
+            for p in pages
+        ]
         with self._tx() as c:
-            c.executemany("UPDATE pages SET stage = ?, confidence = ?, reasons = ?, flags = ? "
-                          "WHERE audit_id = ? AND url = ?", rows)
+            c.executemany(
+                "UPDATE pages SET stage = ?, confidence = ?, reasons = ?, flags = ? "
+                "WHERE audit_id = ? AND url = ?",
+                rows,
+            )
 
     def set_model_version(self, audit_id: int, model_version: str) -> None:
         with self._tx() as c:
@@ -264,41 +351,72 @@ class HistoryStore:
 
     def set_topics(self, audit_id: int, topics: dict[str, str]) -> None:
         with self._tx() as c:
-            c.executemany("UPDATE pages SET topic = ? WHERE audit_id = ? AND url = ?",
-                          [(t, audit_id, u) for u, t in topics.items()])
+            c.executemany(
+                "UPDATE pages SET topic = ? WHERE audit_id = ? AND url = ?",
+                [(t, audit_id, u) for u, t in topics.items()],
+            )
 
-    def finish_audit(self, audit_id: int, finished_at: datetime, status: str,
-                     summary: dict[str, Any] | None = None, error: str | None = None,
-                     model_version: str | None = None) -> None:
+    def finish_audit(
+        self,
+        audit_id: int,
+        finished_at: datetime,
+        status: str,
+        summary: dict[str, Any] | None = None,
+        error: str | None = None,
+        model_version: str | None = None,
+    ) -> None:
         with self._tx() as c:
-            c.execute("UPDATE audits SET finished_at = ?, status = ?, summary = ?, error = ?, "
-                      "model_version = COALESCE(?, model_version) WHERE id = ?",
-                      (finished_at.isoformat(), status,
-                       json.dumps(summary, default=str) if summary is not None else None,
-                       error, model_version, audit_id))
+            c.execute(
+                "UPDATE audits SET finished_at = ?, status = ?, summary = ?, error = ?, "
+                "model_version = COALESCE(?, model_version) WHERE id = ?",
+                (
+                    finished_at.isoformat(),
+                    status,
+                    json.dumps(summary, default=str) if summary is not None else None,
+                    error,
+                    model_version,
+                    audit_id,
+                ),
+            )
 
-    def record_findings(self, audit_id: int, gaps: Sequence[Gap],
-                        calendar: Sequence[CalendarEntry]) -> None:
+    def record_findings(
+        self, audit_id: int, gaps: Sequence[Gap], calendar: Sequence[CalendarEntry]
+    ) -> None:
         """Keep the gaps and calendar with the audit, so a later diff can say what closed."""
         with self._tx() as c:
-            c.execute("UPDATE audits SET gaps = ?, calendar = ? WHERE id = ?",
-                      (json.dumps([asdict(g) for g in gaps], default=str),
-                       json.dumps([asdict(e) for e in calendar], default=str), audit_id))
+            c.execute(
+                "UPDATE audits SET gaps = ?, calendar = ? WHERE id = ?",
+                (
+                    json.dumps([asdict(g) for g in gaps], default=str),
+                    json.dumps([asdict(e) for e in calendar], default=str),
+                    audit_id,
+                ),
+            )
 
-    def upsert_site(self, name: str, target: str, settings: dict[str, Any], *,
-                    client_name: str = "", now: datetime | None = None) -> None:
+    def upsert_site(
+        self,
+        name: str,
+        target: str,
+        settings: dict[str, Any],
+        *,
+        client_name: str = "",
+        now: datetime | None = None,
+    ) -> None:
         """Remember a configured site's name, so `history NAME` finds audits of its target."""
         stamp = (now or datetime.now()).isoformat()
         with self._tx() as c:
-            c.execute("INSERT INTO sites (name, target, client_name, settings, updated_at) "
-                      "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
-                      "target = excluded.target, client_name = excluded.client_name, "
-                      "settings = excluded.settings, updated_at = excluded.updated_at",
-                      (name, target, client_name, json.dumps(settings, default=str), stamp))
+            c.execute(
+                "INSERT INTO sites (name, target, client_name, settings, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                "target = excluded.target, client_name = excluded.client_name, "
+                "settings = excluded.settings, updated_at = excluded.updated_at",
+                (name, target, client_name, json.dumps(settings, default=str), stamp),
+            )
 
     def sites(self) -> list[dict[str, Any]]:
-        cur = self.conn.execute("SELECT name, target, client_name, settings, updated_at "
-                                "FROM sites ORDER BY name")
+        cur = self.conn.execute(
+            "SELECT name, target, client_name, settings, updated_at FROM sites ORDER BY name"
+        )
         return [_row(cur, row, json_keys=("settings",)) for row in cur.fetchall()]
 
     def audits(self, site: str | None = None) -> list[dict[str, Any]]:
@@ -306,16 +424,20 @@ class HistoryStore:
         sql = f"SELECT {_AUDIT_COLUMNS} FROM audits"
         args: Sequence[Any] = ()
         if site:
-            sql += (" WHERE site = ? OR target = ? OR target IN "
-                    "(SELECT target FROM sites WHERE name = ?)")
+            sql += (
+                " WHERE site = ? OR target = ? OR target IN "
+                "(SELECT target FROM sites WHERE name = ?)"
+            )
             args = (site, site, site)
         cur = self.conn.execute(sql + " ORDER BY started_at, id", args)
         return [_row(cur, row, json_keys=("summary",)) for row in cur.fetchall()]
 
     def audit(self, audit_id: int) -> dict[str, Any] | None:
         """One audit with everything stored about it; `gaps`/`calendar` are None if unrecorded."""
-        cur = self.conn.execute(f"SELECT {_AUDIT_COLUMNS}, settings, gaps, calendar "
-                                "FROM audits WHERE id = ?", (audit_id,))
+        cur = self.conn.execute(
+            f"SELECT {_AUDIT_COLUMNS}, settings, gaps, calendar FROM audits WHERE id = ?",
+            (audit_id,),
+        )
         row = cur.fetchone()
         if row is None:
             return None
@@ -328,26 +450,32 @@ class HistoryStore:
         done = self.complete_audits(site)
         return done[-1] if done else None
 
-
     def stage_counts(self, audit_id: int) -> dict[str, int]:
         """Pages per stage (unreadable pages under `unreadable`), for audits without a summary."""
-        rows = self.conn.execute("SELECT COALESCE(stage, 'unreadable'), COUNT(*) FROM pages "
-                                 "WHERE audit_id = ? GROUP BY 1", (audit_id,)).fetchall()
+        rows = self.conn.execute(
+            "SELECT COALESCE(stage, 'unreadable'), COUNT(*) FROM pages "
+            "WHERE audit_id = ? GROUP BY 1",
+            (audit_id,),
+        ).fetchall()
         return {str(stage): int(n) for stage, n in rows}
 
     def pages(self, audit_id: int) -> list[dict[str, Any]]:
-        cur = self.conn.execute("SELECT url, status, error, title, word_count, stage, confidence, "
-                                "reasons, label_source, content_hash, topic FROM pages "
-                                "WHERE audit_id = ? ORDER BY url", (audit_id,))
+        cur = self.conn.execute(
+            "SELECT url, status, error, title, word_count, stage, confidence, "
+            "reasons, label_source, content_hash, topic FROM pages "
+            "WHERE audit_id = ? ORDER BY url",
+            (audit_id,),
+        )
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-_PAGE_COLUMNS = ("audit_id, url, status, error, title, word_count, stage, confidence, reasons, "
-                 "label_source, content_hash, topic, depth, content_type, links, etag, "
-                 "last_modified, lastmod, flags, topic_text, body_links")
-_AUDIT_COLUMNS = ("id, site, target, started_at, finished_at, status, model_version, summary, "
-                  "error")
+_PAGE_COLUMNS = (
+    "audit_id, url, status, error, title, word_count, stage, confidence, reasons, "
+    "label_source, content_hash, topic, depth, content_type, links, etag, "
+    "last_modified, lastmod, flags, topic_text, body_links"
+)
+_AUDIT_COLUMNS = "id, site, target, started_at, finished_at, status, model_version, summary, error"
 
 
 def _row(cur: sqlite3.Cursor, row: Sequence[Any], json_keys: Sequence[str]) -> dict[str, Any]:

@@ -38,8 +38,14 @@ class Reuse:
                 spool.close()
 
 
-def plan_reuse(store: HistoryStore | None, target: str, *, resume: bool,
-               conditional: bool, model_version: Callable[[], str] | None = None) -> Reuse:
+def plan_reuse(
+    store: HistoryStore | None,
+    target: str,
+    *,
+    resume: bool,
+    conditional: bool,
+    model_version: Callable[[], str] | None = None,
+) -> Reuse:
     """What to take from earlier runs; `model_version` gives the current classifier's version
     (called only when there is something to reuse, as it may load the model)."""
     if store is None:
@@ -53,14 +59,15 @@ def plan_reuse(store: HistoryStore | None, target: str, *, resume: bool,
             return Reuse(note=f"not resumed: {changed}; started a new audit")
         rows = store.page_results(unfinished["id"])
         return Reuse(
-            resume_id=unfinished["id"], finished=rows,
+            resume_id=unfinished["id"],
+            finished=rows,
             known={dedup_key(p.url): KnownPage(links=p.links, finished=True) for p, _ in rows},
             note=f"resumed audit {unfinished['id']}: {len(rows)} page(s) kept without fetching",
-            evidence=_evidence(store, unfinished["id"], {p.url for p, _ in rows}))
+            evidence=_evidence(store, unfinished["id"], {p.url for p, _ in rows}),
+        )
     if not conditional:
         return Reuse()
-    last = [a for a in store.audits(target) if a["target"] == target
-            and a["status"] == "complete"]
+    last = [a for a in store.audits(target) if a["target"] == target and a["status"] == "complete"]
     if not last:
         return Reuse()
     changed = _model_changed(last[-1], model_version)
@@ -73,11 +80,16 @@ def plan_reuse(store: HistoryStore | None, target: str, *, resume: bool,
             prior[page.url] = page
             if text:
                 texts[page.url] = text
-    known = {dedup_key(url): KnownPage(links=p.links, etag=p.etag,
-                                       last_modified=p.last_modified)
-             for url, p in prior.items()}
-    return Reuse(prior=prior, prior_texts=texts, known=known,
-                 evidence=_evidence(store, last[-1]["id"], set(prior)))
+    known = {
+        dedup_key(url): KnownPage(links=p.links, etag=p.etag, last_modified=p.last_modified)
+        for url, p in prior.items()
+    }
+    return Reuse(
+        prior=prior,
+        prior_texts=texts,
+        known=known,
+        evidence=_evidence(store, last[-1]["id"], set(prior)),
+    )
 
 
 def _model_changed(audit: Mapping[str, object], model_version: Callable[[], str] | None) -> str:

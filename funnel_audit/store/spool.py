@@ -83,5 +83,3 @@ class SpooledTexts(Sequence[str]):
         if isinstance(index, slice):
             return [self._spool[k] for k in self._keys[index]]
         return self._spool[self._keys[index]]
-
-

@@ -8,7 +8,7 @@ Pages are matched by `page_key` (so `/blog/` and `/blog/index.html` are one page
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -142,7 +142,7 @@ def diff_gaps(
     return opened, closed
 
 
-def _unique(gaps: Any) -> tuple[GapRef, ...]:
+def _unique(gaps: Iterable[Mapping[str, Any]]) -> tuple[GapRef, ...]:
     seen: dict[GapKey, GapRef] = {}
     for gap in gaps:
         seen.setdefault(gap_key(gap), _gap_ref(gap))

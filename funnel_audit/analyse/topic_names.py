@@ -21,7 +21,7 @@ This module (the page text and the names) is plain Python.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -348,7 +348,7 @@ def _ranked(
         counts.append(count)
         on_pages.append(pages_with)
     scale = [sizes[t] / max(1, len(pages[t])) for t in range(k)]
-    total: Counter[str] = Counter()
+    total: defaultdict[str, float] = defaultdict(float)
     for t, count in enumerate(counts):
         for key, n in count.items():
             total[key] += n * scale[t]

@@ -23,17 +23,20 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from funnel_audit.classify.corpus import LABELS, Example
 from funnel_audit.classify.features import FIELDS, Doc
-from funnel_audit.classify.model import FieldArrays, StageModel, softmax
+from funnel_audit.classify.model import CvScores, FieldArrays, ModelMetadata, StageModel, softmax
 from funnel_audit.classify.recipe import ALPHA, CV_FOLDS, MIN_DF, SEED
 from funnel_audit.errors import ModelError
 
 
 def build_pipeline() -> Pipeline:
+    vectorizers = [
+        (name, TfidfVectorizer(analyzer=fn, sublinear_tf=True, min_df=MIN_DF, dtype=np.float32))
+        for name, fn, _ in FIELDS
+    ]
     union = FeatureUnion(
-        [
-            (name, TfidfVectorizer(analyzer=fn, sublinear_tf=True, min_df=MIN_DF, dtype=np.float32))
-            for name, fn, _ in FIELDS
-        ],
+        # scikit-learn takes any transformer here; its stubs want TransformerMixin subclasses,
+        # which TfidfVectorizer is not
+        vectorizers,  # type: ignore[arg-type]
         transformer_weights={name: weight for name, _, weight in FIELDS},
     )
     return Pipeline(
@@ -68,7 +71,7 @@ def linear_weights(clf: ComplementNB) -> np.ndarray:
 
 
 def model_from_pipeline(
-    pipe: Pipeline, temperature: float = 1.0, metadata: dict[str, object] | None = None
+    pipe: Pipeline, temperature: float = 1.0, metadata: ModelMetadata | None = None
 ) -> StageModel:
     """The fitted pipeline as the arrays that `StageModel` applies."""
     fields = []
@@ -120,13 +123,13 @@ def train(
     examples: Sequence[Example],
     *,
     calibrate: bool = True,
-    metadata: dict[str, object] | None = None,
+    metadata: ModelMetadata | None = None,
 ) -> StageModel:
     """Fit on all examples; calibrate the temperature on out-of-fold scores."""
     if len({ex.label for ex in examples}) < 2:
         raise ModelError("training needs examples of at least two stages")
     temperature = 1.0
-    meta = dict(metadata or {})
+    meta: ModelMetadata = metadata.copy() if metadata else {}
     if calibrate:
         logits, y, classes = cross_validate(examples)
         temperature = fit_temperature(logits, y)
@@ -136,12 +139,15 @@ def train(
     return model_from_pipeline(fit_pipeline(examples), temperature, meta)
 
 
-def cv_scores(logits: np.ndarray, y: np.ndarray, classes: list[str]) -> dict[str, object]:
+def cv_scores(logits: np.ndarray, y: np.ndarray, classes: list[str]) -> CvScores:
     from sklearn.metrics import f1_score
 
     pred = logits.argmax(axis=1)
     funnel = [i for i, c in enumerate(classes) if c != "excluded"]
-    per = f1_score(y, pred, labels=list(range(len(classes))), average=None, zero_division=0)
+    # average=None: one score per class (an array; the stubs cannot tell it from a mean)
+    per = np.asarray(
+        f1_score(y, pred, labels=list(range(len(classes))), average=None, zero_division=0)
+    )
     return {
         "macro_f1_all": round(float(np.mean(per)), 4),
         "macro_f1_funnel": round(float(np.mean(per[funnel])), 4),

@@ -15,12 +15,40 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 
 from funnel_audit.classify.features import FIELDS, Doc, describe
 
 REVIEW_THRESHOLD = 0.55
+
+
+class CvScores(TypedDict):
+    """Cross-validated scores of a fitted model (`fitting.cv_scores`), kept in its metadata so
+    `train` can report how well it did without re-running the folds."""
+
+    macro_f1_all: float
+    macro_f1_funnel: float
+    f1: dict[str, float]
+    accuracy: float
+
+
+class ModelMetadata(TypedDict, total=False):
+    """What a model says about itself: how it was trained (set by `fitting.train` and its callers)
+    and, once stored, the file's format and checksum (`store.save_model`). Older files may lack
+    any key."""
+
+    version: str
+    data_hash: str
+    libraries: str
+    recipe: str
+    trained_on: str
+    cv: CvScores
+    temperature: float
+    n_examples: int
+    format: str
+    sha256: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +113,8 @@ class _Vocabulary:
         wanted = np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens))
         pos = self.hashes.searchsorted(wanted)
         pos[pos == len(self.hashes)] = 0
-        return self.columns[pos[self.hashes[pos] == wanted]]
+        found: np.ndarray = self.columns[pos[self.hashes[pos] == wanted]]
+        return found
 
 
 class StageModel:
@@ -97,7 +126,7 @@ class StageModel:
         coef: np.ndarray,
         classes: Sequence[str],
         temperature: float = 1.0,
-        metadata: dict[str, object] | None = None,
+        metadata: ModelMetadata | None = None,
     ) -> None:
         by_name = {f.name: f for f in fields}
         self.fields = tuple(by_name[name] for name, _, _ in FIELDS)
@@ -105,7 +134,7 @@ class StageModel:
         self._coef_t = np.ascontiguousarray(np.asarray(coef, dtype=np.float32).T)
         self._classes = [str(c) for c in classes]
         self.temperature = float(temperature)
-        self.metadata: dict[str, object] = dict(metadata or {})
+        self.metadata: ModelMetadata = metadata.copy() if metadata else {}
         self._vocab: list[_Vocabulary] = []
         offsets: list[np.ndarray] = []
         start = 0
@@ -259,7 +288,8 @@ class StageModel:
         measure of what pushed a page to its label, rather than words common to every stage."""
         mine = self._coef_t[cols, k].astype(np.float64)
         others = (self._coef_sum[cols] - mine) / max(len(self._classes) - 1, 1)
-        return mine - others
+        margin: np.ndarray = mine - others
+        return margin
 
     def _reasons(self, cols: np.ndarray, contrib: np.ndarray, n: int) -> tuple[str, ...]:
         """The strongest signals, with up to half of them from page structure (URL, title, CTAs,
@@ -282,4 +312,5 @@ class StageModel:
 def softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    probabilities: np.ndarray = e / e.sum(axis=1, keepdims=True)
+    return probabilities

@@ -75,7 +75,9 @@ def evaluate(model: StageModel, examples: Sequence[Example]) -> Evaluation:
     truth = [ex.label for ex in examples]
     pred = [p.label for p in model.predict([ex.doc for ex in examples], n_reasons=0)]
     labels = tuple(LABELS)
-    p, r, f, s = precision_recall_fscore_support(truth, pred, labels=list(labels), zero_division=0)
+    scores = precision_recall_fscore_support(truth, pred, labels=list(labels), zero_division=0)
+    # without `average` each of the four is a per-label array (the stubs also allow a float)
+    p, r, f, s = (np.asarray(v) for v in scores)
     present = [lab for lab in FUNNEL if lab in truth]
     macro = float(np.mean([f[labels.index(lab)] for lab in present])) if present else 0.0
     others = [q for t, q in zip(truth, pred, strict=True) if t == "excluded"]

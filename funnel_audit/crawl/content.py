@@ -108,9 +108,9 @@ def _meta_charset(body: bytes) -> str | None:
 
 def decode_html(body: bytes, http_charset: str | None = None) -> str:
     """Decode an HTML body to text (never raises)."""
-    for bom, codec in _BOMS:
+    for bom, bom_codec in _BOMS:
         if body.startswith(bom):
-            return body[len(bom) :].decode(codec, "replace")
+            return body[len(bom) :].decode(bom_codec, "replace")
     codec = _codec(http_charset) or _meta_charset(body)
     if codec:
         try:

@@ -13,6 +13,7 @@ import itertools
 import socket
 import threading
 import time
+from typing import Any
 
 import requests
 import urllib3
@@ -116,17 +117,17 @@ def _shutdown(sock: socket.socket) -> None:
 
 
 class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
-    def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def request(self, *args: Any, **kwargs: Any) -> None:
         try:
-            return super().request(*args, **kwargs)
+            super().request(*args, **kwargs)
         finally:
             Deadline.register_current(self.sock)
 
 
 class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
-    def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def request(self, *args: Any, **kwargs: Any) -> None:
         try:
-            return super().request(*args, **kwargs)
+            super().request(*args, **kwargs)
         finally:
             Deadline.register_current(self.sock)
 
@@ -142,7 +143,7 @@ class _WatchedHTTPSPool(HTTPSConnectionPool):
 class _WatchedAdapter(HTTPAdapter):
     """A requests adapter whose sockets the per-attempt deadline can shut down."""
 
-    def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {
             "http": _WatchedHTTPPool,

@@ -268,8 +268,8 @@ def build_calendar(
 def _next_title(
     stage: Stage,
     topic_names: list[str],
-    topic_gap: dict,
-    by_ts: dict,
+    topic_gap: dict[tuple[str, Stage | None], Gap],
+    by_ts: dict[tuple[str, Stage], list[PageResult]],
     cursor: dict[Stage, int],
     used: set[str],
     site: str,
@@ -314,12 +314,22 @@ def _neighbour(stage: Stage, step: int) -> Stage | None:
     return funnel[i] if 0 <= i < len(funnel) else None
 
 
-def _link_from(stage: Stage, topic: str, by_ts: dict, by_stage: dict) -> tuple[str, ...]:
+def _link_from(
+    stage: Stage,
+    topic: str,
+    by_ts: dict[tuple[str, Stage], list[PageResult]],
+    by_stage: dict[Stage, list[PageResult]],
+) -> tuple[str, ...]:
     before = _neighbour(stage, -1) or stage
     return _pick([by_ts[(topic, before)], by_ts[(topic, stage)], by_stage[before]])
 
 
-def _link_to(stage: Stage, topic: str, by_ts: dict, by_stage: dict) -> tuple[str, ...]:
+def _link_to(
+    stage: Stage,
+    topic: str,
+    by_ts: dict[tuple[str, Stage], list[PageResult]],
+    by_stage: dict[Stage, list[PageResult]],
+) -> tuple[str, ...]:
     after = _neighbour(stage, 1)
     if after is None:
         return ()

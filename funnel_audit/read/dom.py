@@ -92,7 +92,7 @@ def canonical_url(doc: etree._Element, base: str) -> str | None:
 
 
 def join_url(base: str, href: str) -> str | None:
-    """urljoin that treats an address it cannot parse (`http://[oops/`) as absent: one bad
+    """`urljoin` that treats an address it cannot parse (`http://[oops/`) as absent: one bad
     attribute never makes the page unreadable."""
     try:
         return urljoin(base, href)[:2000]

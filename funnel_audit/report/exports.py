@@ -18,11 +18,18 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from funnel_audit import __version__
 from funnel_audit.errors import InputError
-from funnel_audit.models import AuditResult, CalendarEntry
+from funnel_audit.models import AuditResult, CalendarEntry, PageResult
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+# What `_plain` makes of a record: the values json.dumps writes.
+JsonValue: TypeAlias = "None | bool | int | float | str | list[JsonValue] | dict[str, JsonValue]"
+_Record = TypeVar("_Record", bound="DataclassInstance")
 
 PAGE_COLUMNS = (
     "url",
@@ -81,7 +88,7 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
 
 
 def write_pages_csv(result: AuditResult, path: Path) -> None:
-    def row(p: Any) -> list[object]:
+    def row(p: PageResult) -> list[object]:
         return [
             p.url,
             p.stage.value if p.stage else "",
@@ -210,11 +217,16 @@ def calendar_ics(entries: Sequence[CalendarEntry], *, site: str, stamp: datetime
     return "".join(_fold(line) + "\r\n" for line in lines)
 
 
-def _plain(value: Any) -> Any:
+def _plain_record(record: DataclassInstance) -> dict[str, JsonValue]:
+    return {f.name: _plain(getattr(record, f.name)) for f in dataclasses.fields(record)}
+
+
+def _plain(value: object) -> JsonValue:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return _plain_record(value)
     if isinstance(value, Enum):
-        return value.value
+        member: JsonValue = value.value  # every enum in models.py has str values
+        return member
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -225,11 +237,15 @@ def _plain(value: Any) -> Any:
         return None
     if isinstance(value, Path):
         return str(value)
-    return value
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    # what json.dumps would refuse when the document is written, refused here with its words
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def audit_to_dict(result: AuditResult) -> dict[str, Any]:
-    data = _plain(result)
+def audit_to_dict(result: AuditResult) -> dict[str, JsonValue]:
+    """The audit as plain JSON-ready data: what audit.json holds, in one dict."""
+    data = _plain_record(result)
     data["format"] = AUDIT_FORMAT
     data["tool_version"] = __version__
     return data
@@ -245,7 +261,7 @@ def write_audit_json(result: AuditResult, path: Path) -> None:
     }
     head |= {"format": AUDIT_FORMAT, "tool_version": __version__}
 
-    def encode(value: Any) -> str:
+    def encode(value: JsonValue) -> str:
         return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
     with path.open("w", encoding="utf-8") as handle:
@@ -265,7 +281,7 @@ class _Malformed(ValueError):
         super().__init__(f"{where or 'top level'}: {problem}")
 
 
-def _build(tp: Any, value: Any, where: str) -> Any:
+def _build(tp: object, value: object, where: str) -> object:
     """Turn one JSON value back into the type a record field declares (the inverse of _plain)."""
     origin = typing.get_origin(tp)
     if tp is Any or tp is object:
@@ -295,7 +311,7 @@ def _build(tp: Any, value: Any, where: str) -> Any:
         return {
             _build(key_tp, k, where): _build(val_tp, v, f"{where}.{k}") for k, v in value.items()
         }
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _record(tp, value, where)
     if isinstance(tp, type) and issubclass(tp, Enum):
         try:
@@ -304,7 +320,9 @@ def _build(tp: Any, value: Any, where: str) -> Any:
             raise _Malformed(where, f"unknown value {str(value)[:60]!r}") from None
     if tp is datetime or tp is date:
         try:
-            return tp.fromisoformat(value)
+            if not isinstance(value, str):
+                raise TypeError(value)
+            return datetime.fromisoformat(value) if tp is datetime else date.fromisoformat(value)
         except (TypeError, ValueError):
             raise _Malformed(where, "expected an ISO 8601 date") from None
     if tp is bool:
@@ -328,13 +346,13 @@ def _build(tp: Any, value: Any, where: str) -> Any:
     raise _Malformed(where, f"cannot read a {tp!r}")  # a new field type nobody taught us
 
 
-def _record(cls: Any, value: Any, where: str) -> Any:
+def _record(cls: type[_Record], value: object, where: str) -> _Record:
     """Rebuild a dataclass; unknown keys are ignored and missing ones take the field default,
     so files written by a slightly older or newer version still load."""
     if not isinstance(value, dict):
         raise _Malformed(where, "expected an object")
     hints = typing.get_type_hints(cls)
-    kwargs = {}
+    kwargs: dict[str, object] = {}
     for f in dataclasses.fields(cls):
         name = f"{where}.{f.name}" if where else f.name
         if f.name in value:
@@ -344,7 +362,7 @@ def _record(cls: Any, value: Any, where: str) -> Any:
     return cls(**kwargs)
 
 
-def audit_from_dict(data: Any) -> AuditResult:
+def audit_from_dict(data: object) -> AuditResult:
     """The inverse of `audit_to_dict`, so a stored audit can be re-rendered without a crawl.
 
     Anything that does not fit raises InputError with one line naming the bad field."""

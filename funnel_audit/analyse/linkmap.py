@@ -322,10 +322,10 @@ class HostClaims:
         self.hosts.update(hosts)
         for claimed in (canonical, og_url):
             host = _hostname(claimed) if claimed else None
-            if host in hosts:
-                prefix = _claim_prefix(page_url, claimed)  # type: ignore[arg-type]
+            if claimed and host is not None and host in hosts:
+                prefix = _claim_prefix(page_url, claimed)
                 if prefix is not None:
-                    self.prefixes[host].update([prefix])  # type: ignore[index]
+                    self.prefixes[host].update([prefix])
                     break
 
     def aliases(self) -> list[Alias]:

@@ -19,8 +19,10 @@ def _find(installed: str, checkout: str) -> Path:
 
 
 def classifiers_dir() -> Path:
+    """The training corpus and shipped model folder, from a checkout or an installed wheel."""
     return _find("classifiers", "classifiers")
 
 
 def templates_dir() -> Path:
+    """The report templates folder, from a checkout or an installed wheel."""
     return _find("templates", "reports/templates")

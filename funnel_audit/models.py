@@ -27,6 +27,7 @@ class Stage(StrEnum):
 
     @property
     def order(self) -> int:
+        """The stage's place in the funnel (awareness first), for sorting and finding neighbours."""
         return list(Stage).index(self)
 
 
@@ -51,6 +52,7 @@ class FetchedPage:
 
     @property
     def ok(self) -> bool:
+        """A page we have HTML for, to read."""
         return self.error is None and self.html is not None
 
 
@@ -122,6 +124,8 @@ class PageResult:
 
 @dataclass(frozen=True, slots=True)
 class StageShare:
+    """One funnel stage in the site's mix: pages and share against the target, and if it is thin."""
+
     stage: Stage
     pages: int
     share: float
@@ -160,6 +164,8 @@ class Gap:
 
 @dataclass(frozen=True, slots=True)
 class CalendarEntry:
+    """One planned piece of content: when, for which stage and topic, and where it links."""
+
     date: date
     stage: Stage
     format: str

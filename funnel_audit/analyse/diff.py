@@ -22,6 +22,8 @@ GapKey = tuple[str, str, str]
 
 @dataclass(frozen=True, slots=True)
 class AuditRef:
+    """Which stored audit one side of a diff is."""
+
     id: int
     started_at: str
     status: str
@@ -29,12 +31,16 @@ class AuditRef:
 
 @dataclass(frozen=True, slots=True)
 class PageRef:
+    """A page only one of the two audits has, with the stage it had there."""
+
     url: str
     stage: str
 
 
 @dataclass(frozen=True, slots=True)
 class StageChange:
+    """A page both audits read whose stage moved."""
+
     url: str
     old_stage: str
     new_stage: str
@@ -42,6 +48,8 @@ class StageChange:
 
 @dataclass(frozen=True, slots=True)
 class GapRef:
+    """A gap as stored with an audit; `gap_key` says when two audits report the same one."""
+
     kind: str
     stage: str
     topic: str
@@ -61,6 +69,7 @@ class StageDrift:
 
     @property
     def delta_share(self) -> float:
+        """How far the stage's share of funnel pages moved (new - old), rounded for display."""
         return round(self.new_share - self.old_share, 4)
 
 
@@ -81,6 +90,7 @@ class AuditDiff:
 
     @property
     def unchanged(self) -> bool:
+        """True when nothing a reader would act on moved between the two audits."""
         return not (
             self.added
             or self.removed
@@ -98,6 +108,7 @@ class AuditDiff:
 
 
 def page_stage(page: Mapping[str, Any]) -> str:
+    """A stored page's stage, with pages that were never read counted as `unreadable`."""
     return str(page.get("stage") or UNREADABLE)
 
 
@@ -117,6 +128,7 @@ def shares(counts: Mapping[str, int]) -> dict[str, tuple[int, float]]:
 
 
 def gap_key(gap: Mapping[str, Any]) -> GapKey:
+    """(kind, stage, topic): what makes a gap the same gap in two audits, whatever its wording."""
     return (str(gap.get("kind") or ""), str(gap.get("stage") or ""), str(gap.get("topic") or ""))
 
 

@@ -75,6 +75,7 @@ def substance(word_count: int) -> float:
 
 
 def funnel_pages(pages: Sequence[PageResult]) -> list[PageResult]:
+    """The pages that count towards the mix: labelled, and not excluded."""
     return [p for p in pages if p.stage is not None and p.stage is not Stage.EXCLUDED]
 
 
@@ -84,6 +85,8 @@ def stage_mix(
     margin: float = THIN_MARGIN,
     min_pages: int = MIN_PAGES,
 ) -> tuple[StageShare, ...]:
+    """Each funnel stage's share of pages (and of substance) against its target; `thin` marks
+    a stage well under its target or with fewer than `min_pages` pages."""
     inside = funnel_pages(pages)
     counts = {s: 0 for s in Stage.funnel()}
     weights = {s: 0.0 for s in Stage.funnel()}
@@ -115,6 +118,7 @@ def _severity(share: StageShare) -> int:
 
 
 def mix_gaps(mix: Sequence[StageShare], pages: Sequence[PageResult]) -> list[Gap]:
+    """Gaps a client can act on from the mix alone: thin stages, stages full of stub pages."""
     gaps: list[Gap] = []
     by_stage: dict[Stage, list[PageResult]] = defaultdict(list)
     for page in funnel_pages(pages):

@@ -26,9 +26,11 @@ class Rows:
 
     @property
     def count(self) -> int:
+        """Number of rows."""
         return len(self.indptr) - 1
 
     def dense(self, which: np.ndarray, size: int) -> np.ndarray:
+        """Rows `which` as a dense (len(which) x size) array: only k-means++ picks go dense."""
         out = np.zeros((len(which), size))
         for j, r in enumerate(which):
             a, b = self.indptr[r], self.indptr[r + 1]
@@ -37,6 +39,7 @@ class Rows:
 
 
 def stack(parts: Sequence[Rows]) -> Rows:
+    """Several Rows as one, in order (the CSR arrays joined, offsets shifted)."""
     offsets = np.cumsum([0] + [p.indptr[-1] for p in parts[:-1]])
     indptr = np.concatenate([[0]] + [p.indptr[1:] + o for p, o in zip(parts, offsets, strict=True)])
     return Rows(
@@ -67,6 +70,7 @@ def sq_distances(rows: Rows, centres: np.ndarray) -> np.ndarray:
 
 
 def nearest(rows: Rows, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's closest centre and its squared distance to it."""
     dist = sq_distances(rows, centres)
     labels = np.argmin(dist, axis=1)
     return labels, dist[np.arange(len(labels)), labels]

@@ -18,6 +18,8 @@ from funnel_audit.store.history import HistoryStore
 def published_entries(
     calendar: Iterable[Mapping[str, Any]], old_urls: set[str], pages: Sequence[PageResult]
 ) -> list[dict[str, str]]:
+    """The last calendar's entries that a page new since that audit now answers (see the module
+    docstring for the match), as rows for the report."""
     fresh = [p for p in pages if p.url not in old_urls and p.stage is not None and not p.error]
     taken: set[str] = set()
     found = []

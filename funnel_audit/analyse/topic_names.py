@@ -160,6 +160,8 @@ _POSSESSIVE = re.compile(r"['\u2019]s$", re.I)
 
 @dataclass(frozen=True, slots=True)
 class Topic:
+    """A named cluster of pages, with the keywords that name it in the report and the plan."""
+
     name: str
     keywords: tuple[str, ...]
 

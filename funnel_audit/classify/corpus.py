@@ -28,6 +28,8 @@ _ALIASES = {
 
 @dataclass(frozen=True, slots=True)
 class Example:
+    """One labelled page of the corpus (or of a consultant's labels file) to train or test on."""
+
     doc: Doc
     label: str
     industry: str = ""
@@ -35,6 +37,8 @@ class Example:
 
 
 def normalise_label(raw: str) -> str:
+    """A stage label as people write it (any case, known aliases) -> one of LABELS; anything
+    else is an InputError."""
     label = raw.strip().lower()
     label = _ALIASES.get(label, label)
     if label not in LABELS:
@@ -43,6 +47,8 @@ def normalise_label(raw: str) -> str:
 
 
 def corpus_files(folder: Path | None = None) -> list[Path]:
+    """The corpus's JSONL files in a stable order, so its hash and training never depend on the
+    file system's listing order."""
     root = (folder or classifiers_dir()) / "corpus"
     return sorted(root.glob("*.jsonl"))
 
@@ -66,6 +72,7 @@ def load_corpus(folder: Path | None = None) -> list[Example]:
 
 
 def corpus_hash(folder: Path | None = None) -> str:
+    """A digest of the corpus files (names and bytes): a model built on other data is retrained."""
     digest = hashlib.sha256()
     for path in corpus_files(folder):
         digest.update(path.name.encode())

@@ -21,6 +21,8 @@ from funnel_audit.models import Stage
 
 @dataclass(frozen=True, slots=True)
 class Family:
+    """A recognised page family: the stage it settles, and a reason the person checking can read."""
+
     name: str
     stage: Stage
     reason: str

@@ -51,6 +51,7 @@ class Doc:
 
 
 def doc_from_page(page: PageText) -> Doc:
+    """What the model reads from an extracted page."""
     fields: list[str] = []
     for form in page.forms:
         fields.extend(form.field_kinds)
@@ -67,6 +68,7 @@ def doc_from_page(page: PageText) -> Doc:
 
 
 def words(text: str) -> list[str]:
+    """Lower-case word tokens: the one tokeniser every field uses."""
     return _TOKEN.findall(text.lower())
 
 
@@ -112,6 +114,7 @@ def host_tokens(url: str) -> list[str]:
 
 
 def analyze_url(doc: Doc) -> list[str]:
+    """URL path words and word pairs, plus subdomain words (`u:` namespace)."""
     u = url_tokens(doc.url)
     return (
         [f"u:{t}" for t in u]
@@ -121,6 +124,7 @@ def analyze_url(doc: Doc) -> list[str]:
 
 
 def analyze_title(doc: Doc) -> list[str]:
+    """Title content words and word pairs (`t:` namespace)."""
     return [f"t:{t}" for t in _content_words(doc.title)] + [
         f"t:{b}" for b in _bigrams(words(doc.title))
     ]
@@ -148,6 +152,7 @@ def analyze_structure(doc: Doc) -> list[str]:
 
 
 def analyze_body(doc: Doc) -> list[str]:
+    """Words and word pairs of the meta description and the first BODY_CHARS of the text."""
     bw = words((doc.meta_description + "\n" + doc.text)[:BODY_CHARS])
     return [w for w in bw if w not in STOPWORDS] + _bigrams(bw)
 

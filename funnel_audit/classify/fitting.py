@@ -29,6 +29,7 @@ from funnel_audit.errors import ModelError
 
 
 def build_pipeline() -> Pipeline:
+    """An unfitted pipeline: one TF-IDF vectorizer per field, weighted, into Complement NB."""
     vectorizers = [
         (name, TfidfVectorizer(analyzer=fn, sublinear_tf=True, min_df=MIN_DF, dtype=np.float32))
         for name, fn, _ in FIELDS
@@ -115,6 +116,7 @@ def cross_validate(
 
 
 def fit_pipeline(examples: Sequence[Example]) -> Pipeline:
+    """The pipeline fitted on every example and its flattened copy (`augment`)."""
     docs, labels = augment(examples)
     return build_pipeline().fit(docs, labels)
 
@@ -140,6 +142,7 @@ def train(
 
 
 def cv_scores(logits: np.ndarray, y: np.ndarray, classes: list[str]) -> CvScores:
+    """F1 per class, macro-F1 with and without `excluded`, and accuracy of out-of-fold scores."""
     from sklearn.metrics import f1_score
 
     pred = logits.argmax(axis=1)

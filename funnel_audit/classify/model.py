@@ -53,6 +53,8 @@ class ModelMetadata(TypedDict, total=False):
 
 @dataclass(frozen=True, slots=True)
 class Prediction:
+    """One page's label with its calibrated probabilities and the signals that pushed it there."""
+
     label: str
     confidence: float
     scores: dict[str, float]
@@ -60,6 +62,7 @@ class Prediction:
 
     @property
     def needs_review(self) -> bool:
+        """Too unsure to trust without a look: the report and `labels-todo.csv` list such pages."""
         return self.confidence < REVIEW_THRESHOLD
 
 
@@ -183,10 +186,12 @@ class StageModel:
 
     @property
     def version(self) -> str:
+        """The version recorded in the model's metadata, so an audit says which model judged it."""
         return str(self.metadata.get("version", "unversioned"))
 
     @property
     def classes(self) -> list[str]:
+        """The labels in score-column order (a copy)."""
         return list(self._classes)
 
     def term(self, column: int) -> str:
@@ -238,6 +243,7 @@ class StageModel:
         return self.logits_of([self.vectorize(doc) for doc in docs])
 
     def logits_of(self, vectors: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """Uncalibrated class scores (pages x classes) of vectorised pages."""
         out = np.zeros((len(vectors), len(self._classes)))
         for i, (cols, vals) in enumerate(vectors):
             if cols.size:
@@ -245,6 +251,7 @@ class StageModel:
         return out
 
     def predict(self, docs: Sequence[Doc], n_reasons: int = 4) -> list[Prediction]:
+        """Label pages on their own (no site-level prior), with up to `n_reasons` reasons each."""
         return self.predict_vectors([self.vectorize(doc) for doc in docs], n_reasons)
 
     def predict_vectors(
@@ -310,6 +317,7 @@ class StageModel:
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, shifted by each row's maximum so large scores cannot overflow."""
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     probabilities: np.ndarray = e / e.sum(axis=1, keepdims=True)

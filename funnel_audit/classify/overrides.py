@@ -26,21 +26,27 @@ MAX_PATTERN_CHARS = 500
 
 @dataclass(frozen=True, slots=True)
 class Override:
+    """A consultant's stage for a page, and whether an exact URL or a pattern set it."""
+
     stage: str
     pattern: str = ""  # empty for an exact URL
 
     @property
     def reason(self) -> str:
+        """The reason the report shows, so a manual label is never taken for the model's."""
         return f"manual label (pattern {self.pattern})" if self.pattern else "manual label"
 
 
 @dataclass
 class Overrides:
+    """Every manual label of a labels file: exact URLs by page key, patterns longest first."""
+
     exact: dict[str, str] = field(default_factory=dict)
     patterns: list[tuple[str, re.Pattern[str], bool, str]] = field(default_factory=list)
     rows: list[tuple[str, str]] = field(default_factory=list)  # (url or pattern, stage) as given
 
     def add(self, url: str, stage: str) -> None:
+        """Record one `url,stage` row: an exact URL, or a pattern when it holds a `*`."""
         url = url.strip()
         self.rows.append((url, stage))
         if "*" not in url:
@@ -54,6 +60,7 @@ class Overrides:
         self.patterns.sort(key=lambda p: (-len(p[0].replace("*", "")), p[0]))
 
     def get(self, url: str) -> Override | None:
+        """The label for `url`: its exact page key first, else the longest matching pattern."""
         stage = self.exact.get(page_key(url))
         if stage:
             return Override(stage)

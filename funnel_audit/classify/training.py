@@ -27,6 +27,8 @@ FUNNEL = ("awareness", "consideration", "decision", "conversion")
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
+    """How a model does on labelled pages, per stage and overall (`funnel-audit evaluate`)."""
+
     labels: tuple[str, ...]
     precision: dict[str, float]
     recall: dict[str, float]
@@ -56,6 +58,8 @@ def fill_missing_text(examples: Sequence[Example], settings: CrawlSettings) -> l
 
 
 def train_with_labels(labels_path: Path, settings: CrawlSettings) -> StageModel:
+    """A model trained on the shipped corpus plus a consultant's labelled pages (fetching the
+    ones given as a bare `url,stage`)."""
     extra = fill_missing_text(load_labels(labels_path), settings)
     examples = load_corpus() + extra
     return train(
@@ -70,6 +74,7 @@ def train_with_labels(labels_path: Path, settings: CrawlSettings) -> StageModel:
 
 
 def evaluate(model: StageModel, examples: Sequence[Example]) -> Evaluation:
+    """Score `model` against labelled pages; raises InputError when there are none."""
     if not examples:
         raise InputError("no labelled pages to evaluate")
     truth = [ex.label for ex in examples]
@@ -96,6 +101,7 @@ def evaluate(model: StageModel, examples: Sequence[Example]) -> Evaluation:
 
 
 def format_evaluation(ev: Evaluation) -> str:
+    """The evaluation as the table `funnel-audit evaluate` prints."""
     lines = [f"{'stage':<15}{'precision':>10}{'recall':>8}{'f1':>8}{'pages':>7}"]
     for lab in ev.labels:
         lines.append(

@@ -50,10 +50,12 @@ def parse_content_type(header: str | None) -> tuple[str, str | None]:
 
 
 def is_html_type(mime: str) -> bool:
+    """A Content-Type we read as a page."""
     return mime in HTML_TYPES
 
 
 def is_unknown_type(mime: str) -> bool:
+    """A Content-Type that says nothing (servers send it for anything), so the body decides."""
     return mime in UNKNOWN_TYPES
 
 

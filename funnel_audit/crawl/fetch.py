@@ -48,6 +48,7 @@ class Hop:
 
     @property
     def location(self) -> str | None:
+        """Where a redirect points (as sent, unresolved); None for anything but a redirect."""
         if self.status in (301, 302, 303, 307, 308):
             return self.headers.get("location") or None
         return None
@@ -67,10 +68,12 @@ class HostThrottle:
         self._lock = threading.Lock()
 
     def set_interval(self, host: str, seconds: float) -> None:
+        """Space requests to `host` by `seconds` (a Crawl-delay), never under the default."""
         with self._lock:
             self._interval[host] = max(self._default, seconds)
 
     def interval(self, host: str) -> float:
+        """The spacing in force for `host`."""
         with self._lock:
             return self._interval.get(host, self._default)
 

@@ -59,9 +59,11 @@ class Frontier:
         return len(self.queue)
 
     def pop(self) -> tuple[str, int]:
+        """The next (url, depth) to fetch, breadth first."""
         return self.queue.popleft()
 
     def mark_seen(self, *urls: str) -> None:
+        """Never queue these URLs (pages already fetched, or reached by a redirect)."""
         self.seen.update(dedup_key(url) for url in urls)
 
     def add_links(self, page_url: str, html: str, hrefs: Iterable[str] | None, depth: int) -> None:

@@ -43,6 +43,7 @@ class Scope:
 
     @property
     def start(self) -> str:
+        """The start URL: assigning another (after the start page redirects) moves the scope."""
         return self._start
 
     @start.setter
@@ -51,10 +52,12 @@ class Scope:
         self._site = SiteScope(url, self.include_subdomains)
 
     def contains(self, url: str) -> bool:
+        """Whether `url` belongs to the site being crawled."""
         return self._site.contains(url)
 
     @property
     def host(self) -> str:
+        """The start URL's host (with its port, if any)."""
         return urlsplit(self._start).netloc
 
 
@@ -109,6 +112,7 @@ class PageFetcher:
         return None
 
     def allowed_by_robots(self, url: str) -> bool:
+        """Whether robots.txt lets us fetch `url`; with no robots cache (robots ignored), always."""
         return self.robots is None or self.robots.allows(url)
 
     # -- fetching ----------------------------------------------------------------------------

@@ -50,6 +50,7 @@ class RobotsRules:
     unreachable: str | None = None  # why robots.txt could not be fetched at all (network)
 
     def allows(self, url: str, agent: str) -> bool:
+        """Whether these rules let `agent` fetch `url`; a parser failure allows it."""
         if self.disallow_all:
             return False
         if self.parser is None:
@@ -112,6 +113,8 @@ class RobotsCache:
         self._guard = threading.Lock()
 
     def rules(self, url: str) -> RobotsRules:
+        """The robots.txt rules for `url`'s origin, fetched once per origin even when several
+        threads ask at the same time."""
         origin = origin_of(url)
         with self._guard:
             if origin in self._rules:
@@ -129,6 +132,7 @@ class RobotsCache:
         return rules
 
     def allows(self, url: str) -> bool:
+        """Whether our user agent may fetch `url`."""
         return self.rules(url).allows(url, self.agent)
 
     def _load(self, origin: str) -> RobotsRules:

@@ -90,6 +90,7 @@ class Deadline:
 
     @classmethod
     def register_current(cls, sock: socket.socket | None) -> None:
+        """Put a socket under this thread's deadline (if any), to be shut when time runs out."""
         deadline = getattr(cls._local, "current", None)
         if deadline is not None and sock is not None:
             deadline._register(sock)

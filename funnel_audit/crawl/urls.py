@@ -225,6 +225,7 @@ class SiteScope:
         self.base = self.host[4:] if self.host.startswith("www.") else self.host
 
     def contains(self, url: str) -> bool:
+        """Whether `url` is on this site (see the class docstring); never raises."""
         try:
             parts = urlsplit(url)
             scheme = parts.scheme.lower()

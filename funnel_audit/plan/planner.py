@@ -25,6 +25,8 @@ _WEEKDAY_OFFSETS = (0, 2, 4, 1, 3, 5, 6)
 
 @dataclass(frozen=True, slots=True)
 class Format:
+    """A content format for a stage: its title templates and who usually writes it."""
+
     name: str
     titles: tuple[str, ...]
     owner: str
@@ -162,6 +164,7 @@ KPI = {
 
 
 def next_monday(today: date) -> date:
+    """The calendar's default start: the Monday after `today` (a week on, when today is Monday)."""
     return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
 
 
@@ -201,6 +204,9 @@ def build_calendar(
     weeks: int = DEFAULT_WEEKS,
     per_week: int = DEFAULT_PER_WEEK,
 ) -> tuple[CalendarEntry, ...]:
+    """A dated content plan: `weeks` x `per_week` entries, stages allocated from the mix, each
+    given an unused title on the topic that lacks the stage most, with links to and from
+    existing pages."""
     slots = max(0, weeks) * max(0, per_week)
     if slots == 0 or not topics:
         return ()

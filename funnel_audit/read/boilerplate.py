@@ -19,6 +19,8 @@ MAX_LINES = 50_000
 
 
 class RepeatedLines:
+    """The site-wide repeated-line filter of one audit (see the module docstring)."""
+
     def __init__(self) -> None:
         self.pages = 0
         self.counts: Counter[int] = Counter()

@@ -126,6 +126,7 @@ def title_segments(title: str) -> list[str]:
 
 
 def is_home(url: str) -> bool:
+    """A home page URL (`/`, `/index.html` ...): its title most likely names the site."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -143,6 +144,7 @@ class BrandVotes:
         self.home_titles: Counter[str] = Counter()
 
     def add(self, url: str, title: str, site_name: str = "", logo_alt: str = "") -> None:
+        """Count one page's votes: og:site_name, the logo's alt text, a home page's title."""
         _vote(self.site_names, site_name)
         _vote(self.logos, logo_alt)
         if title and is_home(url):

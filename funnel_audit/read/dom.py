@@ -46,12 +46,14 @@ SCRIPT_SHELL = re.compile(r'id=["\'](?:root|app|__next|__nuxt)["\']', re.I)
 
 
 def html_parser() -> etree.HTMLParser:
+    """An lxml HTML parser that recovers from broken markup and never touches the network."""
     return etree.HTMLParser(
         encoding="utf-8", remove_comments=True, huge_tree=False, recover=True, no_network=True
     )
 
 
 def empty_text(page: FetchedPage) -> PageText:
+    """The reading of a page with nothing readable in it, so an unparseable page is still a row."""
     return PageText(
         url=page.url,
         title="",
@@ -67,16 +69,19 @@ def empty_text(page: FetchedPage) -> PageText:
 
 
 def clip(text: str, limit: int = MAX_FIELD_CHARS) -> str:
+    """Text cut to a field's limit: what a hostile page can put in a record is bounded."""
     return text[:limit]
 
 
 def text_of(el: etree._Element | None) -> str:
+    """An element's text with whitespace collapsed; "" for no element."""
     if el is None:
         return ""
     return " ".join(str(_STRING(el)).split())
 
 
 def meta_content(doc: etree._Element, name: str) -> str:
+    """The content of the first `<meta>` named `name` or `og:name`, whitespace collapsed."""
     for el in doc.iter("meta"):
         if (el.get("name") or el.get("property") or "").lower() in (name, f"og:{name}"):
             return _WS.sub(" ", el.get("content") or "").strip()
@@ -84,6 +89,7 @@ def meta_content(doc: etree._Element, name: str) -> str:
 
 
 def canonical_url(doc: etree._Element, base: str) -> str | None:
+    """The page's `<link rel=canonical>` resolved against `base`, or None."""
     for el in doc.iter("link"):
         rel = (el.get("rel") or "").lower().split()
         if "canonical" in rel and el.get("href"):
@@ -101,6 +107,7 @@ def join_url(base: str, href: str) -> str | None:
 
 
 def schema_types_of(doc: etree._Element) -> tuple[str, ...]:
+    """The schema.org types a page declares (microdata and JSON-LD), bounded in count and length."""
     found: list[str] = []
     for itemtype in _ITEMTYPES(doc):
         if itemtype:
@@ -133,6 +140,7 @@ def _ld_types(raw: str) -> Iterable[str]:
 
 
 def og_url_of(doc: etree._Element, base: str) -> str | None:
+    """The page's og:url resolved against `base`, or None."""
     for el in doc.iter("meta"):
         if (el.get("property") or el.get("name") or "").lower() == "og:url" and el.get("content"):
             try:

@@ -128,6 +128,8 @@ def page_links(doc: etree._Element, base: str) -> tuple[tuple[str, ...], tuple[s
 
 
 def page_ctas(doc: etree._Element) -> tuple[str, ...]:
+    """Labels of the page's calls to action: buttons, and links styled or worded as one
+    (cookie-banner buttons left out)."""
     found: list[str] = []
     for el in doc.iter("button", "a", "input"):
         if el.tag == "input":
@@ -211,6 +213,7 @@ def _field_kind(el: etree._Element) -> str | None:
 
 
 def page_forms(doc: etree._Element, base: str) -> tuple[Form, ...]:
+    """The page's forms that ask for something, each reduced to its action and field kinds."""
     forms: list[Form] = []
     for form in doc.iter("form"):
         kinds = [

@@ -80,6 +80,7 @@ def safe_cell(value: object) -> str:
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """A CSV file with every cell made safe to open in a spreadsheet."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
@@ -88,6 +89,8 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
 
 
 def write_pages_csv(result: AuditResult, path: Path) -> None:
+    """pages.csv: one row per audited page, with its stage, confidence and reasons."""
+
     def row(p: PageResult) -> list[object]:
         return [
             p.url,
@@ -190,6 +193,8 @@ def _fold(line: str) -> str:
 
 
 def calendar_ics(entries: Sequence[CalendarEntry], *, site: str, stamp: datetime) -> str:
+    """The content calendar as iCalendar text: one all-day event per entry, to import into any
+    calendar."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",

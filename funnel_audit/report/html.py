@@ -41,6 +41,8 @@ STAGE_COLOURS = {
 
 @dataclass(frozen=True, slots=True)
 class Branding:
+    """How the report presents itself to the client: names, accent colour and logo."""
+
     client_name: str = ""
     agency_name: str = ""
     accent: str = "#1f4e79"
@@ -109,6 +111,7 @@ def _top_actions(result: AuditResult) -> list[str]:
 def context(
     result: AuditResult, branding: Branding, previous: dict[str, Any] | None
 ) -> dict[str, Any]:
+    """Everything report.html renders, worked out here so the template only lays it out."""
     funnel_total = sum(s.pages for s in result.mix)
     by_stage: dict[str, list[PageResult]] = defaultdict(list)
     errors: list[PageResult] = []
@@ -195,6 +198,7 @@ def render_report(
     previous: dict[str, Any] | None = None,
     template_dir: Path | None = None,
 ) -> str:
+    """report.html as one self-contained page (with a user's template overrides, if any)."""
     env = environment(template_dir)
     template = env.get_template("report.html")
     script, script_hash = inline_script(env)

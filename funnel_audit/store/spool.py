@@ -23,12 +23,14 @@ class BlobSpool:
         self._end = 0
 
     def write(self, key: str, data: bytes) -> None:
+        """Append `data` for `key` (a later write replaces it)."""
         self._file.seek(self._end)
         self._file.write(data)
         self._where[key] = (self._end, len(data))
         self._end += len(data)
 
     def read(self, key: str) -> bytes | None:
+        """The newest bytes written for `key`, or None."""
         where = self._where.get(key)
         if where is None:
             return None
@@ -45,6 +47,7 @@ class BlobSpool:
         return len(self._where)
 
     def close(self) -> None:
+        """Close (and so delete) the temporary file."""
         self._file.close()
 
 
@@ -67,6 +70,8 @@ class TextSpool(BlobSpool, Mapping[str, str]):
 
 
 class SpooledTexts(Sequence[str]):
+    """Some of a spool's texts as a sequence, read from disk one at a time as they are indexed."""
+
     def __init__(self, spool: TextSpool, keys: Sequence[str]) -> None:
         self._spool = spool
         self._keys = list(keys)

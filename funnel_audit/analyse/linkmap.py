@@ -77,6 +77,8 @@ def _hostname(url: str) -> str | None:
 
 
 def www_twin(host: str) -> str | None:
+    """The host's `www.` twin (`www.a.com` <-> `a.com`), which most sites serve as the same
+    site; None for local hosts, IP addresses and names without a dot."""
     if host in LOCAL_HOSTS or host.replace(".", "").isdigit() or ":" in host or "." not in host:
         return None
     return host[4:] if host.startswith("www.") else "www." + host
@@ -139,7 +141,6 @@ def rewrite(url: str, origin: str, aliases: Sequence[Alias]) -> str:
 
 def _page_key(url: str) -> str:
     """`linkflow.page_key` applied until it no longer changes (it strips one index name a time)."""
-
     for _ in range(8):
         key = page_key(url)
         if key == url:
@@ -237,6 +238,7 @@ class LinkMapper:
                 self.loose.setdefault(_folder_form(key), self.exact[key])
 
     def rewrite(self, url: str) -> str:
+        """`url` moved onto the origin when it is on one of the site's alias hosts."""
         return rewrite(url, self.origin, self.aliases)
 
     def key(self, url: str) -> str | None:
@@ -316,6 +318,8 @@ class HostClaims:
         og_url: str | None = None,
         base_href: str | None = None,
     ) -> None:
+        """Count one read page's claims: the other hosts its canonical, og:url and base href
+        name, and the path prefix the canonical or og:url adds to its own path."""
         self.pages += 1
         own = _hostname(page_url)
         hosts = claimed_hosts(canonical, og_url, base_href) - {own}

@@ -1,9 +1,13 @@
-"""The schedule config file, `funnel-audit.toml`: which sites to re-audit, how, and how often.
+"""The settings file, `funnel-audit.toml`: settings for every verb, and which sites `run-due`
+re-audits, how and how often.
 
-Read with tomllib and checked in full before anything runs, so a typo in the twentieth site stops
-`run-due` with one clear line instead of failing at 3 a.m. halfway through. Relative paths (folder
-targets, output folders, the database) are taken relative to the config file, so a cron job
-started in any directory means the same thing.
+Top-level keys hold the shared settings (`db`, `workers`, `model`, ...), `[defaults]` the settings
+of every site and of `audit`, and each `[[sites]]` table one site (`name`, `url`, `output` and any
+`[defaults]` key); the keys and their checks are the rows of the settings table
+(`funnel_audit/settings.py`). The file is checked in full before anything runs, so a typo in the
+twentieth site stops `run-due` with one clear line instead of failing at 3 a.m. halfway through.
+Relative paths (folder targets, output folders, the database, label files) are taken relative to
+the file, so a cron job started in any directory means the same thing.
 """
 
 from __future__ import annotations
@@ -11,36 +15,35 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
-from funnel_audit.analyse.gaps import DEFAULT_TARGET, parse_target
 from funnel_audit.errors import ConfigError, InputError
-from funnel_audit.models import Stage
+from funnel_audit.settings import (
+    SETTINGS,
+    SITE,
+    TOP,
+    Layer,
+    Resolved,
+    coerce,
+    default,
+    merge,
+    names_in,
+    resolve,
+)
+
+if TYPE_CHECKING:  # the audit machinery loads only when an audit runs
+    from funnel_audit.audit import AuditOptions
 
 CONFIG_NAME = "funnel-audit.toml"
-DEFAULT_CADENCE = "monthly"
-DEFAULT_OUTPUT_DIR = "funnel-audit-reports"
-SITE_KEYS = frozenset(
-    {
-        "name",
-        "url",
-        "client_name",
-        "agency_name",
-        "target",
-        "max_pages",
-        "max_depth",
-        "concurrency",
-        "delay",
-        "cadence",
-        "output",
-    }
-)
-DEFAULT_KEYS = SITE_KEYS - {"name", "url", "output"}
-TOP_KEYS = frozenset({"db", "workers", "output_dir", "defaults", "sites"})
+DEFAULT_KEYS = frozenset(names_in(SITE))
+SITE_KEYS = DEFAULT_KEYS | {"name", "url", "output"}
+TOP_KEYS = frozenset({*names_in(TOP), "defaults", "sites"})
+T = TypeVar("T")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
-_INTS = {"max_pages": (500, 1), "max_depth": (10, 0), "concurrency": (4, 1)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +62,18 @@ class Cadence:
 
 @dataclass(frozen=True, slots=True)
 class SiteConfig:
+    """One `[[sites]]` entry: where it is, how often, and its settings (`site["max_pages"]`):
+    the table's defaults, then `[defaults]`, then its own keys."""
+
     name: str
     url: str
     cadence: Cadence
     output: Path
-    client_name: str = ""
-    agency_name: str = ""
-    target_mix: tuple[tuple[Stage, float], ...] = tuple(DEFAULT_TARGET.items())
-    max_pages: int = 500
-    max_depth: int = 10
-    concurrency: int = 4
-    delay: float = 0.0
+    options: Resolved
+    layer: Layer  # what the file itself says for this site, for `audit TARGET` of its url
+
+    def __getitem__(self, name: str) -> Any:  # noqa: ANN401 - each setting has its own type
+        return self.options[name]
 
     def settings(self) -> dict[str, Any]:
         """What the history database keeps about how this site is audited."""
@@ -77,26 +81,60 @@ class SiteConfig:
             "url": self.url,
             "cadence": str(self.cadence),
             "output": str(self.output),
-            "target_mix": {s.value: round(v, 4) for s, v in self.target_mix},
-            "max_pages": self.max_pages,
-            "max_depth": self.max_depth,
-            "concurrency": self.concurrency,
-            "delay": self.delay,
+            "target_mix": {s.value: round(v, 4) for s, v in self["target"]},
+            **{key: self[key] for key in ("max_pages", "max_depth", "concurrency", "delay")},
         }
 
 
 @dataclass(frozen=True, slots=True)
 class ScheduleConfig:
+    """The whole file: top-level settings, `[defaults]` and the sites."""
+
     path: Path
     sites: tuple[SiteConfig, ...]
-    db: Path | None = None
-    workers: int = 2
+    top: Layer
+    defaults: Layer
+
+    @property
+    def db(self) -> Path | None:
+        """The file's `db`, if it names one."""
+        value = self.top.values.get("db")
+        return value if isinstance(value, Path) else None
+
+    @property
+    def workers(self) -> int:
+        """The file's `workers`, else the default."""
+        value = self.top.values.get("workers")
+        return value if isinstance(value, int) else int(default("workers"))
 
     def site(self, name: str) -> SiteConfig:
+        """The site called `name`; ConfigError when there is none."""
         for site in self.sites:
             if site.name == name:
                 return site
         raise ConfigError(f"{self.path}: no site named {name!r}")
+
+    def layer_for(self, target: str | None = None) -> Layer:
+        """The file's settings for an audit of `target`: top level, `[defaults]`, then the
+        `[[sites]]` entry whose url is `target`, if there is one."""
+        site = [s.layer for s in self.sites if target and same_target(s.url, target)]
+        return merge(self.top, self.defaults, *site[:1])
+
+
+def same_target(a: str, b: str) -> bool:
+    """Two spellings of one audit target: URLs up to case of scheme and host and a trailing
+    slash, folders up to relative paths."""
+    if ("://" in a) != ("://" in b):
+        return False
+    if "://" not in a:
+        return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
+    pa, pb = urlsplit(a.strip()), urlsplit(b.strip())
+    return (pa.scheme.lower(), pa.netloc.lower(), pa.path.rstrip("/"), pa.query) == (
+        pb.scheme.lower(),
+        pb.netloc.lower(),
+        pb.path.rstrip("/"),
+        pb.query,
+    )
 
 
 def parse_cadence(text: str) -> Cadence:
@@ -119,57 +157,83 @@ def parse_cadence(text: str) -> Cadence:
 
 def find_config(explicit: Path | None = None) -> Path:
     """--config, else ./funnel-audit.toml, else $XDG_CONFIG_HOME/funnel-audit/funnel-audit.toml."""
+    found = locate_config(explicit)
+    if found is None:
+        where = _candidates()
+        raise ConfigError(
+            f"no {CONFIG_NAME} found (looked in {where[0].parent} and "
+            f"{where[1].parent}); pass --config FILE"
+        )
+    return found
+
+
+def locate_config(explicit: Path | None = None) -> Path | None:
+    """The file `find_config` would read, or None when there is none (an explicit one must
+    exist): `audit` reads it when there is one."""
     if explicit is not None:
         if not explicit.is_file():
             raise ConfigError(f"config file not found: {explicit}")
         return explicit
+    return next((path for path in _candidates() if path.is_file()), None)
+
+
+def _candidates() -> list[Path]:
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    candidates = [Path.cwd() / CONFIG_NAME, Path(base) / "funnel-audit" / CONFIG_NAME]
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise ConfigError(
-        f"no {CONFIG_NAME} found (looked in {candidates[0].parent} and "
-        f"{candidates[1].parent}); pass --config FILE"
-    )
+    return [Path.cwd() / CONFIG_NAME, Path(base) / "funnel-audit" / CONFIG_NAME]
 
 
-def load_config(path: Path) -> ScheduleConfig:
-    """Parse and check the whole file; any problem is one ConfigError naming file and site."""
+def load_config(path: Path, *, need_sites: bool = True) -> ScheduleConfig:
+    """Parse and check the whole file; any problem is one ConfigError naming file and site.
+    `run-due` needs sites; a file holding only settings serves the other verbs."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-    return parse_config(data, path.resolve())
+    return parse_config(data, path.resolve(), need_sites=need_sites)
 
 
-def parse_config(data: dict[str, Any], path: Path) -> ScheduleConfig:
+def parse_config(data: dict[str, Any], path: Path, *, need_sites: bool = True) -> ScheduleConfig:
+    """Check a parsed file against the settings table (see `load_config`)."""
     _unknown(data, TOP_KEYS, f"{path}")
     base = path.parent
+    top = _layer(data, names_in(TOP), f"{path}: ", base)
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         raise ConfigError(f"{path}: [defaults] must be a table")
     _unknown(defaults, DEFAULT_KEYS, f"{path} [defaults]")
+    shared = _layer(defaults, DEFAULT_KEYS, f"{path} [defaults]: ", base)
     sites_data = data.get("sites", [])
-    if not isinstance(sites_data, list) or not sites_data:
+    if not isinstance(sites_data, list) or (need_sites and not sites_data):
         raise ConfigError(f"{path}: no sites; add at least one [[sites]] table with name and url")
-    out_root = _path(base, data.get("output_dir", DEFAULT_OUTPUT_DIR), f"{path}: output_dir")
+    out_root = top.values.get("output_dir") or base / default("output_dir")
+    assert isinstance(out_root, Path)
     sites: list[SiteConfig] = []
     for index, raw in enumerate(sites_data, start=1):
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: sites entry {index} must be a table")
-        site = _site({**defaults, **raw}, base, out_root, f"{path}: site {index}")
+        site = _site(raw, shared, base, out_root, f"{path}: site {index}")
         if any(s.name == site.name for s in sites):
             raise ConfigError(f"{path}: two sites are named {site.name!r}; names must be unique")
         sites.append(site)
-    workers = _int(data.get("workers", 2), 1, f"{path}: workers")
-    db = _path(base, data["db"], f"{path}: db") if "db" in data else None
-    return ScheduleConfig(path=path, sites=tuple(sites), db=db, workers=workers)
+    return ScheduleConfig(path=path, sites=tuple(sites), top=top, defaults=shared)
 
 
-def _site(raw: dict[str, Any], base: Path, out_root: Path, where: str) -> SiteConfig:
+def _layer(table: dict[str, Any], names: Iterable[str], label: str, base: Path) -> Layer:
+    """The settings a table of the file gives, checked like any other source."""
+    layer = Layer()
+    for key in names:
+        if key in table:
+            try:
+                value = coerce(SETTINGS[key], table[key], f"{label}{key}", base)
+            except InputError as exc:
+                raise ConfigError(str(exc)) from None
+            layer.set(key, value, f"{label}{key}")
+    return layer
+
+
+def _site(raw: dict[str, Any], shared: Layer, base: Path, out_root: Path, where: str) -> SiteConfig:
     name = raw.get("name")
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ConfigError(
@@ -181,40 +245,18 @@ def _site(raw: dict[str, Any], base: Path, out_root: Path, where: str) -> SiteCo
     if not isinstance(url, str) or not url.strip():
         raise ConfigError(f"{where}: url is required (an http(s) URL or a site folder)")
     if "://" not in url:
-        url = str(_path(base, url, f"{where}: url"))
-    ints = {
-        key: _int(raw.get(key, default), low, f"{where}: {key}")
-        for key, (default, low) in _INTS.items()
-    }
-    delay = raw.get("delay", 0.0)
-    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 3600:
-        raise ConfigError(f"{where}: delay must be seconds between 0 and 3600, got {delay!r}")
-    output = _path(base, raw["output"], f"{where}: output") if "output" in raw else out_root / name
-    return SiteConfig(
-        name=name,
-        url=url.strip(),
-        cadence=parse_cadence(raw.get("cadence", DEFAULT_CADENCE)),
-        output=output,
-        client_name=_str(raw, "client_name", where),
-        agency_name=_str(raw, "agency_name", where),
-        target_mix=tuple(_mix(raw.get("target"), where).items()),
-        delay=float(delay),
-        **ints,
-    )
-
-
-def _mix(value: Any, where: str) -> dict[Stage, float]:
-    """A table `{awareness = 0.4, ...}` or the CLI's `awareness=0.4,...` string."""
-    if value is None:
-        return dict(DEFAULT_TARGET)
-    if isinstance(value, dict):
-        value = ",".join(f"{k}={v}" for k, v in value.items())
-    if not isinstance(value, str):
-        raise ConfigError(f"{where}: target must be a table like {{awareness = 0.4}}")
+        url = str(coerce(SETTINGS["out"], url, f"{where}: url", base))
+    own = merge(shared, _layer(raw, DEFAULT_KEYS, f"{where}: ", base))
+    options = resolve(DEFAULT_KEYS, own)
     try:
-        return parse_target(value)
-    except InputError as exc:
-        raise ConfigError(f"{where}: {str(exc).replace('--target', 'target')}") from exc
+        cadence = parse_cadence(options["cadence"])
+    except ConfigError as exc:
+        raise ConfigError(f"{options.origin('cadence')}: {exc}") from None
+    output = out_root / name
+    if "output" in raw:
+        output = Path(str(coerce(SETTINGS["out"], raw["output"], f"{where}: output", base)))
+    check_aliases(options)
+    return SiteConfig(name, url.strip(), cadence, output, options, own)
 
 
 def _unknown(table: dict[str, Any], allowed: frozenset[str], where: str) -> None:
@@ -225,21 +267,71 @@ def _unknown(table: dict[str, Any], allowed: frozenset[str], where: str) -> None
         )
 
 
-def _int(value: Any, low: int, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ConfigError(f"{where} must be a whole number >= {low}, got {value!r}")
-    return value
+def audit_options(
+    values: Resolved, target: str, out_dir: Path | None, parsers: int | None = None
+) -> AuditOptions:
+    """The options of one audit from its resolved settings (the CLI's or a site's): the one place
+    where a setting becomes an audit option. Checks that need the audit's own code (alias hosts,
+    the logo) name where a bad value came from."""
+    from funnel_audit.audit import AuditOptions
+    from funnel_audit.crawl.settings import DEFAULT_USER_AGENT, CrawlSettings
+    from funnel_audit.report.html import Branding, logo_data_uri
+
+    get = values.get
+    check_aliases(values)
+    crawl = CrawlSettings(
+        max_pages=get("max_pages"),
+        max_depth=get("max_depth"),
+        concurrency=get("concurrency"),
+        delay=get("delay"),
+        timeout=get("timeout"),
+        user_agent=get("user_agent") or DEFAULT_USER_AGENT,
+        allow_private=get("allow_private"),
+        include_subdomains=get("include_subdomains"),
+        include=get("include"),
+        exclude=get("exclude"),
+        respect_robots=not get("ignore_robots"),
+    )
+    branding = Branding(
+        client_name=get("client_name"),
+        agency_name=get("agency_name"),
+        accent=get("accent"),
+        logo_data_uri=checked(values, "logo", logo_data_uri, get("logo")),
+    )
+    return AuditOptions(
+        target=target,
+        out_dir=out_dir,
+        crawl=crawl,
+        target_mix=dict(get("target")),
+        weeks=get("weeks"),
+        per_week=get("per_week"),
+        start=get("start"),
+        labels=get("labels"),
+        branding=branding,
+        template_dir=get("templates"),
+        resume=get("resume"),
+        conditional=get("conditional"),
+        parsers=parsers,
+        alias_hosts=get("alias_hosts"),
+    )
 
 
-def _str(raw: dict[str, Any], key: str, where: str) -> str:
-    value = raw.get(key, "")
-    if not isinstance(value, str):
-        raise ConfigError(f"{where}: {key} must be a string")
-    return value
+def check_aliases(values: Resolved) -> None:
+    """Every alias host must be a host name (or `host:port`, or a URL with a path prefix)."""
+    from funnel_audit.analyse.linkmap import parse_alias
+
+    for host in values.get("alias_hosts"):
+        checked(values, "alias_hosts", parse_alias, host)
 
 
-def _path(base: Path, value: Any, where: str) -> Path:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where} must be a path")
-    path = Path(value.strip()).expanduser()
-    return path if path.is_absolute() else (base / path).resolve()
+def checked(values: Resolved, name: str, check: Callable[[Any], T], value: object) -> T:
+    """`check(value)`, its error prefixed with the value's source when that is not its flag."""
+    try:
+        return check(value)
+    except InputError as exc:
+        origin = values.origin(name)
+        if origin.startswith("-"):
+            raise
+        flag = SETTINGS[name].option or ""
+        message = str(exc).replace(f"bad {flag} ", "bad value ")
+        raise type(exc)(f"{origin}: {message}") from None

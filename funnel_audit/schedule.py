@@ -31,11 +31,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from funnel_audit.config import Cadence, SiteConfig
+from funnel_audit.config import audit_options as config_audit_options
 from funnel_audit.errors import FunnelAuditError
+from funnel_audit.settings import default
 from funnel_audit.store.history import HistoryStore
 
 if TYPE_CHECKING:  # the audit machinery (scikit-learn) loads only when a site is audited
-    from funnel_audit.audit import AuditOptions, ModelSource
+    from funnel_audit.audit import AuditOptions
+    from funnel_audit.read.reading import ModelSource
 
 Clock = Callable[[], datetime]
 UNIT_NAME = "funnel-audit-run-due"
@@ -87,11 +90,13 @@ def audit_day(stamp: str, now: datetime) -> date:
 
 
 def last_audit_day(store: HistoryStore, site: SiteConfig, now: datetime) -> date | None:
+    """The day of the site's last complete audit, or None."""
     last = store.last_complete(site.url)
     return audit_day(last["started_at"], now) if last else None
 
 
 def due_date(store: HistoryStore | None, site: SiteConfig, now: datetime) -> date:
+    """The day the site is next due (today or earlier: due now)."""
     last = last_audit_day(store, site, now) if store is not None else None
     return next_due(site.cadence, last, now.date())
 
@@ -133,33 +138,17 @@ def is_locked(lock_dir: Path, name: str) -> bool:
 
 
 def audit_options(site: SiteConfig, day: date, parsers: int | None = None) -> AuditOptions:
-    from funnel_audit.audit import AuditOptions
-    from funnel_audit.crawl.crawler import CrawlSettings
-    from funnel_audit.report.html import Branding
-
-    crawl = CrawlSettings(
-        max_pages=site.max_pages,
-        max_depth=site.max_depth,
-        concurrency=site.concurrency,
-        delay=site.delay,
-    )
-    return AuditOptions(
-        target=site.url,
-        out_dir=site.output / day.isoformat(),
-        crawl=crawl,
-        target_mix=dict(site.target_mix),
-        branding=Branding(client_name=site.client_name, agency_name=site.agency_name),
-        parsers=parsers,
-    )
+    """The options of a site's audit on `day`: its settings from the file, its dated folder."""
+    return config_audit_options(site.options, site.url, site.output / day.isoformat(), parsers)
 
 
 def audit_site(
     site: SiteConfig, db_path: Path, clock: Clock, model: ModelSource, parsers: int | None = None
 ) -> SiteRun:
-    from funnel_audit.audit import run_audit
-
     """Audit one site if it is still due and not running elsewhere; never raises for the site's
     own failures, so one bad site cannot stop the others (runs in a worker thread or process)."""
+    from funnel_audit.audit import run_audit
+
     began = time.monotonic()
 
     def failed(message: str) -> SiteRun:
@@ -177,7 +166,7 @@ def audit_site(
                 if due > now.date():
                     return SiteRun(site.name, "not-due", next_due=due)
                 store.upsert_site(
-                    site.name, site.url, site.settings(), client_name=site.client_name, now=now
+                    site.name, site.url, site.settings(), client_name=site["client_name"], now=now
                 )
                 outcome = run_audit(
                     audit_options(site, now.date(), parsers),
@@ -211,12 +200,14 @@ def run_due(
     db_path: Path,
     *,
     model: ModelSource,
-    workers: int = 2,
+    workers: int = default("workers"),
     clock: Clock = local_now,
     processes: bool = True,
     on_done: Callable[[SiteRun], None] | None = None,
+    parsers: int | None = None,
 ) -> list[SiteRun]:
-    """Audit every due site, `workers` at a time; results in config order.
+    """Audit every due site, `workers` at a time; results in config order. `parsers` per audit
+    (None: the machine's CPUs shared between the audits running at once).
 
     With `processes`, `model` and `clock` must be picklable (module-level functions such as
     `default_model` and `local_now`); threads accept any callable or a loaded model.
@@ -241,7 +232,8 @@ def run_due(
         )
         from funnel_audit.read.reading import default_parsers
 
-        parsers = default_parsers(at_once)  # the audits share the machine's CPUs
+        if parsers is None:
+            parsers = default_parsers(at_once)  # the audits share the machine's CPUs
         with pool:
             futures: dict[Future[SiteRun], str] = {
                 pool.submit(audit_site, site, db_path, clock, model, parsers): site.name
@@ -314,6 +306,7 @@ def cron_line(argv: Sequence[str], at: str, log: Path) -> str:
 
 
 def install_systemd(units: dict[str, str], unit_dir: Path) -> list[Path]:
+    """Write the unit files; their paths."""
     unit_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in units.items():
@@ -324,6 +317,7 @@ def install_systemd(units: dict[str, str], unit_dir: Path) -> list[Path]:
 
 
 def summary_counts(runs: Sequence[SiteRun]) -> dict[str, Any]:
+    """How many sites ended in each state."""
     counts = {status: 0 for status in ("complete", "failed", "not-due", "running")}
     for run in runs:
         counts[run.status] = counts.get(run.status, 0) + 1

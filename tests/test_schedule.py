@@ -74,8 +74,8 @@ def test_config_is_read_with_defaults_and_relative_paths(tmp_path: Path) -> None
     config = load_config(path)
     assert config.workers == 3 and [s.name for s in config.sites] == ["harbourline", "ledgerloop"]
     harbour, ledger = config.sites
-    assert harbour.max_pages == 60 and harbour.concurrency == 2 and harbour.client_name
-    assert dict(harbour.target_mix)["awareness"] > 0.45
+    assert harbour["max_pages"] == 60 and harbour["concurrency"] == 2 and harbour["client_name"]
+    assert dict(harbour["target"])["awareness"] > 0.45
     assert harbour.output == tmp_path / "reports" / "harbourline"
     assert ledger.output == tmp_path / "elsewhere" / "ll"
     assert ledger.cadence == Cadence(day_of_month=None, days=14)
@@ -252,7 +252,7 @@ def test_readme_example_config_is_valid(tmp_path: Path) -> None:
     assert [s.name for s in config.sites] == ["harbourline", "ledgerloop"]
     assert str(config.sites[0].cadence) == "monthly on day 3"
     assert config.sites[1].output == Path("/srv/reports/ledgerloop")
-    assert config.sites[1].max_pages == 300 and config.sites[1].delay == 1.0
+    assert config.sites[1]["max_pages"] == 300 and config.sites[1]["delay"] == 1.0
 
 
 @pytest.mark.parametrize(

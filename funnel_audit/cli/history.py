@@ -15,18 +15,19 @@ from typing import Any
 import click
 
 from funnel_audit.analyse.diff import AuditDiff, diff_audits, pick_pair, shares
-from funnel_audit.cli.app import cli, db_option
+from funnel_audit.cli.app import cli
+from funnel_audit.cli.options import command_settings, db_path, setting_options
 from funnel_audit.errors import LookupFailed
 from funnel_audit.models import Stage
-from funnel_audit.store.history import HistoryStore, default_db_path
+from funnel_audit.settings import DIFF, HISTORY
+from funnel_audit.store.history import HistoryStore
 
 SHORT = {"awareness": "aware", "consideration": "consid", "decision": "decis", "conversion": "conv"}
 
 
 @contextmanager
-def open_existing(db_path: Path | None) -> Iterator[HistoryStore]:
+def open_existing(path: Path) -> Iterator[HistoryStore]:
     """Open a history database that must already exist: reading never creates an empty one."""
-    path = db_path or default_db_path()
     if not path.is_file():
         raise LookupFailed(f"no history database at {path} (run an audit first, or pass --db)")
     store = HistoryStore(path)
@@ -65,15 +66,17 @@ def history_rows(store: HistoryStore, site: str | None) -> list[dict[str, Any]]:
 
 @cli.command("history")
 @click.argument("site", required=False)
-@db_option
+@setting_options(HISTORY)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def history(site: str | None, db_path: Path | None, as_json: bool) -> None:
+@click.pass_context
+def history(ctx: click.Context, /, site: str | None, as_json: bool, **_: object) -> None:
     """List stored audits, oldest first, with status and stage mix.
 
     SITE is a site key (host name or folder name), the exact target audited, or a site name
     from funnel-audit.toml; without it every audit is listed.
     """
-    with open_existing(db_path) as store:
+    values, _config = command_settings(ctx, HISTORY)
+    with open_existing(db_path(values)) as store:
         rows = history_rows(store, site)
     if site and not rows:
         raise LookupFailed(
@@ -105,9 +108,12 @@ def history(site: str | None, db_path: Path | None, as_json: bool) -> None:
 @click.argument("site")
 @click.argument("old", type=int, required=False)
 @click.argument("new", type=int, required=False)
-@db_option
+@setting_options(DIFF)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def diff(site: str, old: int | None, new: int | None, db_path: Path | None, as_json: bool) -> None:
+@click.pass_context
+def diff(
+    ctx: click.Context, /, site: str, old: int | None, new: int | None, as_json: bool, **_: object
+) -> None:
     """Show what changed between two audits of SITE.
 
     OLD and NEW are audit ids (see `funnel-audit history SITE`); by default the last two
@@ -115,7 +121,8 @@ def diff(site: str, old: int | None, new: int | None, db_path: Path | None, as_j
     Lists new and removed pages, pages whose stage changed, pages rewritten within their stage,
     gaps opened and closed, and the drift of each stage's share.
     """
-    with open_existing(db_path) as store:
+    values, _config = command_settings(ctx, DIFF)
+    with open_existing(db_path(values)) as store:
         before, after = pick_pair(store.audits(site), site, old, new)
         old_audit = store.audit(before["id"]) or before
         new_audit = store.audit(after["id"]) or after

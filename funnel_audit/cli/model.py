@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from funnel_audit.cli.app import cli
+from funnel_audit.settings import SETTINGS
 
 
 @cli.command()
@@ -22,8 +23,8 @@ from funnel_audit.cli.app import cli
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(0.1),
-    default=20.0,
+    type=click.FloatRange(SETTINGS["timeout"].low),
+    default=SETTINGS["timeout"].default,
     show_default=True,
     help="Seconds per page when rows carry only a URL and must be fetched.",
 )

@@ -1,22 +1,28 @@
 """`funnel-audit run-due` and `funnel-audit schedule install|show`: thin shells over schedule.py.
 
-Registered on the click group in `app.py` (`main.py` imports it). The database is resolved the same
-way everywhere: --db, else `db` in the config file, else the default history database.
+Registered on the click group in `app.py` (`main.py` imports it). Their options come from the
+settings table and are resolved like every verb's: --db, else $FUNNEL_AUDIT_DB, else `db` in the
+config file, else the default history database.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import re
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
-from funnel_audit.cli.app import F, cli, db_option
-from funnel_audit.config import ScheduleConfig, find_config, load_config
+from funnel_audit.cli.app import cli
+from funnel_audit.cli.options import (
+    EPILOG,
+    command_settings,
+    db_path,
+    model_cache,
+    model_source,
+    setting_options,
+)
+from funnel_audit.config import ScheduleConfig
 from funnel_audit.errors import InputError, ScheduledRunFailed
 from funnel_audit.schedule import (
     SiteRun,
@@ -32,23 +38,14 @@ from funnel_audit.schedule import (
     summary_counts,
     systemd_units,
 )
-from funnel_audit.store.history import HistoryStore, default_db_path
+from funnel_audit.settings import INSTALL, RUN_DUE, SHOW, Resolved
+from funnel_audit.store.history import HistoryStore
 
 
-def config_option(func: F) -> F:
-    """The one `--config` flag the scheduling verbs share."""
-    return click.option(
-        "--config",
-        "config_path",
-        type=click.Path(path_type=Path, dir_okay=False),
-        help="Sites to audit [default: ./funnel-audit.toml, else "
-        "~/.config/funnel-audit/funnel-audit.toml].",
-    )(func)
-
-
-def _load(config_path: Path | None, db_path: Path | None) -> tuple[ScheduleConfig, Path]:
-    config = load_config(find_config(config_path))
-    return config, (db_path or config.db or default_db_path())
+def _settings(ctx: click.Context, command: str) -> tuple[Resolved, ScheduleConfig, Path]:
+    values, config = command_settings(ctx, command, need_sites=True)
+    assert config is not None  # need_sites: found and listing sites, or ConfigError
+    return values, config, db_path(values)
 
 
 def _run_line(run: SiteRun) -> str:
@@ -59,50 +56,36 @@ def _run_line(run: SiteRun) -> str:
     return f"{run.name:<24}{run.status:<10}{pages:>6}{run.seconds:>9.1f}  {detail}"
 
 
-@cli.command("run-due")
-@config_option
-@db_option
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 32),
-    default=None,
-    help="Sites audited at once [default: `workers` in the config, else 2].",
-)
-@click.option(
-    "--model",
-    "model_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="A model written by `funnel-audit train` [default: the shipped model].",
-)
-@click.option("--quiet", "-q", is_flag=True, help="Print only failures and the final line.")
-def run_due_cmd(
-    config_path: Path | None,
-    db_path: Path | None,
-    workers: int | None,
-    model_path: Path | None,
-    quiet: bool,
-) -> None:
+@cli.command("run-due", epilog=EPILOG)
+@setting_options(RUN_DUE)
+@click.pass_context
+def run_due_cmd(ctx: click.Context, /, **_: object) -> None:
     """Audit every site in the config file that is due, a few at a time.
 
     A site is due when it has no complete audit since its last scheduled date, so running this
     twice in a period audits nothing the second time. A site still being audited by another run
-    is skipped. One failing site never stops the others; the exit code is 8 if any failed.
+    is skipped. One failing site never stops the others; the exit code is 8 if any failed. Each
+    site's settings come from the file alone; the options here are the run's own.
     """
-    from funnel_audit.classify.store import default_model, load_model
-
-    config, db = _load(config_path, db_path)
-    model: Callable[[], Any] = default_model
-    if model_path is not None:
-        load_model(model_path)  # a bad file stops here, once, not in every worker
-        model = functools.partial(load_model, model_path.resolve())
+    values, config, db = _settings(ctx, RUN_DUE)
+    quiet = values["quiet"]
 
     def report(run: SiteRun) -> None:
         if not quiet or run.status == "failed":
             click.echo(_run_line(run))
 
-    if not quiet:
-        click.echo(f"{'site':<24}{'result':<10}{'pages':>6}{'seconds':>9}  report / reason")
-    runs = run_due(config.sites, db, model=model, workers=workers or config.workers, on_done=report)
+    with model_cache(values):
+        model = model_source(values)  # a bad model file stops here, once, not in every worker
+        if not quiet:
+            click.echo(f"{'site':<24}{'result':<10}{'pages':>6}{'seconds':>9}  report / reason")
+        runs = run_due(
+            config.sites,
+            db,
+            model=model,
+            workers=values["workers"],
+            parsers=values["parsers"],
+            on_done=report,
+        )
     for run in runs:
         if run.status in ("not-due", "running"):
             report(run)
@@ -124,11 +107,11 @@ def schedule() -> None:
 
 
 @schedule.command("show")
-@config_option
-@db_option
-def show(config_path: Path | None, db_path: Path | None) -> None:
+@setting_options(SHOW)
+@click.pass_context
+def show(ctx: click.Context, /, **_: object) -> None:
     """List each configured site with its cadence, last complete audit and next due date."""
-    config, db = _load(config_path, db_path)
+    _values, config, db = _settings(ctx, SHOW)
     now = local_now()
     store = HistoryStore(db) if db.is_file() else None
     click.echo(f"config: {config.path}\nhistory: {db}")
@@ -158,9 +141,7 @@ def show(config_path: Path | None, db_path: Path | None) -> None:
     help="Write a systemd user service + timer (the default).",
 )
 @click.option("--cron", "mode", flag_value="cron", help="Print a crontab line instead.")
-@config_option
-@db_option
-@click.option("--workers", type=click.IntRange(1, 32), default=None, help="Passed on to run-due.")
+@setting_options(INSTALL)
 @click.option(
     "--at", "at", default="03:00", show_default=True, help="Time of day (HH:MM, local) to run."
 )
@@ -170,14 +151,8 @@ def show(config_path: Path | None, db_path: Path | None) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Where to write the systemd units [default: ~/.config/systemd/user].",
 )
-def install(
-    mode: str,
-    config_path: Path | None,
-    db_path: Path | None,
-    workers: int | None,
-    at: str,
-    unit_dir: Path | None,
-) -> None:
+@click.pass_context
+def install(ctx: click.Context, /, mode: str, at: str, unit_dir: Path | None, **_: object) -> None:
     """Run `run-due` daily: write a systemd user timer, or print the crontab line.
 
     The command uses this Python interpreter and absolute paths to the config file and the
@@ -185,8 +160,9 @@ def install(
     """
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", at):
         raise InputError(f"bad --at {at!r}: use HH:MM, e.g. 03:00")
-    config, db = _load(config_path, db_path)
-    argv = run_due_command(config.path, db, workers)
+    values, config, db = _settings(ctx, INSTALL)
+    workers = values["workers"] if values.origin("workers") == "--workers" else None
+    argv = run_due_command(config.path, db, workers)  # the file's own `workers` stays live
     if mode == "cron":
         click.echo(cron_line(argv, at, config.path.parent / "funnel-audit-run-due.log"))
         click.echo("# add it with `crontab -e`", err=True)

@@ -56,19 +56,19 @@ def test_interrupted_audit_is_marked_and_keeps_pages(
     model,  # noqa: ANN001
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import funnel_audit.pipeline as pipeline_mod
+    import funnel_audit.site_pages as pages_mod
 
     db = tmp_path / "h.sqlite3"
-    real_add = pipeline_mod.PagePipeline.add
+    real_add = pages_mod.SitePages.add
     seen = {"n": 0}
 
-    def interrupting_add(self, page):  # type: ignore[no-untyped-def]
+    def interrupting_add(self, item):  # type: ignore[no-untyped-def]
         seen["n"] += 1
         if seen["n"] == 20:
             raise KeyboardInterrupt
-        real_add(self, page)
+        return real_add(self, item)
 
-    monkeypatch.setattr(pipeline_mod.PagePipeline, "add", interrupting_add)
+    monkeypatch.setattr(pages_mod.SitePages, "add", interrupting_add)
     with HistoryStore(db) as store, pytest.raises(KeyboardInterrupt):
         run_audit(
             AuditOptions(target=str(SAMPLES / "harbourline-plumbing"), out_dir=tmp_path / "o"),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import funnel_audit.pipeline as pipeline_mod
+import funnel_audit.site_pages as pages_mod
 from funnel_audit.audit import AuditOptions, run_audit
 from funnel_audit.crawl.crawler import CrawlSettings
 from funnel_audit.store.history import HistoryStore
@@ -61,19 +61,19 @@ def test_resume_continues_without_refetching(
 ) -> None:
     url, _folder, log = logged_site
     db = tmp_path / "h.sqlite3"
-    real_add = pipeline_mod.PagePipeline.add
+    real_add = pages_mod.SitePages.add
     calls = {"n": 0}
 
-    def interrupting_add(self, page):  # type: ignore[no-untyped-def]
+    def interrupting_add(self, item):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 12:
             raise KeyboardInterrupt
-        real_add(self, page)
+        return real_add(self, item)
 
-    monkeypatch.setattr(pipeline_mod.PagePipeline, "add", interrupting_add)
+    monkeypatch.setattr(pages_mod.SitePages, "add", interrupting_add)
     with HistoryStore(db) as store, pytest.raises(KeyboardInterrupt):
         run_audit(_opts(url, tmp_path / "a"), model=model, store=store)
-    monkeypatch.setattr(pipeline_mod.PagePipeline, "add", real_add)
+    monkeypatch.setattr(pages_mod.SitePages, "add", real_add)
     with HistoryStore(db) as store:
         first = store.audits()[0]
         assert first["status"] == "interrupted"

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from funnel_audit.crawl.urls import InvalidURLError, normalize_url, page_key
-from funnel_audit.errors import InputError
+from funnel_audit.crawl.aliases import Alias, hostname, parse_alias, rewrite
+from funnel_audit.crawl.urls import page_key
 
 __all__ = [
     "LOCAL_HOSTS",
@@ -53,90 +52,12 @@ _INDEX_NAMES = ("index.html", "index.htm", "index.php")
 MAJORITY = 0.5  # share of the read pages that must name a host before it is an alias
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Alias:
-    """Another name of the audited site: links to `host` (any port, any scheme) under `prefix`
-    ("" or e.g. "/project") are links to the audited origin."""
-
-    host: str
-    prefix: str = ""
-
-    def __str__(self) -> str:
-        return self.host + self.prefix
-
-
-def _hostname(url: str) -> str | None:
-    """Lower-case host of an absolute http(s) URL, or None; never raises."""
-    if not isinstance(url, str) or not url[:8].lower().startswith(("http://", "https://")):
-        return None
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    return host.rstrip(".") if host else None
-
-
 def www_twin(host: str) -> str | None:
     """The host's `www.` twin (`www.a.com` <-> `a.com`), which most sites serve as the same
     site; None for local hosts, IP addresses and names without a dot."""
     if host in LOCAL_HOSTS or host.replace(".", "").isdigit() or ":" in host or "." not in host:
         return None
     return host[4:] if host.startswith("www.") else "www." + host
-
-
-def parse_alias(text: str) -> Alias:
-    """`--alias-host` text: `www.client.com`, `client.com:8443` or `https://client.com/shop/`.
-    Raises InputError (one line) for anything that is not a host name."""
-    raw = text.strip()
-    spec = raw if "://" in raw else "http://" + raw
-    try:
-        normal = normalize_url(spec)
-    except InvalidURLError as exc:
-        raise InputError(
-            f"bad --alias-host {raw[:80]!r}: {exc} (give a host name such as www.example.com)"
-        ) from None
-    parts = urlsplit(normal)
-    host = (parts.hostname or "").rstrip(".")
-    if not host:
-        raise InputError(f"bad --alias-host {raw[:80]!r}: no host name")
-    return Alias(host, _prefix(parts.path))
-
-
-def _prefix(path: str) -> str:
-    """A path prefix as stored in an Alias: no trailing slash, "" for the root."""
-    segments = [s for s in path.split("/") if s]
-    if segments and segments[-1].lower() in _INDEX_NAMES:
-        segments.pop()
-    return "/" + "/".join(segments) if segments else ""
-
-
-def rewrite(url: str, origin: str, aliases: Sequence[Alias]) -> str:
-    """`url` moved onto `origin` ("scheme://netloc") when it is on an alias host under the
-    alias's prefix; otherwise `url` unchanged. Never raises; idempotent as long as no alias
-    names the origin's own host (`LinkMapper` makes sure of that)."""
-    if not aliases:
-        return url
-    host = _hostname(url)
-    if host is None:
-        return url
-    for alias in aliases:
-        if alias.host != host:
-            continue
-        try:
-            parts = urlsplit(url)
-        except ValueError:
-            return url
-        path = parts.path or "/"
-        if alias.prefix:
-            if path != alias.prefix and not path.startswith(alias.prefix + "/"):
-                continue
-            path = path[len(alias.prefix) :] or "/"
-        if not path.startswith("/"):
-            path = "/" + path
-        query = f"?{parts.query}" if parts.query else ""
-        fragment = f"#{parts.fragment}" if parts.fragment else ""
-        return origin + path + query + fragment
-    return url
 
 
 def _page_key(url: str) -> str:
@@ -177,7 +98,7 @@ def link_key(url: str, origin: str, aliases: Sequence[Alias] = (), *, folder: bo
     """One identity per page for a link: alias hosts moved onto `origin`, normalised, index
     names dropped, and in folder audits the pretty-URL spelling (`folder_key`). Never raises;
     `link_key(link_key(u)) == link_key(u)`."""
-    own = _hostname(origin.rstrip("/") + "/")
+    own = hostname(origin.rstrip("/") + "/")
     key = _page_key(rewrite(url, origin, [a for a in aliases if a.host != own]))
     return _folder_form(key) if folder else key
 
@@ -220,7 +141,7 @@ class LinkMapper:
     ) -> None:
         self.origin = origin.rstrip("/")
         self.candidates = frozenset(candidates)
-        own = _hostname(self.origin + "/") or ""
+        own = hostname(self.origin + "/") or ""
         self.aliases = tuple(
             sorted(
                 {a for a in aliases if a.host and a.host != own},
@@ -255,7 +176,7 @@ class LinkMapper:
         candidate host, and a path that names a page rather than a file (PDF, image ...)."""
         moved = self.rewrite(url)
         if _origin_of(moved).lower() != self.origin.lower() and (
-            not self.candidates or _hostname(moved) not in self.candidates
+            not self.candidates or hostname(moved) not in self.candidates
         ):
             return False
         try:
@@ -269,7 +190,7 @@ class LinkMapper:
 
 def claimed_hosts(*urls: str | None) -> set[str]:
     """The hosts named by a page's canonical, og:url and base href (any may be None)."""
-    return {h for h in (_hostname(u) for u in urls if u) if h}
+    return {h for h in (hostname(u) for u in urls if u) if h}
 
 
 def _loose_segments(path: str) -> list[str]:
@@ -321,11 +242,11 @@ class HostClaims:
         """Count one read page's claims: the other hosts its canonical, og:url and base href
         name, and the path prefix the canonical or og:url adds to its own path."""
         self.pages += 1
-        own = _hostname(page_url)
+        own = hostname(page_url)
         hosts = claimed_hosts(canonical, og_url, base_href) - {own}
         self.hosts.update(hosts)
         for claimed in (canonical, og_url):
-            host = _hostname(claimed) if claimed else None
+            host = hostname(claimed) if claimed else None
             if claimed and host is not None and host in hosts:
                 prefix = _claim_prefix(page_url, claimed)
                 if prefix is not None:
@@ -354,7 +275,7 @@ def site_aliases(
         twin = www_twin(alias.host)
         if twin:
             out.add(Alias(twin, alias.prefix))
-    own = _hostname(origin.rstrip("/") + "/")
+    own = hostname(origin.rstrip("/") + "/")
     if own:
         twin = www_twin(own)
         if twin:

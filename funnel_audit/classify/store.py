@@ -35,6 +35,7 @@ FORMAT = "funnel-audit-model/4"
 
 
 def cache_dir() -> Path:
+    """Where trained models are cached: `$FUNNEL_AUDIT_CACHE`, else the user's cache folder."""
     env = os.environ.get("FUNNEL_AUDIT_CACHE")
     if env:
         return Path(env)
@@ -73,6 +74,7 @@ def _digest(arrays: dict[str, np.ndarray]) -> str:
 
 
 def save_model(model: StageModel, path: Path) -> None:
+    """Write a model file atomically, with a digest of its arrays so edits are refused."""
     arrays = _arrays(model)
     meta = dict(
         model.metadata, format=FORMAT, sha256=_digest(arrays), temperature=model.temperature
@@ -82,7 +84,8 @@ def save_model(model: StageModel, path: Path) -> None:
     os.close(fd)
     try:
         with open(tmp, "wb") as handle:
-            np.savez_compressed(handle, meta=np.asarray(json.dumps(meta)), **arrays)
+            # the stubs fear an `allow_pickle` key in **arrays; ours are field and array names
+            np.savez_compressed(handle, meta=np.asarray(json.dumps(meta)), **arrays)  # type: ignore[arg-type]
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -126,6 +129,7 @@ SHIPPED_MODEL = Path(__file__).with_name("shipped_model.npz")
 
 
 def default_model_path() -> Path:
+    """The cache file of the model trained on this install's corpus, recipe and libraries."""
     return cache_dir() / f"model-{corpus_hash()[:16]}-r{fingerprint()}-{library_key()}.npz"
 
 

@@ -1,29 +1,32 @@
 """The polite, concurrent crawler, and the reader for a local folder holding a static site.
 
 Fetching runs in `concurrency` worker threads with per-host spacing; only the calling thread
-touches the frontier and calls `on_page`, so the caller's code never runs concurrently. `on_page`
-may return the page's links, or a Future of them when it hands parsing to another process: the
-crawl then goes on fetching while pages are parsed, and yields each page once its links are known.
-A failure on one page is data (`FetchedPage.error`); only what stops the whole crawl raises
-`CrawlError`.
+touches the frontier and the reader, so the caller's code never runs concurrently. `read_site`
+owns a `ports.PageReader`: each fetched page is handed to it at once, the crawl goes on fetching
+while pages are read (in parser processes when the reader has them), follows the links each
+reading finds, and yields each page once, with its reading, as a `ReadPage`. `crawl` is the same
+walk without a reader (links from the raw HTML, or from an `on_page` callback). A failure on one
+page is data (`FetchedPage.error`); only what stops the whole crawl raises `CrawlError`.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from threading import Event
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 import requests
 
-from funnel_audit.crawl.fetch import HostThrottle, Transport, make_session
+from funnel_audit.crawl.aliases import Alias, rewrite
+from funnel_audit.crawl.fetch import Hop, HostThrottle, Transport, make_session
 from funnel_audit.crawl.folder import read_folder
 from funnel_audit.crawl.frontier import Frontier
-from funnel_audit.crawl.links import extract_hrefs
+from funnel_audit.crawl.known import CrawlProgress, KnownPage, LinksOnly, OnPage
 from funnel_audit.crawl.pagefetch import BLOCKED, PageFetcher, Scope
 from funnel_audit.crawl.robots import ROBOTS_MAX_BYTES, RobotsCache, RobotsRules
 from funnel_audit.crawl.settings import DEFAULT_USER_AGENT, CrawlSettings
@@ -31,6 +34,13 @@ from funnel_audit.crawl.sitemaps import MAX_SITEMAP_BYTES, collect_sitemap_urls
 from funnel_audit.crawl.urls import InvalidURLError, dedup_key, host_is_public, normalize_url
 from funnel_audit.errors import CrawlError, InputError, TargetError
 from funnel_audit.models import FetchedPage
+from funnel_audit.ports import PageReader, ReadPage
+
+if TYPE_CHECKING:
+    from funnel_audit.read.reading import Reading
+
+    # a reading, why a page could not be read, or (without a reader) just its links
+    Outcome = Reading | str | list[str]
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -38,51 +48,11 @@ __all__ = [
     "CrawlProgress",
     "CrawlSettings",
     "Crawler",
+    "KnownPage",
     "read_folder",
 ]
 
-OnPage = Callable[[FetchedPage], "Iterable[str] | Future[Iterable[str]]"]
 PARSE_BACKLOG = 2  # pages waiting for a parser, per unit of concurrency: bounds held HTML
-
-
-@dataclass(frozen=True)
-class KnownPage:
-    """What an earlier run already knows about a URL. `finished` pages (a resumed audit) are not
-    fetched again; the others are fetched with conditional-request validators, and on a 304
-    their stored links keep the crawl going."""
-
-    links: tuple[str, ...] = ()
-    etag: str | None = None
-    last_modified: str | None = None
-    finished: bool = False
-
-    def validators(self) -> dict[str, str] | None:
-        headers = {}
-        if self.etag:
-            headers["If-None-Match"] = self.etag
-        if self.last_modified:
-            headers["If-Modified-Since"] = self.last_modified
-        return headers or None
-
-
-@dataclass(frozen=True)
-class CrawlProgress:
-    done: int  # pages yielded so far (successes and failures)
-    queued: int  # URLs waiting or in flight
-    errors: int  # yielded pages with an error
-    rate: float  # pages per second since the crawl started
-
-
-def _compile(patterns: tuple[str, ...], flag: str) -> tuple[re.Pattern[str], ...]:
-    compiled = []
-    for pattern in patterns:
-        try:
-            compiled.append(re.compile(pattern))
-        except re.error as exc:
-            raise InputError(
-                f"invalid {flag} pattern {pattern!r}: {exc} (use a Python regular expression)"
-            ) from exc
-    return tuple(compiled)
 
 
 class Crawler:
@@ -109,7 +79,20 @@ class Crawler:
         on_page: OnPage | None = None,
         known: Mapping[str, KnownPage] | None = None,
     ) -> Iterator[FetchedPage]:
-        """Yield every fetched page (failures included), start page first."""
+        """Yield every fetched page (failures included, HTML kept), start page first; links come
+        from the raw HTML, or from `on_page` (called in this thread) when it is given."""
+        reader = LinksOnly(on_page, self.settings.max_links_per_page)
+        return (item.page for item in self.read_site(start_url, reader, known))
+
+    def read_site(
+        self,
+        start_url: str,
+        reader: PageReader | LinksOnly,
+        known: Mapping[str, KnownPage] | None = None,
+        aliases: Sequence[Alias] = (),
+    ) -> Iterator[ReadPage]:
+        """Yield every page once with its reading (failures included), start page first.
+        Links to an `aliases` host are followed as links within the site."""
         try:
             start = normalize_url(start_url)
         except InvalidURLError as exc:
@@ -118,7 +101,7 @@ class Crawler:
                 "(give a full http:// or https:// address)"
             ) from exc
         self._known = dict(known or {})
-        return self._crawl(start, on_page)
+        return self._crawl(start, reader, tuple(aliases))
 
     def fetch(self, url: str) -> FetchedPage:
         """Fetch one URL under the crawl's rules (robots, redirects, limits), without crawling.
@@ -189,7 +172,7 @@ class Crawler:
         self._done = self._errors = 0
         self._started = time.monotonic()
 
-    def _get_robots(self, url: str):  # type: ignore[no-untyped-def]
+    def _get_robots(self, url: str) -> Hop:
         return self._transport.get(
             url, max_bytes=ROBOTS_MAX_BYTES, truncate=True, accept_header="text/plain,*/*;q=0.5"
         )
@@ -200,8 +183,12 @@ class Crawler:
             self._throttle.set_interval(urlsplit(origin).netloc, rules.crawl_delay)
 
     # -- the crawl ---------------------------------------------------------------------------
-    def _crawl(self, start: str, on_page: OnPage | None) -> Iterator[FetchedPage]:
+    def _crawl(
+        self, start: str, reader: PageReader | LinksOnly, aliases: tuple[Alias, ...]
+    ) -> Iterator[ReadPage]:
         self._setup(start)
+        self._reader: PageReader | LinksOnly = reader
+        self._aliases = aliases
         pool = ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="funnel-crawl")
         try:
             start_known = self._known.get(dedup_key(start))
@@ -214,11 +201,11 @@ class Crawler:
                 first = self._fetch_start(start, start_known)
                 sitemap_urls = self._load_sitemaps() if self.settings.use_sitemaps else {}
                 first = replace(first, lastmod=self._lastmods.get(dedup_key(first.final_url)))
-                yield self._deliver(first, on_page)
+                yield self._deliver(first)
                 del first
             for url in sitemap_urls:
                 self._frontier.consider(url, 1, listed=True)
-            yield from self._run(pool, on_page)
+            yield from self._run(pool)
             self._finish_notes()
         finally:
             self._stop.set()
@@ -276,10 +263,10 @@ class Crawler:
         self._lastmods = {dedup_key(url): lastmod for url, lastmod in found.items()}
         return found
 
-    def _run(self, pool: ThreadPoolExecutor, on_page: OnPage | None) -> Iterator[FetchedPage]:
+    def _run(self, pool: ThreadPoolExecutor) -> Iterator[ReadPage]:
         settings = self.settings
         in_flight: dict[Future[FetchedPage], int] = {}
-        parsing: dict[Future[Iterable[str]], FetchedPage] = {}
+        parsing: dict[Future[Outcome], FetchedPage] = {}
         submitted, sequence = 1, 0  # the start page counts
         while True:
             while (
@@ -307,7 +294,8 @@ class Crawler:
                 submitted += 1
             if not in_flight and not parsing:
                 break
-            done, _ = wait([*in_flight, *parsing], return_when=FIRST_COMPLETED)
+            waiting: list[Future[Any]] = [*in_flight, *parsing]
+            done, _ = wait(waiting, return_when=FIRST_COMPLETED)
             fetched = sorted((f for f in done if f in in_flight), key=in_flight.__getitem__)
             for future in fetched:
                 del in_flight[future]
@@ -316,64 +304,54 @@ class Crawler:
                     submitted -= 1  # a redirect to a page already crawled
                     self._duplicates += 1
                     continue
-                links = self._accept(page, on_page)
-                if isinstance(links, Future):
-                    parsing[links] = page
+                reading = self._accept(page)
+                if reading is not None and not reading.done():
+                    parsing[reading] = page
                 else:
-                    yield self._finish(page, links, queued=len(in_flight))
-            for future in done:
-                if future in parsing:
-                    page = parsing.pop(future)
-                    yield self._finish(
-                        page,
-                        self._parsed_links(future, page, on_page),
-                        queued=len(in_flight) + len(parsing),
-                    )
+                    yield self._finish(page, self._outcome(reading, page), len(in_flight))
+            for read in done:
+                if read in parsing:
+                    page = parsing.pop(read)
+                    queued = len(in_flight) + len(parsing)
+                    yield self._finish(page, self._outcome(read, page), queued)
         if self._frontier:
             self.notes.append(
                 f"stopped at max_pages={settings.max_pages}; "
                 f"{len(self._frontier)} discovered URL(s) not crawled"
             )
 
-    def _parsed_links(
-        self, future: Future[Iterable[str]], page: FetchedPage, on_page: OnPage | None
-    ) -> Iterable[str] | None:
-        """A parser's answer; if the parser failed, `on_page` is asked again (it parses the page
-        itself once its parser is gone), so no page's links are lost."""
+    def _outcome(self, future: Future[Outcome] | None, page: FetchedPage) -> Outcome | None:
+        """A reader's answer; if the reader lost the page (its parser failed), it reads the page
+        here, so no page's links are lost."""
+        if future is None:
+            return None
         try:
             return future.result()
-        except Exception:  # noqa: BLE001 - any parser failure falls back to parsing here
-            again = on_page(page) if on_page is not None else None
-            return again.result() if isinstance(again, Future) else again
+        except Exception:  # noqa: BLE001 - any parser failure falls back to reading here
+            return self._reader.read(page)
 
-    def _deliver(self, page: FetchedPage, on_page: OnPage | None, queued: int = 0) -> FetchedPage:
+    def _deliver(self, page: FetchedPage, queued: int = 0) -> ReadPage:
         """Record a finished page, enqueue its links, report progress; returns it for yielding."""
-        links = self._accept(page, on_page)
-        if isinstance(links, Future):
-            links = self._parsed_links(links, page, on_page)
-        return self._finish(page, links, queued)
+        return self._finish(page, self._outcome(self._accept(page), page), queued)
 
-    def _accept(
-        self, page: FetchedPage, on_page: OnPage | None
-    ) -> Iterable[str] | Future[Iterable[str]] | None:
-        """Mark a fetched page as crawled and start reading its links."""
+    def _accept(self, page: FetchedPage) -> Future[Outcome] | None:
+        """Mark a fetched page as crawled and start reading it."""
         self._yielded.update({dedup_key(page.url), dedup_key(page.final_url)})
         self._frontier.mark_seen(page.final_url)
         if not page.ok:
             return None
-        if on_page is None:
-            return extract_hrefs(page.html or "", self.settings.max_links_per_page)
-        return on_page(page)
+        return cast("Future[Outcome]", self._reader.submit(page))
 
-    def _finish(
-        self, page: FetchedPage, links: Iterable[str] | None, queued: int = 0
-    ) -> FetchedPage:
-        """Enqueue a page's links and report progress; returns the page for yielding."""
+    def _finish(self, page: FetchedPage, outcome: Outcome | None, queued: int = 0) -> ReadPage:
+        """Enqueue a page's links and report progress; returns the page and its reading."""
         self._done += 1
+        error = outcome if isinstance(outcome, str) else None
+        reading = None if outcome is None or isinstance(outcome, (str, list)) else outcome
         if page.error is not None:
             self._errors += 1
         if page.ok:
-            self._frontier.add_links(page.final_url, page.html or "", links or (), page.depth + 1)
+            links = self._reader_links(page, outcome)
+            self._frontier.add_links(page.final_url, page.html or "", links, page.depth + 1)
         elif page.not_modified:
             prior = self._known.get(dedup_key(page.url))
             if prior is not None:
@@ -388,7 +366,32 @@ class Crawler:
                     round(self._done / elapsed, 2),
                 )
             )
-        return page
+        if not isinstance(self._reader, LinksOnly):
+            page = replace(page, html=None)  # read: the HTML is never held past this point
+        return ReadPage(page, reading, error)
+
+    def _reader_links(self, page: FetchedPage, outcome: Outcome | None) -> Sequence[str]:
+        """The links to follow: what the reader found, with alias hosts moved onto the site."""
+        if outcome is None or isinstance(outcome, str):
+            return ()
+        links: Sequence[str] = outcome if isinstance(outcome, list) else outcome.text.links
+        if not self._aliases:
+            return links
+        parts = urlsplit(page.final_url or page.url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        return [rewrite(link, origin, self._aliases) for link in links]
 
     def _finish_notes(self) -> None:
         self.notes.extend(self._frontier.notes())
+
+
+def _compile(patterns: tuple[str, ...], flag: str) -> tuple[re.Pattern[str], ...]:
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as exc:
+            raise InputError(
+                f"invalid {flag} pattern {pattern!r}: {exc} (use a Python regular expression)"
+            ) from exc
+    return tuple(compiled)

@@ -12,6 +12,7 @@ import email.utils
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from funnel_audit.crawl.robots import ROBOTS_MAX_BYTES, agent_token, parse_robot
 from funnel_audit.crawl.sitemaps import SitemapError, parse_sitemap
 from funnel_audit.errors import CrawlError, InputError, TargetError
 from funnel_audit.models import FetchedPage
+from funnel_audit.ports import PageReader, ReadPage
 
 if TYPE_CHECKING:
     from funnel_audit.crawl.settings import CrawlSettings
@@ -201,3 +203,23 @@ def _read_file(
         last_modified=email.utils.formatdate(stat.st_mtime, usegmt=True),
         size_bytes=len(body),
     )
+
+
+def read_folder_site(
+    folder: Path,
+    settings: CrawlSettings,
+    reader: PageReader,
+    notes: list[str] | None = None,
+) -> Iterator[ReadPage]:
+    """`read_folder` with each page read as it comes (in this process: a folder audit has no
+    fetching for parsers to overlap with), yielding each once with its reading."""
+    for page in read_folder(folder, settings, notes=notes):
+        if not page.ok:
+            yield ReadPage(page, None)
+            continue
+        outcome = reader.read(page)
+        page = replace(page, html=None)
+        if isinstance(outcome, str):
+            yield ReadPage(page, None, outcome)
+        else:
+            yield ReadPage(page, outcome)

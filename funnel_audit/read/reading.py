@@ -18,10 +18,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 from funnel_audit.analyse.topics import topic_text
 from funnel_audit.classify.features import doc_from_page
@@ -32,7 +33,8 @@ from funnel_audit.read.extract import extract
 if TYPE_CHECKING:  # the crawling process never needs NumPy while parsers read its pages
     from funnel_audit.classify.model import Prediction, StageModel
 
-ModelSource = Any  # a StageModel, or a picklable callable returning one (loaded where it is used)
+# a StageModel, or a picklable callable returning one (loaded where pages are read)
+ModelSource = Union["StageModel", Callable[[], "StageModel"]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +53,11 @@ class Reading:
 
 def load(model: ModelSource) -> StageModel:
     """The model itself, or what a model source (a callable) loads."""
-    return model if hasattr(model, "predict") else model()
+    return model() if callable(model) else model
 
 
 def read_page(page: FetchedPage, model: StageModel, repeated: RepeatedLines) -> Reading:
+    """Extract a page, drop the site's repeated lines and classify it."""
     text = extract(page)
     main = repeated.filter(text.main_text)
     if main != text.main_text:
@@ -184,6 +187,7 @@ class ParserProcess:
         self._reader.start()
 
     def submit(self, page: FetchedPage) -> Future[Reading]:
+        """Send `page` to the worker; the Future completes when its reading comes back."""
         future: Future[Reading] = Future()
         with self._lock:
             if self._gone is not None:
@@ -232,6 +236,7 @@ class ParserProcess:
             future.set_exception(ParserGone(why))
 
     def close(self) -> None:
+        """Stop the worker (killed if it does not stop in time) and fail what it held."""
         self._outbox.put(None)
         self._sender.join(timeout=5)
         try:

@@ -20,77 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from funnel_audit.errors import StoreError
-from funnel_audit.models import CalendarEntry, Gap, PageResult, Stage
+from funnel_audit.models import CalendarEntry, Gap, PageResult
+from funnel_audit.store.rows import AUDIT_COLUMNS, PAGE_COLUMNS, page_from_row, row_dict
+from funnel_audit.store.schema import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30_000
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE audits (
-        id INTEGER PRIMARY KEY,
-        site TEXT NOT NULL,
-        target TEXT NOT NULL,
-        started_at TEXT NOT NULL,
-        finished_at TEXT,
-        status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed', 'interrupted')),
-        settings TEXT NOT NULL,
-        model_version TEXT NOT NULL,
-        summary TEXT,
-        error TEXT
-    );
-    CREATE INDEX audits_site ON audits (site, started_at);
-    CREATE TABLE pages (
-        audit_id INTEGER NOT NULL REFERENCES audits (id) ON DELETE CASCADE,
-        url TEXT NOT NULL,
-        status INTEGER,
-        error TEXT,
-        title TEXT,
-        word_count INTEGER,
-        stage TEXT,
-        confidence REAL,
-        reasons TEXT,
-        label_source TEXT,
-        content_hash TEXT,
-        topic TEXT,
-        PRIMARY KEY (audit_id, url)
-    );
-    """,
-    # 2: findings per audit (gaps and calendar as JSON), lookup by target, and the configured sites
-    # (name -> target and the settings they are audited with) so `history NAME` finds them.
-    """
-    ALTER TABLE audits ADD COLUMN gaps TEXT;
-    ALTER TABLE audits ADD COLUMN calendar TEXT;
-    CREATE INDEX audits_target ON audits (target, started_at);
-    CREATE INDEX audits_status ON audits (status, started_at);
-    CREATE TABLE sites (
-        name TEXT PRIMARY KEY,
-        target TEXT NOT NULL,
-        client_name TEXT NOT NULL DEFAULT '',
-        settings TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE INDEX sites_target ON sites (target);
-    """,
-    # 3: what a resumed or conditional re-audit needs to reuse a page without fetching it.
-    """
-    ALTER TABLE pages ADD COLUMN depth INTEGER;
-    ALTER TABLE pages ADD COLUMN content_type TEXT;
-    ALTER TABLE pages ADD COLUMN links TEXT;
-    ALTER TABLE pages ADD COLUMN etag TEXT;
-    ALTER TABLE pages ADD COLUMN last_modified TEXT;
-    ALTER TABLE pages ADD COLUMN lastmod TEXT;
-    ALTER TABLE pages ADD COLUMN flags TEXT;
-    ALTER TABLE pages ADD COLUMN topic_text TEXT;
-    """,
-    # 4: the internal links in each page's body (not its navigation): the funnel flow uses them.
-    """
-    ALTER TABLE pages ADD COLUMN body_links TEXT;
-    """,
-    # 5: the model's token counts per page, so a page a re-audit reuses (304) is judged with its
-    # site again like every page read afresh.
-    """
-    ALTER TABLE pages ADD COLUMN evidence BLOB;
-    """,
-)
 
 
 def default_db_path() -> Path:
@@ -103,6 +37,8 @@ def default_db_path() -> Path:
 
 
 class HistoryStore:
+    """Every audit and its pages in one SQLite file (WAL, safe for several processes)."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
@@ -132,6 +68,7 @@ class HistoryStore:
         self._migrate()
 
     def close(self) -> None:
+        """Close the database connection."""
         self.conn.close()
 
     def __enter__(self) -> HistoryStore:
@@ -168,6 +105,7 @@ class HistoryStore:
                 )
 
     def schema_version(self) -> int:
+        """The newest migration applied to this database."""
         row = self.conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
         return int(row[0] or 0)
 
@@ -179,6 +117,7 @@ class HistoryStore:
         settings: dict[str, Any],
         model_version: str,
     ) -> int:
+        """Record a new running audit and return its id."""
         with self._tx() as c:
             cur = c.execute(
                 "INSERT INTO audits (site, target, started_at, status, settings, model_version) "
@@ -240,7 +179,7 @@ class HistoryStore:
             return
         with self._tx() as c:
             c.executemany(
-                f"INSERT OR REPLACE INTO pages ({_PAGE_COLUMNS}, evidence) "
+                f"INSERT OR REPLACE INTO pages ({PAGE_COLUMNS}, evidence) "
                 f"VALUES ({','.join('?' * 22)})",
                 rows,
             )
@@ -269,39 +208,11 @@ class HistoryStore:
             return tuple(shared.setdefault(v, v) for v in values)
 
         cur = self.conn.execute(
-            f"SELECT {_PAGE_COLUMNS} FROM pages WHERE audit_id = ? ORDER BY rowid", (audit_id,)
+            f"SELECT {PAGE_COLUMNS} FROM pages WHERE audit_id = ? ORDER BY rowid", (audit_id,)
         )
-        names = _PAGE_COLUMNS.split(", ")
+        names = PAGE_COLUMNS.split(", ")
         for row in cur:
-            r = dict(zip(names, row, strict=True))
-            flags = json.loads(r["flags"] or "{}")
-            yield (
-                PageResult(
-                    url=r["url"],
-                    status=r["status"],
-                    error=r["error"],
-                    depth=r["depth"] or 0,
-                    content_type=r["content_type"] or "",
-                    title=r["title"] or "",
-                    word_count=r["word_count"] or 0,
-                    stage=Stage(r["stage"]) if r["stage"] else None,
-                    confidence=r["confidence"] or 0.0,
-                    reasons=share(json.loads(r["reasons"] or "[]")),
-                    needs_review=bool(flags.get("needs_review")),
-                    label_source=r["label_source"] or "",
-                    links=share(json.loads(r["links"] or "[]")),
-                    lastmod=r["lastmod"],
-                    noindex=bool(flags.get("noindex")),
-                    js_rendered=bool(flags.get("js_rendered")),
-                    content_hash=r["content_hash"] or "",
-                    etag=r["etag"],
-                    last_modified=r["last_modified"],
-                    body_links=None
-                    if r["body_links"] is None
-                    else share(json.loads(r["body_links"])),
-                ),
-                r["topic_text"] or "",
-            )
+            yield page_from_row(dict(zip(names, row, strict=True)), share)
 
     def latest_unfinished(self, target: str) -> dict[str, Any] | None:
         """The newest audit of `target` that was interrupted, failed or left running."""
@@ -311,6 +222,7 @@ class HistoryStore:
         return found[-1] if found else None
 
     def reopen_audit(self, audit_id: int) -> None:
+        """Mark an unfinished audit as running again (a resumed run)."""
         with self._tx() as c:
             c.execute(
                 "UPDATE audits SET status = 'running', finished_at = NULL, error = NULL "
@@ -346,10 +258,12 @@ class HistoryStore:
             )
 
     def set_model_version(self, audit_id: int, model_version: str) -> None:
+        """Record the version of the model that read an audit's pages."""
         with self._tx() as c:
             c.execute("UPDATE audits SET model_version = ? WHERE id = ?", (model_version, audit_id))
 
     def set_topics(self, audit_id: int, topics: dict[str, str]) -> None:
+        """Store each page's topic name once topics are found."""
         with self._tx() as c:
             c.executemany(
                 "UPDATE pages SET topic = ? WHERE audit_id = ? AND url = ?",
@@ -365,6 +279,7 @@ class HistoryStore:
         error: str | None = None,
         model_version: str | None = None,
     ) -> None:
+        """Close an audit as complete, failed or interrupted, with its summary or error."""
         with self._tx() as c:
             c.execute(
                 "UPDATE audits SET finished_at = ?, status = ?, summary = ?, error = ?, "
@@ -414,14 +329,15 @@ class HistoryStore:
             )
 
     def sites(self) -> list[dict[str, Any]]:
+        """The configured sites, by name."""
         cur = self.conn.execute(
             "SELECT name, target, client_name, settings, updated_at FROM sites ORDER BY name"
         )
-        return [_row(cur, row, json_keys=("settings",)) for row in cur.fetchall()]
+        return [row_dict(cur, row, json_keys=("settings",)) for row in cur.fetchall()]
 
     def audits(self, site: str | None = None) -> list[dict[str, Any]]:
         """Audits oldest first; `site` matches the site key, the target or a configured name."""
-        sql = f"SELECT {_AUDIT_COLUMNS} FROM audits"
+        sql = f"SELECT {AUDIT_COLUMNS} FROM audits"
         args: Sequence[Any] = ()
         if site:
             sql += (
@@ -430,23 +346,25 @@ class HistoryStore:
             )
             args = (site, site, site)
         cur = self.conn.execute(sql + " ORDER BY started_at, id", args)
-        return [_row(cur, row, json_keys=("summary",)) for row in cur.fetchall()]
+        return [row_dict(cur, row, json_keys=("summary",)) for row in cur.fetchall()]
 
     def audit(self, audit_id: int) -> dict[str, Any] | None:
         """One audit with everything stored about it; `gaps`/`calendar` are None if unrecorded."""
         cur = self.conn.execute(
-            f"SELECT {_AUDIT_COLUMNS}, settings, gaps, calendar FROM audits WHERE id = ?",
+            f"SELECT {AUDIT_COLUMNS}, settings, gaps, calendar FROM audits WHERE id = ?",
             (audit_id,),
         )
         row = cur.fetchone()
         if row is None:
             return None
-        return _row(cur, row, json_keys=("summary", "settings", "gaps", "calendar"))
+        return row_dict(cur, row, json_keys=("summary", "settings", "gaps", "calendar"))
 
     def complete_audits(self, site: str) -> list[dict[str, Any]]:
+        """The complete audits of a site, oldest first."""
         return [a for a in self.audits(site) if a["status"] == "complete"]
 
     def last_complete(self, site: str) -> dict[str, Any] | None:
+        """The newest complete audit of a site, or None."""
         done = self.complete_audits(site)
         return done[-1] if done else None
 
@@ -460,6 +378,7 @@ class HistoryStore:
         return {str(stage): int(n) for stage, n in rows}
 
     def pages(self, audit_id: int) -> list[dict[str, Any]]:
+        """An audit's stored pages as plain rows, by URL."""
         cur = self.conn.execute(
             "SELECT url, status, error, title, word_count, stage, confidence, "
             "reasons, label_source, content_hash, topic FROM pages "
@@ -468,19 +387,3 @@ class HistoryStore:
         )
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
-_PAGE_COLUMNS = (
-    "audit_id, url, status, error, title, word_count, stage, confidence, reasons, "
-    "label_source, content_hash, topic, depth, content_type, links, etag, "
-    "last_modified, lastmod, flags, topic_text, body_links"
-)
-_AUDIT_COLUMNS = "id, site, target, started_at, finished_at, status, model_version, summary, error"
-
-
-def _row(cur: sqlite3.Cursor, row: Sequence[Any], json_keys: Sequence[str]) -> dict[str, Any]:
-    """A result row as a dict, with the JSON columns decoded (NULL stays None)."""
-    item = {d[0]: value for d, value in zip(cur.description, row, strict=True)}
-    for key in json_keys:
-        item[key] = json.loads(item[key]) if item[key] is not None else None
-    return item

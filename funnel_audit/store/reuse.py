@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from funnel_audit.crawl.crawler import KnownPage
+from funnel_audit.crawl.known import KnownPage
 from funnel_audit.crawl.urls import dedup_key
 from funnel_audit.models import PageResult
 from funnel_audit.store.history import HistoryStore
@@ -22,6 +22,8 @@ from funnel_audit.store.spool import BlobSpool, TextSpool
 
 @dataclass
 class Reuse:
+    """What this run takes from earlier ones (see `plan_reuse`)."""
+
     resume_id: int | None = None
     finished: list[tuple[PageResult, str]] = field(default_factory=list)
     prior: dict[str, PageResult] = field(default_factory=dict)
@@ -33,6 +35,7 @@ class Reuse:
     evidence: BlobSpool | None = None
 
     def close(self) -> None:
+        """Release the on-disk spools of reused texts and token counts."""
         for spool in (self.prior_texts, self.evidence):
             if isinstance(spool, BlobSpool):
                 spool.close()

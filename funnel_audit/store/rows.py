@@ -1,0 +1,57 @@
+"""How the history database's rows read back: the column lists and rows as records."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from funnel_audit.models import PageResult, Stage
+
+PAGE_COLUMNS = (
+    "audit_id, url, status, error, title, word_count, stage, confidence, reasons, "
+    "label_source, content_hash, topic, depth, content_type, links, etag, "
+    "last_modified, lastmod, flags, topic_text, body_links"
+)
+AUDIT_COLUMNS = "id, site, target, started_at, finished_at, status, model_version, summary, error"
+
+
+def page_from_row(
+    r: dict[str, Any], share: Callable[[list[str]], tuple[str, ...]]
+) -> tuple[PageResult, str]:
+    """A stored page as a PageResult with its topic text; `share` interns repeated strings."""
+    flags = json.loads(r["flags"] or "{}")
+    return (
+        PageResult(
+            url=r["url"],
+            status=r["status"],
+            error=r["error"],
+            depth=r["depth"] or 0,
+            content_type=r["content_type"] or "",
+            title=r["title"] or "",
+            word_count=r["word_count"] or 0,
+            stage=Stage(r["stage"]) if r["stage"] else None,
+            confidence=r["confidence"] or 0.0,
+            reasons=share(json.loads(r["reasons"] or "[]")),
+            needs_review=bool(flags.get("needs_review")),
+            label_source=r["label_source"] or "",
+            links=share(json.loads(r["links"] or "[]")),
+            lastmod=r["lastmod"],
+            noindex=bool(flags.get("noindex")),
+            js_rendered=bool(flags.get("js_rendered")),
+            content_hash=r["content_hash"] or "",
+            etag=r["etag"],
+            last_modified=r["last_modified"],
+            body_links=None if r["body_links"] is None else share(json.loads(r["body_links"])),
+        ),
+        r["topic_text"] or "",
+    )
+
+
+def row_dict(cur: sqlite3.Cursor, row: Sequence[Any], json_keys: Sequence[str]) -> dict[str, Any]:
+    """A result row as a dict, with the JSON columns decoded (NULL stays None)."""
+    item = {d[0]: value for d, value in zip(cur.description, row, strict=True)}
+    for key in json_keys:
+        item[key] = json.loads(item[key]) if item[key] is not None else None
+    return item

@@ -176,10 +176,12 @@ TABLE: tuple[Setting, ...] = (
             "templates.", (AUDIT, REPORT), metavar="DIR"),
     Setting("db", Kind.FILE, None, "History database.", (AUDIT, RUN_DUE, HISTORY, DIFF, SHOW,
             INSTALL), scope=TOP, metavar="PATH",
-            shown="~/.local/share/funnel-audit/history.sqlite3 ($XDG_DATA_HOME respected)"),
+            shown="~/.local/share/funnel-audit/history.sqlite3 ($XDG_DATA_HOME respected); the "
+            "user data folder on macOS and Windows"),
     Setting("cache", Kind.DIR, None, "Where the trained classifier is cached.",
             (AUDIT, RUN_DUE), scope=TOP, metavar="DIR",
-            shown="~/.cache/funnel-audit ($XDG_CACHE_HOME respected)"),
+            shown="~/.cache/funnel-audit ($XDG_CACHE_HOME respected); the user cache folder "
+            "on macOS and Windows"),
     Setting("resume", Kind.FLAG, False, "Continue the last interrupted audit of TARGET without "
             "refetching its pages.", scope=None, env=False),
     Setting("conditional", Kind.FLAG, True, "Refetch every page instead of sending conditional "
@@ -369,8 +371,6 @@ def _words(row: Setting, raw: object, where: str) -> tuple[str, ...]:
 
 def _mix(raw: object, where: str) -> tuple[tuple[Stage, float], ...]:
     """A TOML table `{awareness = 0.4, ...}` or the text `awareness=0.4,...`."""
-    from funnel_audit.analyse.gaps import parse_target
-
     if isinstance(raw, dict):
         raw = ",".join(f"{k}={v}" for k, v in raw.items())
     if not isinstance(raw, str):
@@ -379,3 +379,24 @@ def _mix(raw: object, where: str) -> tuple[tuple[Stage, float], ...]:
         return tuple(parse_target(raw).items())
     except InputError as exc:
         raise InputError(f"{where}: {str(exc).replace('--target', 'target')}") from None
+
+
+def parse_target(text: str) -> dict[Stage, float]:
+    """`awareness=0.4,consideration=0.3,...`: stages left out keep their default share, then the
+    mix is rescaled to sum to 1 so a partial override stays a valid mix."""
+    mix = dict(_MIX)
+    usage = "use stage=share, e.g. awareness=0.4,decision=0.2"
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        name, sep, value = part.partition("=")
+        try:
+            stage, share = Stage(name.strip().lower()), float(value)
+        except ValueError:
+            raise InputError(f"bad --target entry {part!r}: {usage}") from None
+        if not sep or stage is Stage.EXCLUDED or not 0 <= share <= 1 or math.isnan(share):
+            why = "stage must be a funnel stage and share between 0 and 1"
+            raise InputError(f"bad --target entry {part!r}: {why}")
+        mix[stage] = share
+    total = sum(mix.values())
+    if total <= 0:
+        raise InputError("--target shares must not all be zero")
+    return {s: mix[s] / total for s in Stage.funnel()}

@@ -16,7 +16,7 @@ from tests.conftest import SAMPLES
 
 # The cross-validated macro-F1 of the shipped model on its own corpus must not fall below this.
 # Raise it when the model improves; lowering it needs a reason in the commit message.
-CV_MACRO_F1_GATE = 0.89  # measured 0.908 (5-fold, 3,912 pages, Complement NB, min_df 3)
+CV_MACRO_F1_GATE = 0.89  # measured 0.904 (5-fold, 4,256 pages, Complement NB, min_df 3)
 
 EXAMPLES = {
     "awareness": Doc(

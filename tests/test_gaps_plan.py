@@ -6,11 +6,12 @@ from datetime import date
 
 import pytest
 
-from funnel_audit.analyse.gaps import DEFAULT_TARGET, find_gaps, parse_target, stage_mix
+from funnel_audit.analyse.gaps import DEFAULT_TARGET, find_gaps, stage_mix
 from funnel_audit.analyse.topics import Topic
 from funnel_audit.errors import InputError
 from funnel_audit.models import PageResult, Stage
 from funnel_audit.plan.planner import build_calendar, next_monday
+from funnel_audit.settings import parse_target
 
 
 def page(

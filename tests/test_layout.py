@@ -111,5 +111,6 @@ def test_packages_mirror_the_data_flow() -> None:
         "site_pages",
         "findings",
         "schedule",
+        "paths",
     }
     assert loose <= expected, sorted(loose - expected)

@@ -14,7 +14,6 @@ the audit date, *near-duplicates* share their main text or a title with another 
 
 from __future__ import annotations
 
-import math
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -22,15 +21,10 @@ from datetime import date
 from difflib import SequenceMatcher
 from email.utils import parsedate_to_datetime
 
-from funnel_audit.errors import InputError
+from funnel_audit import settings
 from funnel_audit.models import Gap, PageResult, Stage, StageQuality, StageShare
 
-DEFAULT_TARGET: dict[Stage, float] = {
-    Stage.AWARENESS: 0.40,
-    Stage.CONSIDERATION: 0.30,
-    Stage.DECISION: 0.20,
-    Stage.CONVERSION: 0.10,
-}
+DEFAULT_TARGET: dict[Stage, float] = dict(settings.default("target"))
 THIN_MARGIN = 0.35
 MIN_PAGES = 3
 THIN_CONTENT_WORDS = 150
@@ -42,31 +36,6 @@ TITLE_SIMILARITY = 0.9
 _EMPTY_HASH = "da39a3ee5e6b4b0d3255bfef95601890afd80709"  # sha1 of "": pages with no text
 _TITLE_SPLIT = re.compile(r"\s[|\u2013\u2014:\u00b7-]\s")
 _TITLE_STOP = frozenset("a an and the of for to in on with your our you we at by".split())
-
-
-def parse_target(text: str) -> dict[Stage, float]:
-    """`awareness=0.4,consideration=0.3,...`: stages left out keep their default share, then the
-    mix is rescaled to sum to 1 so a partial override stays a valid mix."""
-    mix = dict(DEFAULT_TARGET)
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        name, sep, value = part.partition("=")
-        try:
-            stage = Stage(name.strip().lower())
-            share = float(value)
-        except ValueError:
-            raise InputError(
-                f"bad --target entry {part!r}: use stage=share, e.g. awareness=0.4,decision=0.2"
-            ) from None
-        if not sep or stage is Stage.EXCLUDED or not 0 <= share <= 1 or math.isnan(share):
-            raise InputError(
-                f"bad --target entry {part!r}: stage must be a funnel stage and "
-                "share between 0 and 1"
-            )
-        mix[stage] = share
-    total = sum(mix.values())
-    if total <= 0:
-        raise InputError("--target shares must not all be zero")
-    return {s: mix[s] / total for s in Stage.funnel()}
 
 
 def substance(word_count: int) -> float:

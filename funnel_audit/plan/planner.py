@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from funnel_audit import settings
 from funnel_audit.analyse.topics import Topic
 from funnel_audit.models import CalendarEntry, Gap, PageResult, Stage, StageShare
 
-DEFAULT_WEEKS = 12
-DEFAULT_PER_WEEK = 2
+DEFAULT_WEEKS: int = settings.default("weeks")
+DEFAULT_PER_WEEK: int = settings.default("per_week")
 _WEEKDAY_OFFSETS = (0, 2, 4, 1, 3, 5, 6)
 
 

@@ -12,7 +12,7 @@ import base64
 import hashlib
 import mimetypes
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from funnel_audit import __version__
+from funnel_audit import __version__, settings
 from funnel_audit.analyse.gaps import STALE_MONTHS, THIN_CONTENT_WORDS, THIN_EXEMPT, THIN_MARGIN
 from funnel_audit.assets import templates_dir
 from funnel_audit.errors import InputError
@@ -45,7 +45,7 @@ class Branding:
 
     client_name: str = ""
     agency_name: str = ""
-    accent: str = "#1f4e79"
+    accent: str = field(default_factory=lambda: str(settings.default("accent")))
     logo_data_uri: str = ""
 
 

@@ -176,12 +176,10 @@ TABLE: tuple[Setting, ...] = (
             "templates.", (AUDIT, REPORT), metavar="DIR"),
     Setting("db", Kind.FILE, None, "History database.", (AUDIT, RUN_DUE, HISTORY, DIFF, SHOW,
             INSTALL), scope=TOP, metavar="PATH",
-            shown="~/.local/share/funnel-audit/history.sqlite3 ($XDG_DATA_HOME respected); the "
-            "user data folder on macOS and Windows"),
+            shown="history.sqlite3 in the user data folder (~/.local/share/funnel-audit on Linux)"),
     Setting("cache", Kind.DIR, None, "Where the trained classifier is cached.",
             (AUDIT, RUN_DUE), scope=TOP, metavar="DIR",
-            shown="~/.cache/funnel-audit ($XDG_CACHE_HOME respected); the user cache folder "
-            "on macOS and Windows"),
+            shown="the user cache folder (~/.cache/funnel-audit on Linux)"),
     Setting("resume", Kind.FLAG, False, "Continue the last interrupted audit of TARGET without "
             "refetching its pages.", scope=None, env=False),
     Setting("conditional", Kind.FLAG, True, "Refetch every page instead of sending conditional "

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from funnel_audit import __version__
+from funnel_audit import __version__, paths
 from funnel_audit.classify.corpus import corpus_hash, load_corpus
 from funnel_audit.classify.features import FIELDS
 from funnel_audit.classify.model import FieldArrays, StageModel
@@ -36,11 +36,7 @@ FORMAT = "funnel-audit-model/4"
 
 def cache_dir() -> Path:
     """Where trained models are cached: `$FUNNEL_AUDIT_CACHE`, else the user's cache folder."""
-    env = os.environ.get("FUNNEL_AUDIT_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "funnel-audit"
+    return paths.cache_dir()
 
 
 def library_key() -> str:

@@ -9,7 +9,6 @@ interrupted run keeps what it fetched and is never shown as complete.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -28,12 +27,10 @@ BUSY_TIMEOUT_MS = 30_000
 
 
 def default_db_path() -> Path:
-    """`$FUNNEL_AUDIT_DB`, else `$XDG_DATA_HOME/funnel-audit/history.sqlite3`."""
-    env = os.environ.get("FUNNEL_AUDIT_DB")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "funnel-audit" / "history.sqlite3"
+    """`$FUNNEL_AUDIT_DB`, else `history.sqlite3` in the user's data folder (`paths.py`)."""
+    from funnel_audit.paths import db_path
+
+    return db_path()
 
 
 class HistoryStore:

@@ -21,11 +21,18 @@ SAMPLES = ROOT / "sample_sites"
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     base = tmp_path_factory.mktemp("home")
-    old = {k: os.environ.get(k) for k in ("FUNNEL_AUDIT_CACHE", "FUNNEL_AUDIT_DB")}
+    # a developer's own FUNNEL_AUDIT_* settings or ~/.config/funnel-audit/funnel-audit.toml must
+    # never reach the tests: every setting comes from the tests themselves
+    mine = [k for k in os.environ if k.startswith("FUNNEL_AUDIT_")]
+    old = {k: os.environ.get(k) for k in {*mine, "FUNNEL_AUDIT_CACHE", "FUNNEL_AUDIT_DB"}}
+    old["XDG_CONFIG_HOME"] = os.environ.get("XDG_CONFIG_HOME")
+    for key in mine:
+        del os.environ[key]
+    os.environ["XDG_CONFIG_HOME"] = str(base / "config")
     os.environ["FUNNEL_AUDIT_CACHE"] = str(base / "cache")
     os.environ["FUNNEL_AUDIT_DB"] = str(base / "history.sqlite3")
-    # Train the shipped model into the fresh cache before any test runs, so a CLI subprocess
-    # with its own timeout never pays for training (about a minute on 2 cores).
+    # Load (or, where the packaged model does not fit, train) the model before any test runs, so
+    # a CLI subprocess with its own timeout never pays for training (half a minute on 2 cores).
     from funnel_audit.classify.store import default_model
 
     default_model()

@@ -18,11 +18,13 @@ Peak RSS is given twice: as /usr/bin/time reports it (the largest single process
 and for all processes together (sampled every 0.2 s from /proc), since funnel-audit reads pages
 in parser processes beside the crawling one.
 
-The classifier's model cache (FUNNEL_AUDIT_CACHE=benchmarks/.work/model-cache) is trained before
-any timing, so no timed run pays for training. Everything lives under benchmarks/.work/
-(gitignored); the Scrapy venv and the model cache are reused between runs, generated sites and
-run outputs are removed at the end unless --keep. Servers are always stopped.
-If ../shared/bench is missing, the script says so and exits 0.
+By default each timed audit is a first audit on a fresh install: it gets an empty model cache
+(FUNNEL_AUDIT_CACHE in a new folder), so it loads the model packaged in funnel_audit/ when that
+fits the corpus, and pays for training when it does not. `--warm` instead trains the cache at
+benchmarks/.work/model-cache before any timing, so no timed run pays for training. Everything
+lives under benchmarks/.work/ (gitignored); the Scrapy venv and the model cache are reused between
+runs, generated sites and run outputs are removed at the end unless --keep. Servers are always
+stopped. If ../shared/bench is missing, the script says so and exits 0.
 """
 
 from __future__ import annotations
@@ -141,11 +143,11 @@ def ensure_scrapy(bench: Path) -> Path:
     return scrapy
 
 
-def project_env() -> dict[str, str]:
+def project_env(cache: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
     extra = env.get("PYTHONPATH")
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + extra if extra else "")
-    env["FUNNEL_AUDIT_CACHE"] = str(WORK / "model-cache")
+    env["FUNNEL_AUDIT_CACHE"] = str(cache or WORK / "model-cache")
     return env
 
 
@@ -379,8 +381,18 @@ def model_files() -> set[str]:
     return {p.name for p in (WORK / "model-cache").glob("model-*.npz")}
 
 
-def run_audit(url: str, n: int, conc: int, out: Path) -> Run:
+def run_audit(url: str, n: int, conc: int, out: Path, *, fresh: bool) -> Run:
     report = out / "report"
+    if fresh:
+        cache = out / "fresh-cache"
+        shutil.rmtree(cache, ignore_errors=True)
+        wall, rss, code, tree = timed(
+            audit_command(url, n, conc, report), out / "audit.log", env=project_env(cache), cwd=ROOT
+        )
+        if list(cache.glob("model-*.npz")):
+            TRAINED_DURING_RUN.append(n)
+            say("NOTE: the first audit trained a model (the packaged one does not fit the corpus)")
+        return _counted(report, n, wall, rss, code, tree)
     # untimed: makes sure the cached model matches the corpus as it is now (a training corpus
     # edited since the first warm-up would otherwise make the timed run train)
     warm_model()
@@ -394,6 +406,10 @@ def run_audit(url: str, n: int, conc: int, out: Path) -> Run:
             "WARNING: the timed audit trained a model (the corpus changed during the run); "
             "its time includes training, run again"
         )
+    return _counted(report, n, wall, rss, code, tree)
+
+
+def _counted(report: Path, n: int, wall: float, rss: float, code: int, tree: float) -> Run:
     pages = 0
     pages_csv = report / "pages.csv"
     if pages_csv.exists():
@@ -439,6 +455,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="runs per tool; medians reported")
     parser.add_argument("--concurrency", type=int, default=32, help="for both tools [32]")
     parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="train the model cache before timing [default: each audit is a fresh install's first]",
+    )
+    parser.add_argument(
         "--keep",
         action="store_true",
         help="keep generated sites and run outputs under benchmarks/.work/",
@@ -475,8 +496,11 @@ def main(argv: list[str] | None = None) -> int:
     ensure_time()
     server_kind = ensure_nginx()
     scrapy = ensure_scrapy(bench)
-    say("warming the model cache (FUNNEL_AUDIT_CACHE=benchmarks/.work/model-cache) ...")
-    say(f"model ready in {warm_model():.1f}s; timed runs load the cached model, never train")
+    if args.warm:
+        say("warming the model cache (FUNNEL_AUDIT_CACHE=benchmarks/.work/model-cache) ...")
+        say(f"model ready in {warm_model():.1f}s; timed runs load the cached model, never train")
+    else:
+        say("each timed audit starts from an empty model cache, as on a fresh install")
 
     rows: list[Run] = []
     commands: list[str] = []
@@ -503,7 +527,9 @@ def main(argv: list[str] | None = None) -> int:
                     if fn is not None:
                         run = fn(scrapy, bench, server.url, n, args.concurrency, run_dir)
                     else:
-                        run = run_audit(server.url, n, args.concurrency, run_dir)
+                        run = run_audit(
+                            server.url, n, args.concurrency, run_dir, fresh=not args.warm
+                        )
                     say(
                         f"N={n} run {i + 1}/{args.repeat} {label}: {run.pages} pages in "
                         f"{run.wall:.1f}s ({run.rate:.1f} pages/s), peak RSS {run.rss_mb:.0f} MB"
@@ -536,11 +562,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     if TRAINED_DURING_RUN:
         print(
-            f"WARNING: audit runs at N={sorted(set(TRAINED_DURING_RUN))} trained the model "
-            "(the training corpus changed while they ran): their figures include training."
+            f"NOTE: audit runs at N={sorted(set(TRAINED_DURING_RUN))} trained the model: their "
+            "figures include training."
         )
-    else:
+    elif args.warm:
         print("Model cache warmed before timing (no timed run trained the classifier).")
+    else:
+        print("Each audit was a fresh install's first (empty model cache); none had to train.")
     print()
     print(table(rows))
     print()

@@ -289,6 +289,11 @@ def write_all(
             result, branding=opts.branding, template_dir=opts.template_dir, previous=previous
         )
         files["report.html"].write_text(html, encoding="utf-8")
+        if opts.xlsx:  # pandas loads here alone, after the crawl, and only when asked
+            from funnel_audit.report.workbook import WORKBOOK, write_workbook
+
+            files[WORKBOOK] = out_dir / WORKBOOK
+            write_workbook(result, files[WORKBOOK])
     except OSError as exc:
         raise OutputError(f"cannot write outputs to {out_dir}: {exc.strerror or exc}") from exc
     return files
@@ -300,11 +305,12 @@ def rerender_audit(
     *,
     branding: Branding | None = None,
     template_dir: Path | None = None,
+    xlsx: bool = False,
 ) -> AuditOutcome:
     """Write every output again from a stored audit.json, without crawling or classifying.
 
     Lets an agency rebrand a report or pick up template fixes for an audit already delivered.
-    `out_dir` defaults to the folder the audit.json is in.
+    `out_dir` defaults to the folder the audit.json is in; `xlsx` writes audit.xlsx too.
     """
     from funnel_audit.report.exports import read_audit_json
 
@@ -315,5 +321,6 @@ def rerender_audit(
         out_dir=out,
         branding=branding or Branding(),
         template_dir=template_dir,
+        xlsx=xlsx,
     )
     return AuditOutcome(result, out, write_all(result, out, opts))

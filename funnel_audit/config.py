@@ -313,6 +313,7 @@ def audit_options(
         conditional=get("conditional"),
         parsers=parsers,
         alias_hosts=get("alias_hosts"),
+        xlsx=get("xlsx"),
     )
 
 

@@ -35,6 +35,8 @@ class AuditOptions:
     parsers: int | None = None
     # other host names of the site (--alias-host): links to them are links within the site
     alias_hosts: tuple[str, ...] = ()
+    # also write audit.xlsx (--xlsx); off by default, as pandas costs ~50 MB once loaded
+    xlsx: bool = False
 
 
 @dataclass

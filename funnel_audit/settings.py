@@ -174,12 +174,12 @@ TABLE: tuple[Setting, ...] = (
             metavar="#RRGGBB"),
     Setting("templates", Kind.DIR, None, "Folder of templates that override the shipped report "
             "templates.", (AUDIT, REPORT), metavar="DIR"),
+    Setting("xlsx", Kind.FLAG, False, "Also write audit.xlsx, an Excel workbook.", (AUDIT, REPORT)),
     Setting("db", Kind.FILE, None, "History database.", (AUDIT, RUN_DUE, HISTORY, DIFF, SHOW,
             INSTALL), scope=TOP, metavar="PATH",
             shown="history.sqlite3 in the user data folder (~/.local/share/funnel-audit on Linux)"),
-    Setting("cache", Kind.DIR, None, "Where the trained classifier is cached.",
-            (AUDIT, RUN_DUE), scope=TOP, metavar="DIR",
-            shown="the user cache folder (~/.cache/funnel-audit on Linux)"),
+    Setting("cache", Kind.DIR, None, "Where the trained classifier is cached.", (AUDIT, RUN_DUE),
+            scope=TOP, metavar="DIR", shown="user cache folder (~/.cache/funnel-audit on Linux)"),
     Setting("resume", Kind.FLAG, False, "Continue the last interrupted audit of TARGET without "
             "refetching its pages.", scope=None, env=False),
     Setting("conditional", Kind.FLAG, True, "Refetch every page instead of sending conditional "

@@ -74,7 +74,11 @@ def report(ctx: click.Context, /, audit_json: Path, **_: object) -> None:
         logo_data_uri=checked(values, "logo", logo_data_uri, values["logo"]),
     )
     outcome = rerender_audit(
-        audit_json, values["out"], branding=branding, template_dir=values["templates"]
+        audit_json,
+        values["out"],
+        branding=branding,
+        template_dir=values["templates"],
+        xlsx=values["xlsx"],
     )
     click.echo(
         f"Re-rendered the audit of {outcome.result.target} "
@@ -82,6 +86,7 @@ def report(ctx: click.Context, /, audit_json: Path, **_: object) -> None:
         f"{outcome.result.finished_at:%Y-%m-%d})"
     )
     click.echo(f"Report: {outcome.files['report.html']}")
+    _print_workbook(outcome)
 
 
 def _progress(quiet: bool) -> tuple[Callable[[CrawlProgress], None] | None, Callable[[], None]]:
@@ -131,3 +136,9 @@ def _print_summary(outcome: AuditOutcome) -> None:
     for note in result.notes:
         click.echo(f"Note: {note}")
     click.echo(f"Report: {outcome.files.get('report.html', outcome.out_dir)}")
+    _print_workbook(outcome)
+
+
+def _print_workbook(outcome: AuditOutcome) -> None:
+    if "audit.xlsx" in outcome.files:
+        click.echo(f"Workbook: {outcome.files['audit.xlsx']}")

@@ -35,6 +35,7 @@ from funnel_audit.report.exports import (
     write_pages_csv,
 )
 from funnel_audit.report.html import Branding, render_report
+from funnel_audit.report.workbook import require_workbook_libraries
 from funnel_audit.site_pages import Earlier, SitePages
 from funnel_audit.store.batches import PageBatches
 from funnel_audit.store.history import HistoryStore
@@ -143,6 +144,8 @@ def run_audit(
     out_dir = opts.out_dir or default_out_dir(target, folder, today)
     if write_outputs:
         prepare_out_dir(out_dir)
+    if opts.xlsx:
+        require_workbook_libraries()  # before the crawl, not after it
     overrides = load_overrides(opts.labels) if opts.labels is not None else Overrides()
     site = folder.name if folder else site_key(target)
     settings = settings_summary(opts)
@@ -314,6 +317,8 @@ def rerender_audit(
     """
     from funnel_audit.report.exports import read_audit_json
 
+    if xlsx:
+        require_workbook_libraries()
     result = read_audit_json(audit_json)
     out = prepare_out_dir(out_dir if out_dir is not None else audit_json.parent)
     opts = AuditOptions(

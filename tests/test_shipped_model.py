@@ -70,3 +70,42 @@ def test_build_model_reproduces_the_shipped_file(
     np.testing.assert_allclose(fresh.coef, shipped.coef, rtol=1e-4, atol=1e-5)
     assert fresh.temperature == pytest.approx(shipped.temperature, rel=1e-4)
     assert fresh.version == shipped.version
+
+
+def _without(monkeypatch: pytest.MonkeyPatch, *missing: str) -> None:
+    """Make `importlib.util.find_spec` say these libraries are not installed (as in a plain
+    install without the `train` or `xlsx` extras)."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+
+    def find_spec(name: str, package: str | None = None):  # type: ignore[no-untyped-def]
+        return None if name in missing else real(name, package)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+
+
+def test_training_without_scikit_learn_is_one_line_and_exit_5(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _without(monkeypatch, "sklearn")
+    labels = tmp_path / "labels.csv"
+    labels.write_text("url,title,text,stage\nhttps://a.example/p,Pricing,Plans from $9,decision\n")
+    assert main(["train", str(labels), "--out", str(tmp_path / "m.npz")]) == 5
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "pip install 'funnel-audit[train]'" in err
+    assert main(["build-model", "--out", str(tmp_path / "m.npz")]) == 5
+
+
+def test_a_workbook_without_pandas_stops_before_the_crawl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import SAMPLES
+
+    _without(monkeypatch, "pandas")
+    out = tmp_path / "out"
+    code = main(["audit", str(SAMPLES / "ledgerloop"), "--out", str(out), "--no-history", "-q",
+                 "--xlsx"])  # fmt: skip
+    assert code == 6
+    assert "pip install 'funnel-audit[xlsx]'" in capsys.readouterr().err
+    assert not (out / "report.html").exists()

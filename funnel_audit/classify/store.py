@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import platform
@@ -173,12 +174,26 @@ def default_model(*, calibrate: bool = True) -> StageModel:
     return model
 
 
+TRAIN_HINT = (
+    "training the classifier needs scikit-learn, which this install lacks: "
+    "pip install 'funnel-audit[train]'"
+)
+
+
+def require_training() -> None:
+    """Fail with the install hint where a model would have to be fitted without scikit-learn
+    (a plain install audits with the packaged model and never needs it)."""
+    if importlib.util.find_spec("sklearn") is None:
+        raise ModelError(TRAIN_HINT)
+
+
 def train_shipped(*, calibrate: bool = True) -> StageModel:
     """Fit the model on this install's corpus with the shipped recipe: what `build-model`
     writes into the package and what a changed corpus trains on first use."""
     examples = load_corpus()
     if not examples:
         raise ModelError("the shipped training corpus is missing (reinstall funnel-audit)")
+    require_training()
     from funnel_audit.classify.fitting import train
 
     data_hash = corpus_hash()

@@ -36,7 +36,9 @@ from funnel_audit.settings import SETTINGS
 def train(labels: Path, out_path: Path, timeout: float, allow_private: bool) -> None:
     """Train on the shipped corpus plus your labelled pages (CSV url,stage or url,title,text,stage;
     or JSONL). Rows with only a URL are fetched. Use the result with `audit --model`."""
-    from funnel_audit.classify.store import save_model
+    from funnel_audit.classify.store import require_training, save_model
+
+    require_training()
     from funnel_audit.classify.training import train_with_labels
     from funnel_audit.crawl.crawler import CrawlSettings
 
@@ -67,7 +69,9 @@ def evaluate(labels: Path, model_path: Path | None, as_json: bool) -> None:
     from dataclasses import asdict
 
     from funnel_audit.classify.corpus import load_labels
-    from funnel_audit.classify.store import default_model, load_model
+    from funnel_audit.classify.store import default_model, load_model, require_training
+
+    require_training()  # the scores come from scikit-learn's metrics
     from funnel_audit.classify.training import evaluate as run_evaluation
     from funnel_audit.classify.training import format_evaluation
 

@@ -12,6 +12,7 @@ place, so nobody ever opens half a workbook.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import re
 import secrets
@@ -19,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from funnel_audit.errors import InputError
 from funnel_audit.models import AuditResult, PageResult, Stage
 from funnel_audit.report.exports import CALENDAR_COLUMNS, PAGE_COLUMNS, safe_cell
 
@@ -31,6 +33,17 @@ SHEETS = ("pages", "stage mix", "topics", "gaps", "calendar")
 MAX_CELL = 32_767  # the most characters Excel keeps in one cell
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XML 1.0 forbids
 _PERCENT = ("share", "target")
+
+
+XLSX_HINT = (
+    "--xlsx needs pandas and openpyxl, which this install lacks: pip install 'funnel-audit[xlsx]'"
+)
+
+
+def require_workbook_libraries() -> None:
+    """Fail before the crawl, with the install hint, when the workbook could not be written."""
+    if any(importlib.util.find_spec(name) is None for name in ("pandas", "openpyxl")):
+        raise InputError(XLSX_HINT)
 
 
 def cell_text(value: object) -> str:

@@ -24,7 +24,7 @@ from funnel_audit.errors import OutputError, TargetError
 from funnel_audit.findings import build_result, is_folder_target
 from funnel_audit.models import AuditResult
 from funnel_audit.options import AuditOptions, AuditOutcome
-from funnel_audit.ports import PageReader, ReadPage
+from funnel_audit.ports import AuditStore, PageReader, ReadPage
 from funnel_audit.read.readers import page_reader
 from funnel_audit.read.reading import ModelSource, default_parsers
 from funnel_audit.report.exports import (
@@ -38,7 +38,6 @@ from funnel_audit.report.html import Branding, render_report
 from funnel_audit.report.workbook import require_workbook_libraries
 from funnel_audit.site_pages import Earlier, SitePages
 from funnel_audit.store.batches import PageBatches
-from funnel_audit.store.history import HistoryStore
 from funnel_audit.store.reuse import plan_reuse
 
 __all__ = [
@@ -128,7 +127,7 @@ def run_audit(
     opts: AuditOptions,
     *,
     model: ModelSource,
-    store: HistoryStore | None = None,
+    store: AuditStore | None = None,
     today: date | None = None,
     clock: Callable[[], datetime] | None = None,
     progress: Callable[[CrawlProgress], None] | None = None,

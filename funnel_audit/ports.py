@@ -6,12 +6,15 @@ one), another classifier or another store slots in without touching the steps ar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from funnel_audit.models import FetchedPage
+from funnel_audit.models import CalendarEntry, FetchedPage, Gap, PageResult
+from funnel_audit.store.records import AuditRecord, SiteRecord, StoredPage
 
 if TYPE_CHECKING:
     import numpy as np
@@ -98,4 +101,137 @@ class Classifier(Protocol):
         quiet: np.ndarray | None = None,
     ) -> list[Prediction]:
         """Predictions from weighed vectors, with an optional prior and reason mask."""
+        ...
+
+
+class AuditStore(Protocol):
+    """Where audits outlast a run: written as pages stream in, read by re-audits, `history`,
+    `diff` and the report's "since the last audit". Returns typed records, never rows.
+    `store/history.py` (SQLite) is the first implementation; `store.open_store` picks one."""
+
+    def start_audit(
+        self,
+        site: str,
+        target: str,
+        started_at: datetime,
+        settings: dict[str, Any],
+        model_version: str,
+    ) -> int:
+        """Record a new running audit and return its id."""
+        ...
+
+    def reopen_audit(self, audit_id: int) -> None:
+        """Mark an unfinished audit as running again (a resumed run)."""
+        ...
+
+    def add_pages(
+        self,
+        audit_id: int,
+        pages: Iterable[PageResult],
+        topic_texts: Mapping[str, str] | None = None,
+        evidence: Callable[[str], bytes | None] | None = None,
+    ) -> None:
+        """Commit a batch of pages with their topic texts and token counts, all or nothing."""
+        ...
+
+    def set_model_version(self, audit_id: int, model_version: str) -> None:
+        """Record the version of the model that read an audit's pages."""
+        ...
+
+    def set_stages(self, audit_id: int, pages: Sequence[PageResult]) -> None:
+        """Store the stages the site-level pass settled on."""
+        ...
+
+    def set_topics(self, audit_id: int, topics: dict[str, str]) -> None:
+        """Store each page's topic name."""
+        ...
+
+    def record_findings(
+        self, audit_id: int, gaps: Sequence[Gap], calendar: Sequence[CalendarEntry]
+    ) -> None:
+        """Keep the gaps and calendar with the audit."""
+        ...
+
+    def finish_audit(
+        self,
+        audit_id: int,
+        finished_at: datetime,
+        status: str,
+        summary: dict[str, Any] | None = None,
+        error: str | None = None,
+        model_version: str | None = None,
+    ) -> None:
+        """Close an audit as complete, failed or interrupted."""
+        ...
+
+    def audits(self, site: str | None = None) -> list[AuditRecord]:
+        """Audits oldest first; `site` matches the site key, the target or a configured name."""
+        ...
+
+    def audit(self, audit_id: int) -> AuditRecord | None:
+        """One audit with its settings, gaps and calendar."""
+        ...
+
+    def latest_unfinished(self, target: str) -> AuditRecord | None:
+        """The newest audit of `target` that did not complete."""
+        ...
+
+    def last_complete(self, site: str) -> AuditRecord | None:
+        """The newest complete audit of a site."""
+        ...
+
+    def page_results(self, audit_id: int) -> list[tuple[PageResult, str]]:
+        """An audit's pages with their topic texts, to reuse without fetching."""
+        ...
+
+    def iter_page_results(self, audit_id: int) -> Iterator[tuple[PageResult, str]]:
+        """`page_results` a row at a time (big sites)."""
+        ...
+
+    def page_evidence(self, audit_id: int) -> Iterator[tuple[str, bytes]]:
+        """(url, the model's token counts) of each stored page that has them."""
+        ...
+
+    def pages(self, audit_id: int) -> list[StoredPage]:
+        """An audit's pages as `history` and `diff` show them."""
+        ...
+
+    def stage_counts(self, audit_id: int) -> dict[str, int]:
+        """Pages per stage of an audit."""
+        ...
+
+    def upsert_site(
+        self,
+        name: str,
+        target: str,
+        settings: dict[str, Any],
+        *,
+        client_name: str = "",
+        now: datetime | None = None,
+    ) -> None:
+        """Remember a configured site's name, target and settings."""
+        ...
+
+    def sites(self) -> list[SiteRecord]:
+        """The configured sites, by name."""
+        ...
+
+    def site_lock(self, name: str) -> AbstractContextManager[bool]:
+        """Hold a site's lock while auditing it; yields False at once if another run holds it."""
+        ...
+
+    def is_locked(self, name: str) -> bool:
+        """Whether some run holds the site's lock."""
+        ...
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        ...
+
+    def __enter__(self) -> AuditStore:
+        """Use as a context manager: closed on exit."""
+        ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the store."""
         ...

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import calendar
 import contextlib
-import fcntl
-import os
 import shlex
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import (
     Executor,
     Future,
@@ -33,8 +31,9 @@ from typing import TYPE_CHECKING, Any
 from funnel_audit.config import Cadence, SiteConfig
 from funnel_audit.config import audit_options as config_audit_options
 from funnel_audit.errors import FunnelAuditError
+from funnel_audit.ports import AuditStore
 from funnel_audit.settings import default
-from funnel_audit.store.history import HistoryStore
+from funnel_audit.store.open import open_store
 
 if TYPE_CHECKING:  # the audit machinery (scikit-learn) loads only when a site is audited
     from funnel_audit.audit import AuditOptions
@@ -89,52 +88,16 @@ def audit_day(stamp: str, now: datetime) -> date:
     return started.date()
 
 
-def last_audit_day(store: HistoryStore, site: SiteConfig, now: datetime) -> date | None:
+def last_audit_day(store: AuditStore, site: SiteConfig, now: datetime) -> date | None:
     """The day of the site's last complete audit, or None."""
     last = store.last_complete(site.url)
-    return audit_day(last["started_at"], now) if last else None
+    return audit_day(last.started_at, now) if last else None
 
 
-def due_date(store: HistoryStore | None, site: SiteConfig, now: datetime) -> date:
+def due_date(store: AuditStore | None, site: SiteConfig, now: datetime) -> date:
     """The day the site is next due (today or earlier: due now)."""
     last = last_audit_day(store, site, now) if store is not None else None
     return next_due(site.cadence, last, now.date())
-
-
-def lock_dir_for(db_path: Path) -> Path:
-    """Per-database lock folder, so two history databases never block each other."""
-    return db_path.with_name(db_path.name + ".locks")
-
-
-@contextlib.contextmanager
-def site_lock(lock_dir: Path, name: str) -> Iterator[bool]:
-    """Hold `<name>.lock` exclusively; yields False at once if another run holds it.
-
-    The file is never deleted (deleting a lock file races with a waiting opener); the kernel
-    drops the lock when its holder exits, even after a crash.
-    """
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with open(lock_dir / f"{name}.lock", "a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            handle.truncate(0)
-            handle.write(f"{os.getpid()}\n")
-            handle.flush()
-            yield True
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def is_locked(lock_dir: Path, name: str) -> bool:
-    """True while some run holds the site's lock (for `schedule show`)."""
-    if not (lock_dir / f"{name}.lock").exists():
-        return False
-    with site_lock(lock_dir, name) as got:
-        return not got
 
 
 def audit_options(site: SiteConfig, day: date, parsers: int | None = None) -> AuditOptions:
@@ -157,36 +120,35 @@ def audit_site(
         )
 
     try:
-        with site_lock(lock_dir_for(db_path), site.name) as locked:
+        with open_store(db_path) as store, store.site_lock(site.name) as locked:
             if not locked:
                 return SiteRun(site.name, "running", error="another run is auditing it")
-            with HistoryStore(db_path) as store:
-                now = clock()
-                due = due_date(store, site, now)
-                if due > now.date():
-                    return SiteRun(site.name, "not-due", next_due=due)
-                store.upsert_site(
-                    site.name, site.url, site.settings(), client_name=site["client_name"], now=now
-                )
-                outcome = run_audit(
-                    audit_options(site, now.date(), parsers),
-                    model=model,
-                    store=store,
-                    today=now.date(),
-                    clock=clock,
-                )
-                result = outcome.result
-                if result.audit_id is not None:
-                    store.record_findings(result.audit_id, result.gaps, result.calendar)
-                report = outcome.files.get("report.html", outcome.out_dir)
-                return SiteRun(
-                    site.name,
-                    "complete",
-                    audit_id=result.audit_id,
-                    pages=len(result.pages),
-                    report=str(report),
-                    seconds=round(time.monotonic() - began, 2),
-                )
+            now = clock()
+            due = due_date(store, site, now)
+            if due > now.date():
+                return SiteRun(site.name, "not-due", next_due=due)
+            store.upsert_site(
+                site.name, site.url, site.settings(), client_name=site["client_name"], now=now
+            )
+            outcome = run_audit(
+                audit_options(site, now.date(), parsers),
+                model=model,
+                store=store,
+                today=now.date(),
+                clock=clock,
+            )
+            result = outcome.result
+            if result.audit_id is not None:
+                store.record_findings(result.audit_id, result.gaps, result.calendar)
+            report = outcome.files.get("report.html", outcome.out_dir)
+            return SiteRun(
+                site.name,
+                "complete",
+                audit_id=result.audit_id,
+                pages=len(result.pages),
+                report=str(report),
+                seconds=round(time.monotonic() - began, 2),
+            )
     except FunnelAuditError as exc:
         return failed(str(exc))
     except OSError as exc:
@@ -214,7 +176,7 @@ def run_due(
     """
     now = clock()
     results: dict[str, SiteRun] = {}
-    with contextlib.suppress(FunnelAuditError), HistoryStore(db_path) as store:
+    with contextlib.suppress(FunnelAuditError), open_store(db_path) as store:
         for site in sites:
             due = due_date(store, site, now)
             if due > now.date():

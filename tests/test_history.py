@@ -44,11 +44,11 @@ def test_audit_is_stored_with_pages(tmp_path: Path, model) -> None:  # noqa: ANN
             clock=lambda: next(clock),
         )
         audits = store.audits("ledgerloop")
-        assert len(audits) == 1 and audits[0]["status"] == "complete"
-        assert audits[0]["started_at"].startswith("2026-11-01T09:00")
-        pages = store.pages(audits[0]["id"])
+        assert len(audits) == 1 and audits[0].status == "complete"
+        assert audits[0].started_at.startswith("2026-11-01T09:00")
+        pages = store.pages(audits[0].id)
     assert len(pages) == len(outcome.result.pages)
-    assert {p["stage"] for p in pages} >= {"awareness", "consideration", "decision"}
+    assert {p.stage for p in pages} >= {"awareness", "consideration", "decision"}
 
 
 def test_interrupted_audit_is_marked_and_keeps_pages(
@@ -77,8 +77,8 @@ def test_interrupted_audit_is_marked_and_keeps_pages(
         )
     with HistoryStore(db) as store:
         audit = store.audits()[0]
-        assert audit["status"] == "interrupted"
-        assert len(store.pages(audit["id"])) == 19
+        assert audit.status == "interrupted"
+        assert len(store.pages(audit.id)) == 19
 
 
 def test_second_audit_report_shows_changes_since_the_last(tmp_path: Path, model) -> None:  # noqa: ANN001

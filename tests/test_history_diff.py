@@ -18,6 +18,7 @@ from funnel_audit.cli.main import main
 from funnel_audit.errors import LookupFailed
 from funnel_audit.models import PageResult, Stage
 from funnel_audit.store.history import MIGRATIONS, HistoryStore
+from funnel_audit.store.records import AuditRecord, StoredPage
 from tests.conftest import SAMPLES
 
 HOST = "http://harbourline-plumbing.local"
@@ -49,8 +50,14 @@ def _gap(kind: str, stage: str | None, topic: str = "", message: str = "m") -> d
     return {"kind": kind, "stage": stage, "topic": topic, "severity": 2, "message": message}
 
 
-def _page(url: str, stage: str | None, content_hash: str = "h") -> dict[str, Any]:
-    return {"url": url, "stage": stage, "content_hash": content_hash}
+def _page(url: str, stage: str | None, content_hash: str = "h") -> StoredPage:
+    return StoredPage(url, 200, None, "", 300, stage, 0.9, (), "model", content_hash, "")
+
+
+def _record(
+    audit_id: int, status: str = "complete", started_at: str = "", gaps: list[Any] | None = None
+) -> AuditRecord:
+    return AuditRecord(audit_id, "s", "t", started_at, None, status, "v", gaps=gaps)
 
 
 def test_migration_2_upgrades_a_version_1_database(tmp_path: Path) -> None:
@@ -69,11 +76,11 @@ def test_migration_2_upgrades_a_version_1_database(tmp_path: Path) -> None:
     with HistoryStore(db) as store:
         assert store.schema_version() == len(MIGRATIONS) >= 2
         old = store.audit(1)
-        assert old is not None and old["gaps"] is None and old["calendar"] is None
+        assert old is not None and old.gaps is None and old.calendar is None
         store.upsert_site("alpha", "a", {"cadence": "monthly"})
         store.upsert_site("alpha", "a", {"cadence": "every 7 days"})
-        assert [a["id"] for a in store.audits("alpha")] == [1]
-        assert store.sites()[0]["settings"] == {"cadence": "every 7 days"}
+        assert [a.id for a in store.audits("alpha")] == [1]
+        assert store.sites()[0].settings == {"cadence": "every 7 days"}
 
 
 def _write_audits(db: str, site: str, count: int, barrier: Any) -> None:
@@ -123,8 +130,8 @@ def test_two_processes_write_audits_of_different_sites_at_once(tmp_path: Path) -
     with HistoryStore(db) as store:
         for site in ("alpha.example", "beta.example"):
             audits = store.audits(site)
-            assert len(audits) == 15 and {a["status"] for a in audits} == {"complete"}
-            assert all(len(store.pages(a["id"])) == 100 for a in audits)
+            assert len(audits) == 15 and {a.status for a in audits} == {"complete"}
+            assert all(len(store.pages(a.id)) == 100 for a in audits)
 
 
 def test_gaps_match_by_kind_stage_and_topic_not_wording() -> None:
@@ -136,8 +143,8 @@ def test_gaps_match_by_kind_stage_and_topic_not_wording() -> None:
 
 
 def test_diff_pages_and_mix_drift_are_pure() -> None:
-    old = {"id": 1, "started_at": "2026-11-01", "status": "complete", "gaps": None}
-    new = {"id": 2, "started_at": "2026-12-01", "status": "complete", "gaps": []}
+    old = _record(1, started_at="2026-11-01", gaps=None)
+    new = _record(2, started_at="2026-12-01", gaps=[])
     before = [
         _page("http://x/blog/index.html", "awareness"),
         _page("http://x/a", "decision"),
@@ -166,15 +173,10 @@ def test_diff_pages_and_mix_drift_are_pure() -> None:
 
 
 def test_pick_pair_defaults_to_last_two_complete_and_explains_errors() -> None:
-    audits = [
-        {"id": 1, "status": "complete"},
-        {"id": 2, "status": "failed"},
-        {"id": 3, "status": "complete"},
-        {"id": 4, "status": "running"},
-    ]
-    assert [a["id"] for a in pick_pair(audits, "s")] == [1, 3]
-    assert [a["id"] for a in pick_pair(audits, "s", 2)] == [2, 3]
-    assert [a["id"] for a in pick_pair(audits, "s", 3, 1)] == [3, 1]
+    audits = [_record(1), _record(2, "failed"), _record(3), _record(4, "running")]
+    assert [a.id for a in pick_pair(audits, "s")] == [1, 3]
+    assert [a.id for a in pick_pair(audits, "s", 2)] == [2, 3]
+    assert [a.id for a in pick_pair(audits, "s", 3, 1)] == [3, 1]
     with pytest.raises(LookupFailed, match="not an audit of 's'"):
         pick_pair(audits, "s", 9)
     with pytest.raises(LookupFailed, match="1 complete audit"):

@@ -13,7 +13,7 @@ import pytest
 from funnel_audit import paths
 from funnel_audit.classify.store import cache_dir, default_model_path
 from funnel_audit.cli.main import main
-from funnel_audit.store.history import default_db_path
+from funnel_audit.paths import db_path as default_db_path
 
 linux = pytest.mark.skipif(sys.platform != "linux", reason="the XDG folders are Linux's")
 

@@ -76,15 +76,15 @@ def test_resume_continues_without_refetching(
     monkeypatch.setattr(pages_mod.SitePages, "add", real_add)
     with HistoryStore(db) as store:
         first = store.audits()[0]
-        assert first["status"] == "interrupted"
-        kept = {p["url"] for p in store.pages(first["id"])}
+        assert first.status == "interrupted"
+        kept = {p.url for p in store.pages(first.id)}
     assert len(kept) == 11
     log.clear()
     with HistoryStore(db) as store:
         outcome = run_audit(_opts(url, tmp_path / "b", resume=True), model=model, store=store)
         audits = store.audits()
-        stored = store.pages(first["id"])
-    assert len(audits) == 1 and audits[0]["status"] == "complete", "the same audit was finished"
+        stored = store.pages(first.id)
+    assert len(audits) == 1 and audits[0].status == "complete", "the same audit was finished"
     refetched = {url.rstrip("/") + path for path, _ in log} & kept
     assert not refetched, f"pages fetched again after resume: {refetched}"
     urls = [p.url for p in outcome.result.pages]
@@ -123,7 +123,7 @@ def test_reaudit_sends_conditional_requests_and_reuses_unchanged(
         n for n in second.result.notes if n.startswith("page families")
     ]
     with HistoryStore(db) as store:
-        latest = store.audits()[-1]["id"]
+        latest = store.audits()[-1].id
         kept = dict(store.page_evidence(latest))
     judged = [p.url for p in second.result.pages if p.label_source == "model"]
     assert judged and set(judged) <= set(kept)

@@ -15,11 +15,9 @@ from funnel_audit.config import Cadence, load_config, parse_cadence
 from funnel_audit.errors import ConfigError
 from funnel_audit.schedule import (
     cron_line,
-    lock_dir_for,
     next_due,
     run_due,
     run_due_command,
-    site_lock,
     systemd_units,
 )
 from funnel_audit.store.history import HistoryStore
@@ -139,20 +137,20 @@ def test_run_due_through_the_months(tmp_path: Path, model: Any) -> None:
     clock.now = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # the 1st, and 14 days on again
     assert run() == {"harbourline": "complete", "ledgerloop": "complete", "broken": "failed"}
     with HistoryStore(db) as store:
-        done = [a["started_at"][:10] for a in store.complete_audits("harbourline")]
+        done = [a.started_at[:10] for a in store.complete_audits("harbourline")]
         assert done == ["2026-11-03", "2026-12-01"]
         assert len(store.complete_audits("ledgerloop")) == 3
-        assert {a["status"] for a in store.audits("broken")} == {"failed"}
-        latest = store.audit(store.complete_audits("harbourline")[-1]["id"])
-        assert latest is not None and latest["gaps"] and latest["calendar"]
-        assert latest["settings"]["target_mix"]["awareness"] > 0.45
-        assert {s["name"] for s in store.sites()} == {"harbourline", "ledgerloop", "broken"}
+        assert {a.status for a in store.audits("broken")} == {"failed"}
+        latest = store.audit(store.complete_audits("harbourline")[-1].id)
+        assert latest is not None and latest.gaps and latest.calendar
+        assert latest.settings is not None and latest.settings["target_mix"]["awareness"] > 0.45
+        assert {s.name for s in store.sites()} == {"harbourline", "ledgerloop", "broken"}
 
 
 def test_a_site_already_running_is_skipped(tmp_path: Path, model: Any) -> None:
     config = load_config(_config(tmp_path, GOOD_SITES))
     db = tmp_path / "h.sqlite3"
-    with site_lock(lock_dir_for(db), "harbourline") as got:
+    with HistoryStore(db) as lock_store, lock_store.site_lock("harbourline") as got:
         assert got
         runs = run_due(
             config.sites,

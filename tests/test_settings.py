@@ -273,7 +273,7 @@ def test_run_due_takes_site_settings_from_the_file_alone(
     assert main(["run-due", "--quiet"]) == 0
     with HistoryStore(workdir / "file.sqlite3") as store:
         (audit,) = store.complete_audits("ll")
-        assert len(store.pages(audit["id"])) == 3
+        assert len(store.pages(audit.id)) == 3
     day = datetime.now(UTC).astimezone().date().isoformat()
     assert (workdir / "reports" / "ll" / day / "report.html").is_file()
 

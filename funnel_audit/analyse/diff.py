@@ -1,6 +1,6 @@
 """What changed between two stored audits of one site.
 
-Pure functions over the dicts `HistoryStore.audit()` and `HistoryStore.pages()` return, so the
+Pure functions over the records `AuditStore.audit()` and `AuditStore.pages()` return, so the
 CLI, the report and tests share one definition of "changed" and none of them needs a database.
 Pages are matched by `page_key` (so `/blog/` and `/blog/index.html` are one page); gaps by
 (kind, stage, topic), because their wording and evidence shift from one audit to the next.
@@ -15,6 +15,7 @@ from typing import Any
 from funnel_audit.crawl.urls import page_key
 from funnel_audit.errors import LookupFailed
 from funnel_audit.models import Stage
+from funnel_audit.store.records import AuditRecord, StoredPage
 
 UNREADABLE = "unreadable"
 GapKey = tuple[str, str, str]
@@ -107,12 +108,12 @@ class AuditDiff:
         return data
 
 
-def page_stage(page: Mapping[str, Any]) -> str:
+def page_stage(page: StoredPage) -> str:
     """A stored page's stage, with pages that were never read counted as `unreadable`."""
-    return str(page.get("stage") or UNREADABLE)
+    return page.stage or UNREADABLE
 
 
-def stage_mix(pages: Sequence[Mapping[str, Any]]) -> dict[str, tuple[int, float]]:
+def stage_mix(pages: Sequence[StoredPage]) -> dict[str, tuple[int, float]]:
     """(pages, share of funnel pages) per funnel stage; excluded/unreadable pages don't count."""
     counts: dict[str, int] = {}
     for page in pages:
@@ -121,7 +122,7 @@ def stage_mix(pages: Sequence[Mapping[str, Any]]) -> dict[str, tuple[int, float]
 
 
 def shares(counts: Mapping[str, int]) -> dict[str, tuple[int, float]]:
-    """Pages per stage (as `HistoryStore.stage_counts` gives) -> (pages, share) per funnel stage."""
+    """Pages per stage (as `AuditStore.stage_counts` gives) -> (pages, share) per funnel stage."""
     funnel = {s.value: int(counts.get(s.value, 0)) for s in Stage.funnel()}
     total = sum(funnel.values())
     return {s: (n, round(n / total, 4) if total else 0.0) for s, n in funnel.items()}
@@ -161,44 +162,37 @@ def _unique(gaps: Iterable[Mapping[str, Any]]) -> tuple[GapRef, ...]:
     return tuple(seen.values())
 
 
-def _ref(audit: Mapping[str, Any]) -> AuditRef:
-    return AuditRef(
-        id=int(audit["id"]), started_at=str(audit["started_at"]), status=str(audit["status"])
-    )
+def _ref(audit: AuditRecord) -> AuditRef:
+    return AuditRef(id=audit.id, started_at=audit.started_at, status=audit.status)
 
 
 def diff_audits(
-    old: Mapping[str, Any],
-    old_pages: Sequence[Mapping[str, Any]],
-    new: Mapping[str, Any],
-    new_pages: Sequence[Mapping[str, Any]],
+    old: AuditRecord,
+    old_pages: Sequence[StoredPage],
+    new: AuditRecord,
+    new_pages: Sequence[StoredPage],
 ) -> AuditDiff:
-    """Compare two audits of one site (each an audit dict plus its page dicts)."""
-    before = {page_key(p["url"]): p for p in old_pages}
-    after = {page_key(p["url"]): p for p in new_pages}
+    """Compare two audits of one site (each a stored audit plus its stored pages)."""
+    before = {page_key(p.url): p for p in old_pages}
+    after = {page_key(p.url): p for p in new_pages}
     added = tuple(
-        PageRef(after[k]["url"], page_stage(after[k])) for k in sorted(after.keys() - before.keys())
+        PageRef(after[k].url, page_stage(after[k])) for k in sorted(after.keys() - before.keys())
     )
     removed = tuple(
-        PageRef(before[k]["url"], page_stage(before[k]))
-        for k in sorted(before.keys() - after.keys())
+        PageRef(before[k].url, page_stage(before[k])) for k in sorted(before.keys() - after.keys())
     )
     changed: list[StageChange] = []
     rewritten: list[str] = []
     for key in sorted(before.keys() & after.keys()):
         was, now = before[key], after[key]
         if page_stage(was) != page_stage(now):
-            changed.append(StageChange(now["url"], page_stage(was), page_stage(now)))
-        elif (
-            was.get("content_hash")
-            and now.get("content_hash")
-            and was["content_hash"] != now["content_hash"]
-        ):
-            rewritten.append(now["url"])
+            changed.append(StageChange(now.url, page_stage(was), page_stage(now)))
+        elif was.content_hash and now.content_hash and was.content_hash != now.content_hash:
+            rewritten.append(now.url)
     opened: tuple[GapRef, ...] | None = None
     closed: tuple[GapRef, ...] | None = None
-    if old.get("gaps") is not None and new.get("gaps") is not None:
-        opened, closed = diff_gaps(old["gaps"], new["gaps"])
+    if old.gaps is not None and new.gaps is not None:
+        opened, closed = diff_gaps(old.gaps, new.gaps)
     mix_old, mix_new = stage_mix(old_pages), stage_mix(new_pages)
     drift = tuple(
         StageDrift(s, mix_old[s][0], mix_new[s][0], mix_old[s][1], mix_new[s][1]) for s in mix_old
@@ -217,11 +211,11 @@ def diff_audits(
 
 
 def pick_pair(
-    audits: Sequence[Mapping[str, Any]],
+    audits: Sequence[AuditRecord],
     site: str,
     old_id: int | None = None,
     new_id: int | None = None,
-) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+) -> tuple[AuditRecord, AuditRecord]:
     """The two audits to compare: the given ids, or by default the last two complete ones.
 
     With only `old_id`, it is compared with the latest complete audit.
@@ -231,8 +225,8 @@ def pick_pair(
             f"no audits of {site!r} in the history database "
             "(see `funnel-audit history` for the sites it holds)"
         )
-    by_id = {int(a["id"]): a for a in audits}
-    complete = [a for a in audits if a["status"] == "complete"]
+    by_id = {a.id: a for a in audits}
+    complete = [a for a in audits if a.complete]
     for wanted in (old_id, new_id):
         if wanted is not None and wanted not in by_id:
             raise LookupFailed(

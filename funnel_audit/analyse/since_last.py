@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from funnel_audit.models import AuditResult, PageResult, Stage
-from funnel_audit.store.history import HistoryStore
+from funnel_audit.ports import AuditStore
 
 
 def published_entries(
@@ -49,29 +49,28 @@ def published_entries(
 
 
 def since_last(
-    store: HistoryStore, target: str, audit_id: int | None, result: AuditResult
+    store: AuditStore, target: str, audit_id: int | None, result: AuditResult
 ) -> dict[str, Any] | None:
     """Stage counts then and now, and the trend over every complete audit of this target."""
     earlier = [
-        a
-        for a in store.audits(target)
-        if a["target"] == target and a["status"] == "complete" and a["id"] != audit_id
+        a for a in store.audits(target) if a.target == target and a.complete and a.id != audit_id
     ]
     if not earlier:
         return None
     funnel = [s.value for s in Stage.funnel()]
-    trend = []
+    trend: list[dict[str, Any]] = []
     for audit in earlier:
-        counts = store.stage_counts(audit["id"])
+        counts = store.stage_counts(audit.id)
         trend.append(
-            {"date": audit["started_at"][:10], "counts": {s: counts.get(s, 0) for s in funnel}}
+            {"date": audit.started_at[:10], "counts": {s: counts.get(s, 0) for s in funnel}}
         )
     now = {s.stage.value: s.pages for s in result.mix}
     trend.append({"date": result.started_at.date().isoformat(), "counts": now})
     last = trend[-2]
-    stored = store.audit(earlier[-1]["id"]) or {}
-    old_urls = {p["url"] for p in store.pages(earlier[-1]["id"])}
-    published = published_entries(stored.get("calendar") or (), old_urls, result.pages)
+    stored = store.audit(earlier[-1].id)
+    old_urls = {p.url for p in store.pages(earlier[-1].id)}
+    calendar = stored.calendar if stored is not None else None
+    published = published_entries(calendar or (), old_urls, result.pages)
     trend_max = max([1, *(n for point in trend for n in point["counts"].values())])
     return {
         "date": last["date"],

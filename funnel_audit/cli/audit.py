@@ -34,7 +34,7 @@ def audit(ctx: click.Context, /, site: str, **_: object) -> None:
     """Crawl TARGET (an http(s) URL or a static-site folder) and write the audit to --out."""
     from funnel_audit.audit import run_audit
     from funnel_audit.classify.store import needs_training
-    from funnel_audit.store.history import HistoryStore
+    from funnel_audit.store.open import open_store
 
     values, _config = command_settings(ctx, AUDIT, target=site)
     opts = audit_options(values, site, values["out"], values["parsers"])
@@ -46,7 +46,7 @@ def audit(ctx: click.Context, /, site: str, **_: object) -> None:
                 "minute) ...",
                 err=True,
             )
-        store = HistoryStore(db_path(values)) if values["history"] else None
+        store = open_store(db_path(values)) if values["history"] else None
         progress, close = _progress(values["quiet"])
         try:
             outcome = run_audit(opts, model=model, store=store, progress=progress)

@@ -19,18 +19,19 @@ from funnel_audit.cli.app import cli
 from funnel_audit.cli.options import command_settings, db_path, setting_options
 from funnel_audit.errors import LookupFailed
 from funnel_audit.models import Stage
+from funnel_audit.ports import AuditStore
 from funnel_audit.settings import DIFF, HISTORY
-from funnel_audit.store.history import HistoryStore
+from funnel_audit.store.open import open_store
 
 SHORT = {"awareness": "aware", "consideration": "consid", "decision": "decis", "conversion": "conv"}
 
 
 @contextmanager
-def open_existing(path: Path) -> Iterator[HistoryStore]:
+def open_existing(path: Path) -> Iterator[AuditStore]:
     """Open a history database that must already exist: reading never creates an empty one."""
     if not path.is_file():
         raise LookupFailed(f"no history database at {path} (run an audit first, or pass --db)")
-    store = HistoryStore(path)
+    store = open_store(path)
     try:
         yield store
     finally:
@@ -41,22 +42,22 @@ def _short_time(stamp: str | None) -> str:
     return (stamp or "")[:16].replace("T", " ")
 
 
-def history_rows(store: HistoryStore, site: str | None) -> list[dict[str, Any]]:
+def history_rows(store: AuditStore, site: str | None) -> list[dict[str, Any]]:
     """Audits oldest first, each with its page count and stage mix (from its stored pages)."""
     rows = []
     for audit in store.audits(site):
-        counts = store.stage_counts(audit["id"])
+        counts = store.stage_counts(audit.id)
         mix = shares(counts)
         rows.append(
             {
-                "id": audit["id"],
-                "site": audit["site"],
-                "target": audit["target"],
-                "started_at": audit["started_at"],
-                "finished_at": audit["finished_at"],
-                "status": audit["status"],
-                "model_version": audit["model_version"],
-                "error": audit["error"],
+                "id": audit.id,
+                "site": audit.site,
+                "target": audit.target,
+                "started_at": audit.started_at,
+                "finished_at": audit.finished_at,
+                "status": audit.status,
+                "model_version": audit.model_version,
+                "error": audit.error,
                 "pages": sum(counts.values()),
                 "mix": {stage: {"pages": n, "share": share} for stage, (n, share) in mix.items()},
             }
@@ -124,11 +125,9 @@ def diff(
     values, _config = command_settings(ctx, DIFF)
     with open_existing(db_path(values)) as store:
         before, after = pick_pair(store.audits(site), site, old, new)
-        old_audit = store.audit(before["id"]) or before
-        new_audit = store.audit(after["id"]) or after
-        result = diff_audits(
-            old_audit, store.pages(before["id"]), new_audit, store.pages(after["id"])
-        )
+        old_audit = store.audit(before.id) or before
+        new_audit = store.audit(after.id) or after
+        result = diff_audits(old_audit, store.pages(before.id), new_audit, store.pages(after.id))
     if as_json:
         click.echo(json.dumps(dict(result.to_dict(), site=site), indent=1, ensure_ascii=False))
         return

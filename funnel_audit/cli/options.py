@@ -112,7 +112,7 @@ def command_settings(
 
 def db_path(values: Resolved) -> Path:
     """The history database the command was given, else the default one."""
-    from funnel_audit.store.history import default_db_path
+    from funnel_audit.paths import db_path as default_db_path
 
     given = values["db"]
     return given if isinstance(given, Path) else default_db_path()

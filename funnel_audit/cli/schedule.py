@@ -29,17 +29,15 @@ from funnel_audit.schedule import (
     cron_line,
     due_date,
     install_systemd,
-    is_locked,
     last_audit_day,
     local_now,
-    lock_dir_for,
     run_due,
     run_due_command,
     summary_counts,
     systemd_units,
 )
 from funnel_audit.settings import INSTALL, RUN_DUE, SHOW, Resolved
-from funnel_audit.store.history import HistoryStore
+from funnel_audit.store.open import open_store
 
 
 def _settings(ctx: click.Context, command: str) -> tuple[Resolved, ScheduleConfig, Path]:
@@ -113,7 +111,7 @@ def show(ctx: click.Context, /, **_: object) -> None:
     """List each configured site with its cadence, last complete audit and next due date."""
     _values, config, db = _settings(ctx, SHOW)
     now = local_now()
-    store = HistoryStore(db) if db.is_file() else None
+    store = open_store(db) if db.is_file() else None
     click.echo(f"config: {config.path}\nhistory: {db}")
     click.echo(f"{'site':<24}{'cadence':<20}{'last audit':<12}{'next due':<12}state")
     try:
@@ -121,7 +119,7 @@ def show(ctx: click.Context, /, **_: object) -> None:
             last = last_audit_day(store, site, now) if store is not None else None
             due = due_date(store, site, now)
             state = "due now" if due <= now.date() else "waiting"
-            if is_locked(lock_dir_for(db), site.name):
+            if store is not None and store.is_locked(site.name):
                 state = "running"
             click.echo(
                 f"{site.name:<24}{str(site.cadence):<20}"

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from funnel_audit.models import PageResult
-from funnel_audit.store.history import HistoryStore
+from funnel_audit.ports import AuditStore
 
 BATCH = 64
 FLUSH_SECONDS = 2.0
@@ -21,7 +21,7 @@ class PageBatches:
 
     def __init__(
         self,
-        store: HistoryStore,
+        store: AuditStore,
         audit_id: int,
         topic_texts: Mapping[str, str],
         evidence: Callable[[str], bytes | None],

@@ -8,6 +8,7 @@ interrupted run keeps what it fetched and is never shown as complete.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -20,17 +21,19 @@ from typing import Any
 
 from funnel_audit.errors import StoreError
 from funnel_audit.models import CalendarEntry, Gap, PageResult
-from funnel_audit.store.rows import AUDIT_COLUMNS, PAGE_COLUMNS, page_from_row, row_dict
+from funnel_audit.store.locks import is_locked, lock_dir_for, site_lock
+from funnel_audit.store.records import AuditRecord, SiteRecord, StoredPage
+from funnel_audit.store.rows import (
+    AUDIT_COLUMNS,
+    PAGE_COLUMNS,
+    audit_record,
+    page_from_row,
+    row_dict,
+    stored_page,
+)
 from funnel_audit.store.schema import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30_000
-
-
-def default_db_path() -> Path:
-    """`$FUNNEL_AUDIT_DB`, else `history.sqlite3` in the user's data folder (`paths.py`)."""
-    from funnel_audit.paths import db_path
-
-    return db_path()
 
 
 class HistoryStore:
@@ -63,6 +66,14 @@ class HistoryStore:
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self._migrate()
+
+    def site_lock(self, name: str) -> contextlib.AbstractContextManager[bool]:
+        """Hold the site's lock while auditing it; yields False at once if another run holds it."""
+        return site_lock(lock_dir_for(self.path), name)
+
+    def is_locked(self, name: str) -> bool:
+        """True while some run holds the site's lock (for `schedule show`)."""
+        return is_locked(lock_dir_for(self.path), name)
 
     def close(self) -> None:
         """Close the database connection."""
@@ -211,11 +222,9 @@ class HistoryStore:
         for row in cur:
             yield page_from_row(dict(zip(names, row, strict=True)), share)
 
-    def latest_unfinished(self, target: str) -> dict[str, Any] | None:
+    def latest_unfinished(self, target: str) -> AuditRecord | None:
         """The newest audit of `target` that was interrupted, failed or left running."""
-        found = [
-            a for a in self.audits(target) if a["target"] == target and a["status"] != "complete"
-        ]
+        found = [a for a in self.audits(target) if a.target == target and not a.complete]
         return found[-1] if found else None
 
     def reopen_audit(self, audit_id: int) -> None:
@@ -325,14 +334,14 @@ class HistoryStore:
                 (name, target, client_name, json.dumps(settings, default=str), stamp),
             )
 
-    def sites(self) -> list[dict[str, Any]]:
+    def sites(self) -> list[SiteRecord]:
         """The configured sites, by name."""
         cur = self.conn.execute(
             "SELECT name, target, client_name, settings, updated_at FROM sites ORDER BY name"
         )
-        return [row_dict(cur, row, json_keys=("settings",)) for row in cur.fetchall()]
+        return [SiteRecord(**row_dict(cur, row, json_keys=("settings",))) for row in cur.fetchall()]
 
-    def audits(self, site: str | None = None) -> list[dict[str, Any]]:
+    def audits(self, site: str | None = None) -> list[AuditRecord]:
         """Audits oldest first; `site` matches the site key, the target or a configured name."""
         sql = f"SELECT {AUDIT_COLUMNS} FROM audits"
         args: Sequence[Any] = ()
@@ -343,9 +352,9 @@ class HistoryStore:
             )
             args = (site, site, site)
         cur = self.conn.execute(sql + " ORDER BY started_at, id", args)
-        return [row_dict(cur, row, json_keys=("summary",)) for row in cur.fetchall()]
+        return [audit_record(row_dict(cur, row, json_keys=("summary",))) for row in cur.fetchall()]
 
-    def audit(self, audit_id: int) -> dict[str, Any] | None:
+    def audit(self, audit_id: int) -> AuditRecord | None:
         """One audit with everything stored about it; `gaps`/`calendar` are None if unrecorded."""
         cur = self.conn.execute(
             f"SELECT {AUDIT_COLUMNS}, settings, gaps, calendar FROM audits WHERE id = ?",
@@ -354,13 +363,15 @@ class HistoryStore:
         row = cur.fetchone()
         if row is None:
             return None
-        return row_dict(cur, row, json_keys=("summary", "settings", "gaps", "calendar"))
+        return audit_record(
+            row_dict(cur, row, json_keys=("summary", "settings", "gaps", "calendar"))
+        )
 
-    def complete_audits(self, site: str) -> list[dict[str, Any]]:
+    def complete_audits(self, site: str) -> list[AuditRecord]:
         """The complete audits of a site, oldest first."""
-        return [a for a in self.audits(site) if a["status"] == "complete"]
+        return [a for a in self.audits(site) if a.complete]
 
-    def last_complete(self, site: str) -> dict[str, Any] | None:
+    def last_complete(self, site: str) -> AuditRecord | None:
         """The newest complete audit of a site, or None."""
         done = self.complete_audits(site)
         return done[-1] if done else None
@@ -374,7 +385,7 @@ class HistoryStore:
         ).fetchall()
         return {str(stage): int(n) for stage, n in rows}
 
-    def pages(self, audit_id: int) -> list[dict[str, Any]]:
+    def pages(self, audit_id: int) -> list[StoredPage]:
         """An audit's stored pages as plain rows, by URL."""
         cur = self.conn.execute(
             "SELECT url, status, error, title, word_count, stage, confidence, "
@@ -383,4 +394,4 @@ class HistoryStore:
             (audit_id,),
         )
         names = [d[0] for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        return [stored_page(dict(zip(names, row, strict=True))) for row in cur.fetchall()]

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from funnel_audit.crawl.known import KnownPage
 from funnel_audit.crawl.urls import dedup_key
 from funnel_audit.models import PageResult
-from funnel_audit.store.history import HistoryStore
+from funnel_audit.ports import AuditStore
+from funnel_audit.store.records import AuditRecord
 from funnel_audit.store.spool import BlobSpool, TextSpool
 
 
@@ -42,7 +43,7 @@ class Reuse:
 
 
 def plan_reuse(
-    store: HistoryStore | None,
+    store: AuditStore | None,
     target: str,
     *,
     resume: bool,
@@ -60,17 +61,17 @@ def plan_reuse(
         changed = _model_changed(unfinished, model_version)
         if changed:
             return Reuse(note=f"not resumed: {changed}; started a new audit")
-        rows = store.page_results(unfinished["id"])
+        rows = store.page_results(unfinished.id)
         return Reuse(
-            resume_id=unfinished["id"],
+            resume_id=unfinished.id,
             finished=rows,
             known={dedup_key(p.url): KnownPage(links=p.links, finished=True) for p, _ in rows},
-            note=f"resumed audit {unfinished['id']}: {len(rows)} page(s) kept without fetching",
-            evidence=_evidence(store, unfinished["id"], {p.url for p, _ in rows}),
+            note=f"resumed audit {unfinished.id}: {len(rows)} page(s) kept without fetching",
+            evidence=_evidence(store, unfinished.id, {p.url for p, _ in rows}),
         )
     if not conditional:
         return Reuse()
-    last = [a for a in store.audits(target) if a["target"] == target and a["status"] == "complete"]
+    last = [a for a in store.audits(target) if a.target == target and a.complete]
     if not last:
         return Reuse()
     changed = _model_changed(last[-1], model_version)
@@ -78,7 +79,7 @@ def plan_reuse(
         return Reuse(note=f"every page read again: {changed}")
     prior: dict[str, PageResult] = {}
     texts = TextSpool()
-    for page, text in store.iter_page_results(last[-1]["id"]):
+    for page, text in store.iter_page_results(last[-1].id):
         if page.error is None and (page.etag or page.last_modified):
             prior[page.url] = page
             if text:
@@ -91,21 +92,21 @@ def plan_reuse(
         prior=prior,
         prior_texts=texts,
         known=known,
-        evidence=_evidence(store, last[-1]["id"], set(prior)),
+        evidence=_evidence(store, last[-1].id, set(prior)),
     )
 
 
-def _model_changed(audit: Mapping[str, object], model_version: Callable[[], str] | None) -> str:
+def _model_changed(audit: AuditRecord, model_version: Callable[[], str] | None) -> str:
     """Why the earlier audit's readings cannot be reused, or "" when they can."""
     if model_version is None:
         return ""
-    before, now = str(audit.get("model_version") or ""), model_version()
+    before, now = audit.model_version, model_version()
     if before in ("", "pending") or now in ("", "pending") or before == now:
         return ""
-    return f"the classifier changed since audit {audit.get('id')} ({before} -> {now})"
+    return f"the classifier changed since audit {audit.id} ({before} -> {now})"
 
 
-def _evidence(store: HistoryStore, audit_id: int, urls: set[str]) -> BlobSpool:
+def _evidence(store: AuditStore, audit_id: int, urls: set[str]) -> BlobSpool:
     spool = BlobSpool()
     for url, data in store.page_evidence(audit_id):
         if url in urls:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from funnel_audit.models import PageResult, Stage
+from funnel_audit.store.records import AuditRecord, StoredPage
 
 PAGE_COLUMNS = (
     "audit_id, url, status, error, title, word_count, stage, confidence, reasons, "
@@ -55,3 +56,38 @@ def row_dict(cur: sqlite3.Cursor, row: Sequence[Any], json_keys: Sequence[str]) 
     for key in json_keys:
         item[key] = json.loads(item[key]) if item[key] is not None else None
     return item
+
+
+def audit_record(item: dict[str, Any]) -> AuditRecord:
+    """An audits row (as `row_dict` decodes it) as a record."""
+    return AuditRecord(
+        id=int(item["id"]),
+        site=str(item["site"]),
+        target=str(item["target"]),
+        started_at=str(item["started_at"]),
+        finished_at=item["finished_at"],
+        status=str(item["status"]),
+        model_version=str(item["model_version"] or ""),
+        summary=item.get("summary"),
+        error=item.get("error"),
+        settings=item.get("settings"),
+        gaps=item.get("gaps"),
+        calendar=item.get("calendar"),
+    )
+
+
+def stored_page(item: dict[str, Any]) -> StoredPage:
+    """A pages row (the columns `AuditStore.pages` selects) as a record."""
+    return StoredPage(
+        url=str(item["url"]),
+        status=item["status"],
+        error=item["error"],
+        title=item["title"] or "",
+        word_count=int(item["word_count"] or 0),
+        stage=item["stage"],
+        confidence=float(item["confidence"] or 0.0),
+        reasons=tuple(json.loads(item["reasons"] or "[]")),
+        label_source=item["label_source"] or "",
+        content_hash=item["content_hash"] or "",
+        topic=item["topic"] or "",
+    )

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
+
 from funnel_audit.analyse.since_last import since_last
 from funnel_audit.classify.overrides import Overrides, load_overrides
 from funnel_audit.crawl.aliases import Alias, parse_alias
@@ -111,12 +113,13 @@ def _read_pages(
     progress: Callable[[CrawlProgress], None] | None,
     notes: list[str],
     known: dict[str, KnownPage],
+    session: requests.Session | None,
 ) -> Iterator[ReadPage]:
     """Every page of the site once, with its reading: a folder walked, or a site crawled."""
     if folder is not None:
         yield from read_folder_site(folder, opts.crawl, reader, notes=notes)
         return
-    crawler = Crawler(opts.crawl, progress=progress)
+    crawler = Crawler(opts.crawl, session=session, progress=progress)
     try:
         yield from crawler.read_site(opts.target, reader, known=known, aliases=aliases)
     finally:
@@ -132,10 +135,12 @@ def run_audit(
     clock: Callable[[], datetime] | None = None,
     progress: Callable[[CrawlProgress], None] | None = None,
     write_outputs: bool = True,
+    session: requests.Session | None = None,
 ) -> AuditOutcome:
     """Audit one site end to end: crawl -> read -> classify -> store batches as pages come, then
-    judge the site, analyse, plan and write the outputs. `today` and `clock` are injected so
-    tests control time."""
+    judge the site, analyse, plan and write the outputs. The side effects come in: the model, the
+    store, the clock (`today`, `clock`), the HTTP session (else one of its own) and the progress
+    callback; nothing is printed."""
     now = clock or (lambda: datetime.now(UTC))
     started = now()
     today = today or started.date()
@@ -175,7 +180,8 @@ def run_audit(
         else None
     )
     try:
-        for item in _read_pages(opts, folder, reader, aliases, progress, notes, reuse.known):
+        pages_in = _read_pages(opts, folder, reader, aliases, progress, notes, reuse.known, session)
+        for item in pages_in:
             result = pages.add(item)
             if result is not None and batches is not None:
                 batches.add(result)

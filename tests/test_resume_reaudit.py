@@ -245,3 +245,53 @@ def _children(pid: int) -> list[int]:
         if fields.get("PPid", "").strip() == str(pid):
             found.append(int(status.parent.name))
     return found
+
+
+def test_sigterm_marks_the_audit_interrupted_keeps_its_pages_and_exits_143(
+    tmp_path: Path,
+    model,  # noqa: ANN001
+) -> None:
+    """A service stop or `kill` sends SIGTERM: handled like Ctrl-C, never left `running`."""
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    folder = tmp_path / "site"
+    shutil.copytree(SAMPLES / "ledgerloop", folder)
+
+    class Slow(_LoggingHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            time.sleep(0.25)
+            super().do_GET()
+
+    Slow.log = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Slow, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    db = tmp_path / "h.sqlite3"
+    cmd = [sys.executable, "-m", "funnel_audit", "audit", url, "--db", str(db), "--quiet",
+           "--concurrency", "1", "--out", str(tmp_path / "o")]  # fmt: skip
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        committed, deadline = 0, time.monotonic() + 120
+        while committed < 8 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+            if db.exists():
+                with sqlite3.connect(db) as conn:
+                    try:
+                        committed = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+                    except sqlite3.OperationalError:
+                        committed = 0
+        assert proc.poll() is None and committed >= 8, "the audit should still be running"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode == 143, err
+    assert err.strip().count("\n") == 0 and "interrupted" in err
+    with sqlite3.connect(db) as conn:
+        status = conn.execute("SELECT status FROM audits").fetchone()[0]
+        kept = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+    assert status == "interrupted" and kept >= committed

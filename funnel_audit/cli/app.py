@@ -14,6 +14,7 @@ import click
 from funnel_audit import __version__
 
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report a terminated command
 EXIT_INTERNAL = 70
 
 

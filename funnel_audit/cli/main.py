@@ -6,15 +6,47 @@ other programs can call directly.
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
 
 import click
 
 from funnel_audit.cli import audit, history, model, schedule  # noqa: F401 - they register verbs
-from funnel_audit.cli.app import EXIT_INTERNAL, EXIT_INTERRUPTED, RunState, cli
+from funnel_audit.cli.app import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    RunState,
+    cli,
+)
 from funnel_audit.errors import FunnelAuditError, StoreError
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service stop, `kill`, a scheduler's timeout), handled like Ctrl-C: the audit
+    is marked interrupted, every page already read is kept, and the exit code is 143."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM raises `Terminated` while a command runs (only the main thread may set it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -22,10 +54,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     state = RunState()  # the group sets it from --traceback as click parses the command line
     args = None if argv is None else list(argv)
     try:
-        cli.main(args=args, prog_name="funnel-audit", standalone_mode=False, obj=state)
-    except click.exceptions.Abort:
+        with _sigterm_interrupts():
+            cli.main(args=args, prog_name="funnel-audit", standalone_mode=False, obj=state)
+    except click.exceptions.Abort as exc:
+        # click turns Ctrl-C (and our SIGTERM) into Abort; the pages read so far are committed
         click.echo("funnel-audit: interrupted", err=True)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(exc.__cause__, Terminated) else EXIT_INTERRUPTED
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
@@ -36,12 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         click.echo(f"funnel-audit: error: {exc}", err=True)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         click.echo(
             "funnel-audit: interrupted; pages fetched so far are kept in the history database",
             err=True,
         )
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     except sqlite3.DatabaseError as exc:
         # a history file damaged after it was opened (disk fault, a copy taken without its -wal)
         if state.show_traceback:

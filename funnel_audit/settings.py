@@ -333,7 +333,7 @@ def _number(row: Setting, raw: object, where: str) -> int | float:
     low, high = row.low, row.high
     if (
         value is None
-        or math.isnan(value)
+        or not math.isfinite(value)
         or (low is not None and value < low)
         or (high is not None and value > high)
     ):

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from funnel_audit.cli.app import cli
+from funnel_audit.cli.options import FiniteFloatRange
 from funnel_audit.settings import SETTINGS
 
 
@@ -23,7 +24,7 @@ from funnel_audit.settings import SETTINGS
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(SETTINGS["timeout"].low),
+    type=FiniteFloatRange(SETTINGS["timeout"].low, SETTINGS["timeout"].high),
     default=SETTINGS["timeout"].default,
     show_default=True,
     help="Seconds per page when rows carry only a URL and must be fetched.",

@@ -8,6 +8,7 @@ Only flags the user actually typed override the file and the environment
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,12 +40,28 @@ EPILOG = (
 )
 
 
+class FiniteFloatRange(click.FloatRange):
+    """A click FloatRange that also refuses inf and nan (click's own lets both through when a
+    bound is open, and nan compares false to every bound)."""
+
+    name = "float range"
+
+    def convert(
+        self, value: float, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        """The number typed, or a usage error naming the flag when it is not finite."""
+        number = float(super().convert(value, param, ctx))
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
 def _click_type(row: Setting) -> click.ParamType[Any, Any] | None:
     if row.kind is Kind.INT:
         low = None if row.low is None else int(row.low)
         return click.IntRange(low, None if row.high is None else int(row.high))
     if row.kind is Kind.FLOAT:
-        return click.FloatRange(row.low, row.high)
+        return FiniteFloatRange(row.low, row.high)
     if row.kind is Kind.FILE:
         return click.Path(path_type=Path, dir_okay=False)
     if row.kind is Kind.DIR:

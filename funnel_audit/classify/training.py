@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
@@ -19,6 +20,7 @@ from funnel_audit.classify.fitting import train
 from funnel_audit.classify.model import StageModel
 from funnel_audit.classify.store import library_key
 from funnel_audit.crawl.crawler import Crawler, CrawlSettings
+from funnel_audit.crawl.urls import host_is_public
 from funnel_audit.errors import InputError
 from funnel_audit.read.extract import extract
 
@@ -47,6 +49,7 @@ def fill_missing_text(examples: Sequence[Example], settings: CrawlSettings) -> l
         if ex.doc.text.strip():
             out.append(ex)
             continue
+        _refuse_private(ex.doc.url, settings)
         page = Crawler(settings).fetch(ex.doc.url)
         if not page.ok:
             raise InputError(
@@ -55,6 +58,19 @@ def fill_missing_text(examples: Sequence[Example], settings: CrawlSettings) -> l
             )
         out.append(replace(ex, doc=doc_from_page(extract(page))))
     return out
+
+
+def _refuse_private(url: str, settings: CrawlSettings) -> None:
+    """A label URL is no audit target the user chose: a private or local address needs the
+    explicit --allow-private (the crawler alone would allow a private start URL)."""
+    if settings.allow_private:
+        return
+    host = urlsplit(url).hostname or ""
+    if host and host_is_public(host) is False:
+        raise InputError(
+            f"cannot fetch {url} for its label: {host} is a private or local address "
+            "(run again with --allow-private if you mean it)"
+        )
 
 
 def train_with_labels(labels_path: Path, settings: CrawlSettings) -> StageModel:

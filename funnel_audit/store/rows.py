@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from funnel_audit.errors import StoreError
 from funnel_audit.models import PageResult, Stage
 from funnel_audit.store.records import AuditRecord, StoredPage
 
@@ -18,10 +19,31 @@ PAGE_COLUMNS = (
 AUDIT_COLUMNS = "id, site, target, started_at, finished_at, status, model_version, summary, error"
 
 
+_DAMAGE = (ValueError, TypeError, AttributeError, KeyError)
+
+
+def damaged(table: str, row: object, exc: BaseException) -> StoreError:
+    """One line for a row a damaged or hand-edited database cannot give back (exit 7)."""
+    why = "".join(c if c.isprintable() else "?" for c in str(exc)[:120])
+    return StoreError(
+        f"the history database has a damaged {table} row ({str(row)[:120]}): {why} "
+        "(restore the database from a backup, or use --db with another file)"
+    )
+
+
 def page_from_row(
     r: dict[str, Any], share: Callable[[list[str]], tuple[str, ...]]
 ) -> tuple[PageResult, str]:
     """A stored page as a PageResult with its topic text; `share` interns repeated strings."""
+    try:
+        return _page_from_row(r, share)
+    except _DAMAGE as exc:
+        raise damaged("pages", r.get("url"), exc) from None
+
+
+def _page_from_row(
+    r: dict[str, Any], share: Callable[[list[str]], tuple[str, ...]]
+) -> tuple[PageResult, str]:
     flags = json.loads(r["flags"] or "{}")
     return (
         PageResult(
@@ -54,12 +76,21 @@ def row_dict(cur: sqlite3.Cursor, row: Sequence[Any], json_keys: Sequence[str]) 
     """A result row as a dict, with the JSON columns decoded (NULL stays None)."""
     item = {d[0]: value for d, value in zip(cur.description, row, strict=True)}
     for key in json_keys:
-        item[key] = json.loads(item[key]) if item[key] is not None else None
+        try:
+            item[key] = json.loads(item[key]) if item[key] is not None else None
+        except _DAMAGE as exc:
+            which = item.get("id") or item.get("name") or "?"
+            raise damaged("audits" if "id" in item else "sites", which, exc) from None
     return item
 
 
 def audit_record(item: dict[str, Any]) -> AuditRecord:
     """An audits row (as `row_dict` decodes it) as a record."""
+    for key, kind in (("summary", dict), ("settings", dict), ("gaps", list), ("calendar", list)):
+        if item.get(key) is not None and not isinstance(item[key], kind):
+            raise damaged(
+                "audits", item.get("id"), TypeError(f"{key} is not a JSON {kind.__name__}")
+            )
     return AuditRecord(
         id=int(item["id"]),
         site=str(item["site"]),
@@ -78,6 +109,15 @@ def audit_record(item: dict[str, Any]) -> AuditRecord:
 
 def stored_page(item: dict[str, Any]) -> StoredPage:
     """A pages row (the columns `AuditStore.pages` selects) as a record."""
+    try:
+        if item["stage"] is not None:
+            Stage(item["stage"])
+        return _stored_page(item)
+    except _DAMAGE as exc:
+        raise damaged("pages", item.get("url"), exc) from None
+
+
+def _stored_page(item: dict[str, Any]) -> StoredPage:
     return StoredPage(
         url=str(item["url"]),
         status=item["status"],

@@ -152,7 +152,11 @@ class PageFetcher:
                     refusal = "redirect to a private address " + refusal
                 return self._failure(url, current, depth, fetched_at, refusal, elapsed=elapsed)
             if not self.allowed_by_robots(current):
-                return self._failure(url, current, depth, fetched_at, BLOCKED, elapsed=elapsed)
+                # robots.txt that could not be fetched at all (refused, DNS, timeout) says why
+                # the host is unreachable; "blocked by robots.txt" would hide it
+                unreachable = self.robots.rules(current).unreachable if self.robots else None
+                reason = unreachable or BLOCKED
+                return self._failure(url, current, depth, fetched_at, reason, elapsed=elapsed)
             hop = self.transport.get(
                 current,
                 max_bytes=self.max_bytes,

@@ -17,13 +17,13 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from funnel_audit import __version__
 from funnel_audit.errors import InputError
 from funnel_audit.models import Stage
+from funnel_audit.plan.start import calendar_start
 
 ENV_PREFIX = "FUNNEL_AUDIT_"
 DEFAULT_USER_AGENT = f"funnel-audit/{__version__} (+https://github.com/funnel-audit/funnel-audit)"
@@ -306,12 +306,7 @@ def coerce(row: Setting, raw: object, where: str, base: Path | None = None) -> o
     if kind is Kind.MIX:
         return _mix(raw, where)
     if kind is Kind.DATE:
-        if isinstance(raw, date):
-            return raw
-        try:
-            return date.fromisoformat(str(raw).strip())
-        except ValueError:
-            raise InputError(f"{where}: bad date {raw!r}: use YYYY-MM-DD") from None
+        return calendar_start(raw, where)
     text = _text(raw, where)
     if kind is Kind.COLOUR and not _COLOUR.fullmatch(text):
         raise InputError(f"{where}: bad colour {text!r}: use a hex colour such as #1f4e79")

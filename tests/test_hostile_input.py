@@ -41,3 +41,14 @@ def test_numeric_flags_must_be_finite(
     assert main(args) == 2
     err = _error(capsys)
     assert f"'{flag}'" in err and value in err, err
+
+
+@pytest.mark.parametrize("start", ["9999-12-01", "0001-01-01", "2200-01-05"])
+def test_a_far_off_start_date_is_refused_before_the_crawl(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], start: str
+) -> None:
+    out = tmp_path / "o"
+    args = ["audit", LEDGERLOOP, "--start", start, "--out", str(out), "--no-history", "--quiet"]
+    assert main(args) == 6
+    assert f"--start: date {start} is more than 5 years from today" in _error(capsys)
+    assert not out.exists()  # refused before any work

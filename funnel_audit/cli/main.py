@@ -77,15 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     except sqlite3.DatabaseError as exc:
-        # a history file damaged after it was opened (disk fault, a copy taken without its -wal)
         if state.show_traceback:
             traceback.print_exc()
-        why = "".join(c if c.isprintable() else "?" for c in str(exc)[:160])
-        click.echo(
-            f"funnel-audit: error: the history database failed: {why} (restore it from "
-            "a backup, or use --db with another file or --no-history)",
-            err=True,
-        )
+        click.echo(f"funnel-audit: error: {_database_failure(exc)}", err=True)
         return StoreError.exit_code
     except Exception as exc:  # noqa: BLE001 - the last line of defence must catch everything
         if state.show_traceback:
@@ -97,3 +91,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     return 0
+
+
+def _database_failure(exc: sqlite3.DatabaseError) -> str:
+    """What went wrong with the history database, in words that fit the cause: a full disk or a
+    read-only file is not a damaged database, and restoring a backup would not help."""
+    why = "".join(c if c.isprintable() else "?" for c in str(exc)[:160])
+    lowered = why.lower()
+    if "disk is full" in lowered or "no space" in lowered:
+        return (
+            "no space left for the history database (the disk is full); pages committed so far "
+            "are kept: free some space and run again with --resume, or use --db elsewhere"
+        )
+    if "readonly" in lowered or "read-only" in lowered:
+        return (
+            "the history database is read-only (its file or folder cannot be written); "
+            "use --db with a writable file, or --no-history"
+        )
+    # a history file damaged after it was opened (disk fault, a copy taken without its -wal)
+    return (
+        f"the history database failed: {why} (restore it from a backup, or use --db with "
+        "another file or --no-history)"
+    )

@@ -21,6 +21,7 @@ from typing import Any
 
 from funnel_audit.errors import StoreError
 from funnel_audit.models import CalendarEntry, Gap, PageResult
+from funnel_audit.store.faults import cannot_open
 from funnel_audit.store.locks import is_locked, lock_dir_for, site_lock
 from funnel_audit.store.records import AuditRecord, SiteRecord, StoredPage
 from funnel_audit.store.rows import (
@@ -50,11 +51,11 @@ class HistoryStore:
                 # Switching a new file to WAL needs a moment alone and does not wait on the
                 # busy handler, so two processes creating one database retry here.
                 if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise StoreError(f"cannot open history database {path}: {exc}") from exc
+                    raise StoreError(cannot_open(path, exc)) from exc
                 self.conn.close()
                 time.sleep(0.05)
             except (sqlite3.Error, OSError) as exc:
-                raise StoreError(f"cannot open history database {path}: {exc}") from exc
+                raise StoreError(cannot_open(path, exc)) from exc
 
     def _open(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ held for more than one page at a time.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -22,7 +23,7 @@ from funnel_audit.crawl.aliases import Alias, parse_alias
 from funnel_audit.crawl.crawler import Crawler, CrawlProgress, KnownPage
 from funnel_audit.crawl.folder import read_folder_site
 from funnel_audit.crawl.urls import site_key
-from funnel_audit.errors import OutputError, TargetError
+from funnel_audit.errors import OutputError, StoreError, TargetError
 from funnel_audit.findings import build_result, is_folder_target
 from funnel_audit.models import AuditResult
 from funnel_audit.options import AuditOptions, AuditOutcome
@@ -64,6 +65,9 @@ OUTPUT_FILES = (
 
 def resolve_target(target: str) -> tuple[str, Path | None]:
     """(target as given, folder or None); a clear error for what can never be audited."""
+    if not target.strip():
+        # "" would be the current folder: never audit what nobody named
+        raise TargetError("empty target: give a folder holding a static site or an http(s):// URL")
     if is_folder_target(target):
         folder = Path(target).expanduser()
         if not folder.exists():
@@ -127,6 +131,37 @@ def _read_pages(
 
 
 def run_audit(
+    opts: AuditOptions,
+    *,
+    model: ModelSource,
+    store: AuditStore | None = None,
+    today: date | None = None,
+    clock: Callable[[], datetime] | None = None,
+    progress: Callable[[CrawlProgress], None] | None = None,
+    write_outputs: bool = True,
+    session: requests.Session | None = None,
+) -> AuditOutcome:
+    """Audit one site end to end (see `_audit`). With a store, the target is locked for the
+    whole run: a second run of it (a `--resume` while the first still crawls, an overlapping
+    schedule) stops at once instead of fetching the same pages beside it."""
+    kwargs: dict[str, Any] = dict(
+        model=model, today=today, clock=clock, progress=progress,
+        write_outputs=write_outputs, session=session,
+    )  # fmt: skip
+    if store is None:
+        return _audit(opts, store=None, **kwargs)
+    target, folder = resolve_target(opts.target)
+    name = "audit-" + hashlib.sha256(str(folder or target).encode()).hexdigest()[:20]
+    with store.site_lock(name) as locked:
+        if not locked:
+            raise StoreError(
+                f"another run is auditing {target} with this history database right now; "
+                "wait for it to finish (or stop it), then run again"
+            )
+        return _audit(opts, store=store, **kwargs)
+
+
+def _audit(
     opts: AuditOptions,
     *,
     model: ModelSource,

@@ -49,6 +49,23 @@ class Branding:
     logo_data_uri: str = ""
 
 
+def image_content_matches(data: bytes, mime: str) -> bool:
+    """Whether `data` starts like an image of type `mime` (its magic number; SVG: XML text
+    whose root is <svg>)."""
+    if mime == "image/png":
+        return data.startswith(b"\x89PNG\r\n\x1a\n")
+    if mime == "image/jpeg":
+        return data.startswith(b"\xff\xd8\xff")
+    if mime == "image/gif":
+        return data.startswith((b"GIF87a", b"GIF89a"))
+    if mime == "image/webp":
+        return data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    if mime == "image/svg+xml":
+        text = data[:4096].decode("utf-8", "replace")
+        return "\x00" not in text and "<svg" in text.lower()
+    return False
+
+
 def logo_data_uri(path: Path | None) -> str:
     """Embed a logo so the report stays one self-contained file."""
     if path is None:
@@ -61,6 +78,11 @@ def logo_data_uri(path: Path | None) -> str:
     data = path.read_bytes()
     if len(data) > 1_000_000:
         raise InputError(f"logo is larger than 1 MB: {path}")
+    if not image_content_matches(data, mime):
+        raise InputError(
+            f"logo content is not a {mime.split('/')[1].split('+')[0].upper()} image "
+            f"(whatever its name says): {path}"
+        )
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 

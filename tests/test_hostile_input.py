@@ -52,3 +52,49 @@ def test_a_far_off_start_date_is_refused_before_the_crawl(
     assert main(args) == 6
     assert f"--start: date {start} is more than 5 years from today" in _error(capsys)
     assert not out.exists()  # refused before any work
+
+
+SHIPPED = Path(__file__).resolve().parent.parent / "funnel_audit/classify/shipped_model.npz"
+
+
+def _bad_model(kind: str, path: Path) -> None:
+    import io
+    import zipfile
+
+    import numpy as np
+
+    good = SHIPPED.read_bytes()
+    if kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "truncated":
+        path.write_bytes(good[: len(good) // 2])
+    elif kind == "flipped":
+        path.write_bytes(good[:5000] + bytes([good[5000] ^ 0xFF]) + good[5001:])
+    elif kind == "meta-not-object":
+        with np.load(SHIPPED) as data:
+            arrays = {k: data[k] for k in data.files}
+        arrays["meta"] = np.asarray("[1, 2]")
+        with path.open("wb") as handle:
+            np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
+    elif kind == "npy":
+        np.save(path, np.arange(10))
+    elif kind == "huge":
+        header = io.BytesIO()
+        shape = {"descr": "<f8", "fortran_order": False, "shape": (10**11,)}
+        np.lib.format.write_array_header_1_0(header, shape)
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("coef.npy", b"\x93NUMPY\x01\x00" + header.getvalue()[8:])
+
+
+@pytest.mark.parametrize(
+    "kind", ["empty", "truncated", "flipped", "meta-not-object", "npy", "huge"]
+)
+def test_a_damaged_model_file_is_a_model_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    model = tmp_path / ("model.npy" if kind == "npy" else "model.npz")
+    _bad_model(kind, model)
+    args = ["audit", LEDGERLOOP, "--model", str(model), "--out", str(tmp_path / "o")]
+    assert main([*args, "--no-history", "--quiet"]) == 5
+    err = _error(capsys)
+    assert err.count("\n") == 1 and str(model) in err, err

@@ -28,7 +28,8 @@ import numpy as np
 from funnel_audit import __version__, paths
 from funnel_audit.classify.corpus import corpus_hash, load_corpus
 from funnel_audit.classify.features import FIELDS
-from funnel_audit.classify.model import FieldArrays, StageModel
+from funnel_audit.classify.model import FieldArrays, ModelMetadata, StageModel
+from funnel_audit.classify.model_file import check_model_file
 from funnel_audit.classify.recipe import fingerprint
 from funnel_audit.errors import ModelError
 
@@ -91,6 +92,7 @@ def save_model(model: StageModel, path: Path) -> None:
 
 def load_model(path: Path) -> StageModel:
     """Load a stored model, refusing anything that is not exactly what `save_model` wrote."""
+    check_model_file(path)  # a zip of plain arrays of a bounded size, from the headers alone
     try:
         with np.load(path, allow_pickle=False) as data:
             names = [f"{kind}_{field}" for field, _, _ in FIELDS for kind in ("terms", "idf")]
@@ -98,12 +100,26 @@ def load_model(path: Path) -> StageModel:
             meta = json.loads(str(data["meta"]))
     except FileNotFoundError as exc:
         raise ModelError(f"model file not found: {path}") from exc
-    except (OSError, ValueError, KeyError) as exc:
-        raise ModelError(f"{path} is not a funnel-audit model file ({exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - a damaged file may fail in any way; never exit 70
+        why = "".join(c if c.isprintable() else "?" for c in str(exc))[:200]
+        raise ModelError(f"{path} is not a funnel-audit model file ({why})") from exc
+    if not _is_object(meta):
+        raise ModelError(f"{path} is not a funnel-audit model file (metadata is not an object)")
     if meta.get("format") != FORMAT:
         raise ModelError(f"{path}: unsupported model format {meta.get('format')!r}")
     if meta.get("sha256") != _digest(arrays):
         raise ModelError(f"{path}: model file was modified after it was written; refusing it")
+    try:
+        return _model(path, arrays, meta)
+    except (TypeError, ValueError, IndexError) as exc:  # metadata is outside the digest
+        raise ModelError(f"{path}: model arrays or metadata are malformed; refusing it") from exc
+
+
+def _is_object(value: object) -> bool:
+    return isinstance(value, dict)
+
+
+def _model(path: Path, arrays: dict[str, np.ndarray], meta: ModelMetadata) -> StageModel:
     blobs = {f: arrays[f"terms_{f}"].tobytes() for f, _, _ in FIELDS}
     counts = {f: blob.count(b"\n") + 1 if blob else 0 for f, blob in blobs.items()}
     consistent = all(counts[f] == len(arrays[f"idf_{f}"]) for f, _, _ in FIELDS)

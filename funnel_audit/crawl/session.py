@@ -13,11 +13,13 @@ import itertools
 import socket
 import threading
 import time
+from http.cookiejar import Cookie, DefaultCookiePolicy
 from typing import Any
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from requests.cookies import RequestsCookieJar
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 
@@ -160,9 +162,24 @@ class _OwnRedirectsSession(requests.Session):
         return None
 
 
+class NoCookieJar(RequestsCookieJar):
+    """A cookie jar that never stores a cookie, so none is ever sent back: an auditor needs no
+    session, and a site that sets cookies on every page must not see them pile up (until every
+    request fails with 431 Request Header Fields Too Large)."""
+
+    def __init__(self) -> None:
+        super().__init__(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+    def set_cookie(self, cookie: Cookie, *args: Any, **kwargs: Any) -> None:
+        """Drop the cookie."""
+        return None
+
+
 def make_session(pool_size: int = 8) -> requests.Session:
-    """A session with no automatic retries, no redirect handling, deadline-aware connections."""
+    """A session with no automatic retries, no redirect handling, deadline-aware connections and
+    no cookies (they are never stored, so never sent)."""
     session = _OwnRedirectsSession()
+    session.cookies = NoCookieJar()
     for prefix in ("http://", "https://"):
         session.mount(
             prefix,

@@ -295,3 +295,60 @@ def test_sigterm_marks_the_audit_interrupted_keeps_its_pages_and_exits_143(
         status = conn.execute("SELECT status FROM audits").fetchone()[0]
         kept = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
     assert status == "interrupted" and kept >= committed
+
+
+def test_a_second_run_of_a_live_audit_stops_at_once(
+    tmp_path: Path,
+    model,  # noqa: ANN001
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--resume` while another process still runs the same audit must not attach to it and
+    fetch the rest beside it (issue 12, case 18): the target is locked while it is audited."""
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    from funnel_audit.cli.main import main
+
+    folder = tmp_path / "site"
+    shutil.copytree(SAMPLES / "ledgerloop", folder)
+
+    class Slow(_LoggingHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            time.sleep(0.25)
+            super().do_GET()
+
+    Slow.log = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Slow, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    db = tmp_path / "h.sqlite3"
+    args = ["audit", url, "--db", str(db), "--quiet", "--concurrency", "1"]
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "funnel_audit", *args, "--out", str(tmp_path / "o1")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        committed, deadline = 0, time.monotonic() + 120
+        while committed < 4 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+            if db.exists():
+                with sqlite3.connect(db) as conn:
+                    try:
+                        committed = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+                    except sqlite3.OperationalError:
+                        committed = 0
+        assert proc.poll() is None and committed >= 4, "the first audit should still be running"
+        capsys.readouterr()
+        code = main([*args, "--resume", "--out", str(tmp_path / "o2")])
+        err = capsys.readouterr().err.strip()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 7 and err.count("\n") == 0 and "another run is auditing" in err, err
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM audits").fetchone()[0] == 1

@@ -98,3 +98,46 @@ def test_a_damaged_model_file_is_a_model_error(
     assert main([*args, "--no-history", "--quiet"]) == 5
     err = _error(capsys)
     assert err.count("\n") == 1 and str(model) in err, err
+
+
+@pytest.mark.parametrize(
+    ("line", "needle"),
+    [
+        ("[1, 2]", "line 3 is not a url,stage record"),
+        ('"just text"', "line 3 is not a url,stage record"),
+        ("[" * 100_000, "line 3 is not a JSON object"),
+    ],
+)
+def test_a_labels_line_that_is_not_an_object(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, needle: str
+) -> None:
+    labels = tmp_path / "labels.jsonl"
+    good = '{"url": "https://a.example/", "stage": "awareness"}'
+    labels.write_text(f"{good}\n\n{line}\n", encoding="utf-8")
+    args = ["audit", LEDGERLOOP, "--labels", str(labels), "--out", str(tmp_path / "o")]
+    assert main([*args, "--no-history", "--quiet"]) == 6
+    err = _error(capsys)
+    assert str(labels) in err and needle in err, err
+
+
+def test_a_huge_labels_file_is_refused_unread(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    labels = tmp_path / "labels.csv"
+    with labels.open("w", encoding="utf-8") as handle:
+        handle.write("url,stage\n")
+        handle.truncate(21 * 1024 * 1024)  # sparse: 21 MB without writing it
+    args = ["audit", LEDGERLOOP, "--labels", str(labels), "--out", str(tmp_path / "o")]
+    assert main([*args, "--no-history", "--quiet"]) == 6
+    assert "a labels file may hold at most 20 MB" in _error(capsys)
+
+
+def test_too_many_label_rows_is_an_error_not_a_silent_cut(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    labels = tmp_path / "labels.csv"
+    rows = "".join(f"https://a.example/{i},\n" for i in range(100_001))
+    labels.write_text("url,stage\n" + rows, encoding="utf-8")
+    args = ["audit", LEDGERLOOP, "--labels", str(labels), "--out", str(tmp_path / "o")]
+    assert main([*args, "--no-history", "--quiet"]) == 6
+    assert "more than 100,000 label rows" in _error(capsys)

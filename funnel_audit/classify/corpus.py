@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,34 +98,51 @@ def _doc(row: dict[str, object]) -> Doc:
 
 
 MAX_LABEL_ROWS = 100_000
+MAX_LABEL_BYTES = 20 * 1024 * 1024  # 20 MB: far above any hand-made labels file
 
 
 def read_label_rows(path: Path) -> list[dict[str, object]]:
     """The rows of a user's label file (CSV, or JSONL), keys lower-cased; one InputError line for
-    a file that cannot be read. Shared by `train --labels` and `audit --labels`."""
+    a file that cannot be read, naming the line. Shared by `train --labels` and `audit --labels`.
+    The file is streamed, and refused beyond MAX_LABEL_BYTES or MAX_LABEL_ROWS."""
     if not path.is_file():
         raise InputError(f"label file not found: {path}")
     try:
-        if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-            raw: list[object] = [
-                json.loads(line)
-                for line in path.read_text(encoding="utf-8").splitlines()[:MAX_LABEL_ROWS]
-                if line.strip()
-            ]
-        else:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                raw = [
-                    row
-                    for _, row in zip(range(MAX_LABEL_ROWS), csv.DictReader(handle), strict=False)
-                ]
+        size = path.stat().st_size
+        if size > MAX_LABEL_BYTES:
+            raise InputError(
+                f"{path} is {size:,} bytes; a labels file may hold at most "
+                f"{MAX_LABEL_BYTES // (1024 * 1024)} MB (split it)"
+            )
+        jsonl = path.suffix.lower() in (".jsonl", ".json", ".ndjson")
+        with path.open(encoding="utf-8-sig", newline="" if not jsonl else None) as handle:
+            numbered = _jsonl_rows(path, handle) if jsonl else _csv_rows(handle)
+            rows: list[dict[str, object]] = []
+            for number, row in numbered:
+                if len(rows) >= MAX_LABEL_ROWS:
+                    raise InputError(f"{path}: more than {MAX_LABEL_ROWS:,} label rows (split it)")
+                if not isinstance(row, dict):
+                    raise InputError(f"{path}: line {number} is not a url,stage record")
+                rows.append({str(k).strip().lower(): v for k, v in row.items() if k is not None})
     except (ValueError, csv.Error, UnicodeDecodeError, OSError) as exc:
         raise InputError(f"cannot read {path}: {exc}") from exc
-    rows: list[dict[str, object]] = []
-    for number, row in enumerate(raw, start=1):
-        if not isinstance(row, dict):
-            raise InputError(f"{path}: row {number} is not a url,stage record")
-        rows.append({str(k).strip().lower(): v for k, v in row.items() if k is not None})
     return rows
+
+
+def _jsonl_rows(path: Path, handle: Iterable[str]) -> Iterator[tuple[int, object]]:
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except (ValueError, RecursionError) as exc:
+            raise InputError(f"{path}: line {number} is not a JSON object ({exc})") from None
+
+
+def _csv_rows(handle: Iterable[str]) -> Iterator[tuple[int, object]]:
+    reader = csv.DictReader(handle)
+    for row in reader:
+        yield reader.line_num, row
 
 
 def load_labels(path: Path) -> list[Example]:

@@ -9,7 +9,14 @@ from __future__ import annotations
 import codecs
 import re
 
-__all__ = ["HTML_TYPES", "decode_html", "is_html_type", "parse_content_type", "sniff_kind"]
+__all__ = [
+    "HTML_TYPES",
+    "binary_body",
+    "decode_html",
+    "is_html_type",
+    "parse_content_type",
+    "sniff_kind",
+]
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 UNKNOWN_TYPES = frozenset({"", "unknown/unknown", "application/unknown", "*/*"})
@@ -29,6 +36,13 @@ _META_CHARSET = re.compile(
 _BINARY_MAGIC = (
     b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF",
     b"OggS", b"ID3", b"\x7fELF", b"MZ", b"\x00\x00\x01\x00", b"BM", b"wOFF", b"wOF2",
+)  # fmt: skip
+# Formats that are never a web page, whatever the Content-Type says (kept to long, specific
+# magics: a page may well start with "BM" or "MZ" as text).
+_NAMED_MAGIC = (
+    (b"%PDF", "PDF"), (b"PK\x03\x04", "zip"), (b"\x89PNG", "PNG"), (b"GIF8", "GIF"),
+    (b"\xff\xd8\xff", "JPEG"), (b"\x1f\x8b", "gzip"), (b"\x7fELF", "executable"),
+    (b"OggS", "Ogg"), (b"wOFF", "font"), (b"wOF2", "font"),
 )  # fmt: skip
 _HTML_STARTS = (
     b"<!doctype html", b"<html", b"<head", b"<body", b"<title", b"<meta", b"<script", b"<style",
@@ -77,6 +91,25 @@ def sniff_kind(prefix: bytes) -> str:
         return "html"
     controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
     return "binary" if controls > len(head) // 10 + 1 else "text"
+
+
+def binary_body(body: bytes) -> str | None:
+    """What binary data `body` is ("PDF", "zip", "binary data"), or None when it can be text.
+
+    For a body served as HTML: a known magic number, a NUL byte in the first KB (UTF-16 with its
+    BOM apart), or a share of control bytes no text encoding a web page uses would produce."""
+    head = body[:4096]
+    for bom, _ in _BOMS[1:]:
+        if head.startswith(bom):
+            return None  # UTF-16: NUL bytes are its ASCII letters
+    stripped = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    for magic, name in _NAMED_MAGIC:
+        if stripped.startswith(magic):
+            return name
+    if b"\x00" in head[:1024]:
+        return "binary data"
+    controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32 or byte == 127)
+    return "binary data" if controls > len(head) // 20 + 2 else None
 
 
 def _codec(label: str | None) -> str | None:

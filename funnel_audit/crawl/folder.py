@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
-from funnel_audit.crawl.content import decode_html
+from funnel_audit.crawl.content import binary_body, decode_html
 from funnel_audit.crawl.robots import ROBOTS_MAX_BYTES, agent_token, parse_robots
 from funnel_audit.crawl.sitemaps import SitemapError, parse_sitemap
 from funnel_audit.errors import CrawlError, InputError, TargetError
@@ -191,6 +191,9 @@ def _read_file(
         return _failure(url, f"unreadable: {exc.strerror or exc}", depth)
     if len(body) > max_bytes:
         return _failure(url, f"too large (> {max_bytes} bytes)", depth)
+    kind = binary_body(body)
+    if kind is not None:
+        return _failure(url, f"binary content in an .html file ({kind})", depth)
     return FetchedPage(
         url=url,
         final_url=url,

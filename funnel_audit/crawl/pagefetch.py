@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 from funnel_audit.crawl.content import (
+    binary_body,
     decode_html,
     is_html_type,
     is_unknown_type,
@@ -238,7 +239,11 @@ class PageFetcher:
             error = f"HTTP {hop.status} without a body"
         html = None
         if error is None and hop.body is not None and not not_modified:
-            html = decode_html(hop.body, charset)
+            kind = binary_body(hop.body)
+            if kind is not None:
+                error = f"binary content served as {mime or 'text/html'} ({kind})"
+            else:
+                html = decode_html(hop.body, charset)
         if (html is not None or not_modified) and (not mime or is_unknown_type(mime)):
             mime = "text/html"
         return FetchedPage(

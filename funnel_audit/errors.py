@@ -62,3 +62,8 @@ class ScheduledRunFailed(FunnelAuditError):
     """`run-due` finished, but at least one site's audit failed (the others still ran)."""
 
     exit_code = 8
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service stop, `kill`, a scheduler's timeout), handled like Ctrl-C: the audit
+    is marked interrupted, every page already read is kept, and the exit code is 143."""

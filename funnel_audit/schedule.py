@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import os
 import shlex
+import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import (
@@ -30,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from funnel_audit.config import Cadence, SiteConfig
 from funnel_audit.config import audit_options as config_audit_options
-from funnel_audit.errors import FunnelAuditError
+from funnel_audit.errors import FunnelAuditError, Terminated
 from funnel_audit.ports import AuditStore
 from funnel_audit.settings import default
 from funnel_audit.store.open import open_store
@@ -188,7 +191,9 @@ def run_due(
                 model()  # train and cache once here, not once per worker process
         at_once = min(workers, len(todo))
         pool: Executor = (
-            ProcessPoolExecutor(at_once, get_context("spawn"))
+            ProcessPoolExecutor(
+                at_once, get_context("spawn"), initializer=_worker_start, initargs=(os.getpid(),)
+            )
             if processes
             else ThreadPoolExecutor(at_once)
         )
@@ -196,7 +201,7 @@ def run_due(
 
         if parsers is None:
             parsers = default_parsers(at_once)  # the audits share the machine's CPUs
-        with pool:
+        try:
             futures: dict[Future[SiteRun], str] = {
                 pool.submit(audit_site, site, db_path, clock, model, parsers): site.name
                 for site in todo
@@ -205,7 +210,48 @@ def run_due(
                 results[futures[future]] = _outcome(future, futures[future])
                 if on_done is not None:
                     on_done(results[futures[future]])
+        except BaseException:
+            _stop_workers(pool)  # Ctrl-C or SIGTERM: the audits in flight end as interrupted
+            raise
+        pool.shutdown(wait=True)
     return [results[s.name] for s in sites]
+
+
+WORKER_GRACE_SECONDS = 20.0
+
+
+def _worker_start(parent: int) -> None:
+    """In each worker process: SIGTERM interrupts its audit (kept as `interrupted`), and a worker
+    whose parent has died (killed, even with SIGKILL) interrupts itself and exits: none outlives
+    `run-due`."""
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    threading.Thread(target=_follow_parent, args=(parent,), daemon=True).start()
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _follow_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(WORKER_GRACE_SECONDS)  # time to mark the audit interrupted, then go regardless
+    os._exit(143)
+
+
+def _stop_workers(pool: Executor) -> None:
+    """Cancel the sites not started and send SIGTERM to the worker processes, which mark their
+    audits interrupted and exit; do not wait for audits to finish."""
+    processes = dict(getattr(pool, "_processes", None) or {})
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes.values():
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            process.terminate()
+    deadline = time.monotonic() + WORKER_GRACE_SECONDS
+    for process in processes.values():
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            process.join(max(0.0, deadline - time.monotonic()))
 
 
 def _outcome(future: Future[SiteRun], name: str) -> SiteRun:

@@ -24,12 +24,7 @@ from funnel_audit.cli.app import (
     RunState,
     cli,
 )
-from funnel_audit.errors import FunnelAuditError, StoreError
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (a service stop, `kill`, a scheduler's timeout), handled like Ctrl-C: the audit
-    is marked interrupted, every page already read is kept, and the exit code is 143."""
+from funnel_audit.errors import FunnelAuditError, StoreError, Terminated
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

@@ -22,7 +22,7 @@ from funnel_audit.classify.overrides import Overrides, load_overrides
 from funnel_audit.crawl.aliases import Alias, parse_alias
 from funnel_audit.crawl.crawler import Crawler, CrawlProgress, KnownPage
 from funnel_audit.crawl.folder import read_folder_site
-from funnel_audit.crawl.urls import site_key
+from funnel_audit.crawl.urls import site_key, strip_userinfo
 from funnel_audit.errors import OutputError, StoreError, TargetError
 from funnel_audit.findings import build_result, is_folder_target
 from funnel_audit.models import AuditResult
@@ -78,6 +78,7 @@ def resolve_target(target: str) -> tuple[str, Path | None]:
         if not folder.is_dir():
             raise TargetError(f"not a folder: {target} (give a folder or an http(s):// URL)")
         return target, folder.resolve()
+    target = strip_userinfo(target)  # the target as recorded and shown: no credentials
     try:
         scheme = urlsplit(target).scheme.lower()
     except ValueError as exc:
@@ -125,7 +126,8 @@ def _read_pages(
         return
     crawler = Crawler(opts.crawl, session=session, progress=progress)
     try:
-        yield from crawler.read_site(opts.target, reader, known=known, aliases=aliases)
+        start = strip_userinfo(opts.target)
+        yield from crawler.read_site(start, reader, known=known, aliases=aliases)
     finally:
         notes.extend(crawler.notes)
 
@@ -355,7 +357,7 @@ def rerender_audit(
     Lets an agency rebrand a report or pick up template fixes for an audit already delivered.
     `out_dir` defaults to the folder the audit.json is in; `xlsx` writes audit.xlsx too.
     """
-    from funnel_audit.report.exports import read_audit_json
+    from funnel_audit.report.stored_audit import read_audit_json
 
     if xlsx:
         require_workbook_libraries()

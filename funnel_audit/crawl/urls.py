@@ -26,6 +26,7 @@ __all__ = [
     "resolve_link",
     "same_site",
     "site_key",
+    "strip_userinfo",
     "trap_prone",
     "looks_like_trap",
 ]
@@ -145,6 +146,17 @@ def _normalize_host(parts: SplitResult) -> str:
     if any(not label or len(label) > 63 for label in host.split(".")):
         raise InvalidURLError(f"invalid host name: {host[:80]!r}")
     return host
+
+
+def strip_userinfo(url: str) -> str:
+    """`url` without its `user:password@` part (a raw string, not yet validated): credentials
+    never reach a report, the history or a printed line."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    at = rest.rfind("@", 0, end)
+    return url if at < 0 else f"{scheme}://{rest[at + 1 :]}"
 
 
 def normalize_url(url: str) -> str:

@@ -10,7 +10,8 @@ from bs4 import BeautifulSoup
 
 from funnel_audit.cli.main import main
 from funnel_audit.errors import InputError
-from funnel_audit.report.exports import audit_from_dict, audit_to_dict, read_audit_json
+from funnel_audit.report.exports import audit_from_dict, audit_to_dict
+from funnel_audit.report.stored_audit import read_audit_json
 from tests.conftest import SAMPLES
 
 RENDERED = ("pages.csv", "calendar.csv", "calendar.ics")
@@ -104,6 +105,16 @@ def _broken(audited: Path, tmp_path: Path, edit) -> Path:  # noqa: ANN001
         (
             lambda d: d["calendar"][0].update(keywords="a, b"),
             "calendar[0].keywords: expected a list",
+        ),
+        # values the report's arithmetic relies on (issue 12, case 12)
+        (lambda d: d["mix"][0].update(share=None), "mix[0].share"),
+        (lambda d: d["mix"][0].update(share=float("inf")), "mix[0].share"),
+        (lambda d: d.update(mix=[]), "mix is empty"),
+        (lambda d: d["gaps"][0].update(severity=99), "gaps[0].severity must be 1, 2 or 3"),
+        (lambda d: d["link_flow"].pop("onward_share"), "link_flow.onward_share is missing"),
+        (
+            lambda d: d["link_flow"]["onward_share"].update(awareness="most"),
+            "link_flow.onward_share.awareness must be a number",
         ),
     ],
 )

@@ -19,7 +19,7 @@ from funnel_audit.audit import rerender_audit
 from funnel_audit.cli.main import main
 from funnel_audit.models import Stage
 from funnel_audit.report import workbook
-from funnel_audit.report.exports import read_audit_json
+from funnel_audit.report.stored_audit import read_audit_json
 from funnel_audit.report.workbook import SHEETS, cell_text, write_workbook
 from tests.conftest import ROOT, SAMPLES
 

@@ -381,20 +381,3 @@ def audit_from_dict(data: object) -> AuditResult:
         return _record(AuditResult, data, "")
     except _Malformed as exc:
         raise InputError(" ".join(f"malformed audit.json: {exc}".split())[:300]) from None
-
-
-def read_audit_json(path: Path) -> AuditResult:
-    """Load an audit.json written by `write_audit_json`; every failure is one InputError line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"audit file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read audit file {path}: {exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
-    except (ValueError, RecursionError) as exc:  # absurd numbers or nesting
-        raise InputError(f"{path} is not a usable JSON file: {type(exc).__name__}") from None
-    return audit_from_dict(data)

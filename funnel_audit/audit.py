@@ -38,6 +38,7 @@ from funnel_audit.report.exports import (
     write_pages_csv,
 )
 from funnel_audit.report.html import Branding, render_report
+from funnel_audit.report.staging import staged_outputs
 from funnel_audit.report.workbook import require_workbook_libraries
 from funnel_audit.site_pages import Earlier, SitePages
 from funnel_audit.store.batches import PageBatches
@@ -255,6 +256,25 @@ def _audit(
         store.set_stages(audit_id, [p for p in result_.pages if p.label_source == "model"])
         store.set_topics(audit_id, {p.url: p.topic for p in result_.pages if p.topic})
         store.record_findings(audit_id, result_.gaps, result_.calendar)
+    previous = since_last(store, target, audit_id, result_) if store is not None else None
+    # a todo file passed back from this output folder is about to be rewritten: keep its
+    # decisions at the top of the new one
+    rewritten = (
+        opts.labels is not None and opts.labels.resolve() == (out_dir / "labels-todo.csv").resolve()
+    )
+    try:
+        files = (
+            write_all(result_, out_dir, opts, previous, settled=overrides.rows if rewritten else ())
+            if write_outputs
+            else {}
+        )
+    except BaseException as exc:
+        # complete means every output is in place: a run whose outputs failed is due again
+        if store is not None and audit_id is not None:
+            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            store.finish_audit(audit_id, now(), status, error=str(exc)[:500] or status)
+        raise
+    if store is not None and audit_id is not None:
         store.finish_audit(
             audit_id,
             result_.finished_at,
@@ -262,17 +282,6 @@ def _audit(
             summary=summary(result_),
             model_version=result_.model_version,
         )
-    previous = since_last(store, target, audit_id, result_) if store is not None else None
-    # a todo file passed back from this output folder is about to be rewritten: keep its
-    # decisions at the top of the new one
-    rewritten = (
-        opts.labels is not None and opts.labels.resolve() == (out_dir / "labels-todo.csv").resolve()
-    )
-    files = (
-        write_all(result_, out_dir, opts, previous, settled=overrides.rows if rewritten else ())
-        if write_outputs
-        else {}
-    )
     return AuditOutcome(result_, out_dir, files)
 
 
@@ -316,32 +325,33 @@ def write_all(
     previous: dict[str, Any] | None = None,
     settled: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Path]:
-    """Write every output file of an audit (each one whole or not at all)."""
-    files = {name: out_dir / name for name in OUTPUT_FILES}
+    """Write every output file of an audit: all of them, or (on any failure) none, the previous
+    outputs staying whole (`report/staging.py`)."""
+    names = [*OUTPUT_FILES, *(("audit.xlsx",) if opts.xlsx else ())]
     try:
-        write_pages_csv(result, files["pages.csv"])
-        write_labels_todo(result, files["labels-todo.csv"], settled)
-        write_calendar_csv(result.calendar, files["calendar.csv"])
-        files["calendar.ics"].write_text(
-            calendar_ics(
-                result.calendar, site=result.brand or result.site, stamp=result.finished_at
-            ),
-            encoding="utf-8",
-            newline="",
-        )
-        write_audit_json(result, files["audit.json"])
-        html = render_report(
-            result, branding=opts.branding, template_dir=opts.template_dir, previous=previous
-        )
-        files["report.html"].write_text(html, encoding="utf-8")
-        if opts.xlsx:  # pandas loads here alone, after the crawl, and only when asked
-            from funnel_audit.report.workbook import WORKBOOK, write_workbook
+        with staged_outputs(out_dir) as stage:
+            write_pages_csv(result, stage / "pages.csv")
+            write_labels_todo(result, stage / "labels-todo.csv", settled)
+            write_calendar_csv(result.calendar, stage / "calendar.csv")
+            (stage / "calendar.ics").write_text(
+                calendar_ics(
+                    result.calendar, site=result.brand or result.site, stamp=result.finished_at
+                ),
+                encoding="utf-8",
+                newline="",
+            )
+            write_audit_json(result, stage / "audit.json")
+            html = render_report(
+                result, branding=opts.branding, template_dir=opts.template_dir, previous=previous
+            )
+            (stage / "report.html").write_text(html, encoding="utf-8")
+            if opts.xlsx:  # pandas loads here alone, after the crawl, and only when asked
+                from funnel_audit.report.workbook import write_workbook
 
-            files[WORKBOOK] = out_dir / WORKBOOK
-            write_workbook(result, files[WORKBOOK])
+                write_workbook(result, stage / "audit.xlsx")
     except OSError as exc:
         raise OutputError(f"cannot write outputs to {out_dir}: {exc.strerror or exc}") from exc
-    return files
+    return {name: out_dir / name for name in names}
 
 
 def rerender_audit(

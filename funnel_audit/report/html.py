@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import mimetypes
+import os
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,11 +107,51 @@ def health_score(result: AuditResult) -> int:
     return max(0, min(100, round(score)))
 
 
+class ConfinedLoader(jinja2.FileSystemLoader):
+    """A FileSystemLoader that never reads outside its folders: names with `..`, absolute paths,
+    backslashes or NUL are refused, and so is a file (or symlink) that resolves elsewhere. It
+    remembers which file each template came from, so an error can name the template."""
+
+    def __init__(self, searchpath: list[str]) -> None:
+        super().__init__(searchpath)
+        self.names: dict[str, str] = {}
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        """The template's text, if `template` names a file inside the template folders."""
+        parts = template.split("/")
+        if (
+            not template
+            or "\\" in template
+            or "\x00" in template
+            or template.startswith("/")
+            or any(part in ("", ".", "..") for part in parts)
+        ):
+            raise InputError(
+                f"template name {template[:100]!r} is refused: includes must name a file inside "
+                "the --templates folder or the shipped templates (no '..', no absolute paths)"
+            )
+        try:
+            source, filename, uptodate = super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"template {template} is not UTF-8 text (byte {exc.start})") from exc
+        real = os.path.realpath(filename)
+        if not any(
+            real.startswith(os.path.join(os.path.realpath(root), "")) for root in self.searchpath
+        ):
+            raise InputError(f"template {template} leads outside the template folders: refused")
+        if "\x00" in source:
+            raise InputError(f"template {template} is not text (it holds NUL bytes)")
+        self.names[filename] = template
+        return source, filename, uptodate
+
+
 def environment(extra_dir: Path | None = None) -> jinja2.Environment:
     """Templates from `extra_dir` (a user's overrides) first, then the shipped ones."""
     dirs = [str(extra_dir)] if extra_dir else []
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([*dirs, str(templates_dir())]),
+        loader=ConfinedLoader([*dirs, str(templates_dir())]),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -118,6 +160,37 @@ def environment(extra_dir: Path | None = None) -> jinja2.Environment:
     env.filters["href"] = safe_href
     env.filters["pct"] = lambda v: f"{float(v) * 100:.0f}%"
     return env
+
+
+def template_failure(exc: BaseException, env: jinja2.Environment) -> InputError:
+    """One line naming the template (and its line, when jinja2 knows it) for any error a
+    template caused: syntax, an unknown variable, a missing include, an include of itself,
+    text that is not UTF-8, or an exception the template's own code raised."""
+    names = env.loader.names if isinstance(env.loader, ConfinedLoader) else {}
+    where, line = "", None
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where, line = exc.name or "", exc.lineno
+    else:  # jinja2 rewrites a render error's traceback to point at template lines
+        tb = exc.__traceback__
+        while tb is not None:
+            name = names.get(tb.tb_frame.f_code.co_filename)
+            if name is not None:
+                where, line = name, tb.tb_lineno
+            tb = tb.tb_next
+    if isinstance(exc, InputError):  # refused by the loader or `inline_script`: say where
+        return InputError(f"template {where} line {line}: {exc}") if where and line else exc
+    if isinstance(exc, RecursionError):
+        why = "includes itself (directly or through another template): recursion too deep"
+    elif isinstance(exc, jinja2.TemplateNotFound):
+        why = f"includes {exc.name!r}, found neither in --templates nor in the shipped templates"
+    elif isinstance(exc, UnicodeDecodeError):
+        why = "a template file is not UTF-8 text"
+    elif isinstance(exc, jinja2.TemplateSyntaxError):
+        why = f"syntax error: {exc.message}"
+    else:
+        why = f"{type(exc).__name__}: {exc}"
+    at = f"template {where}" + (f" line {line}" if line else "") if where else "report template"
+    return InputError(f"{at}: {' '.join(why.split())[:300]} (fix or remove it in --templates)")
 
 
 def _top_actions(result: AuditResult) -> list[str]:
@@ -220,12 +293,19 @@ def render_report(
     previous: dict[str, Any] | None = None,
     template_dir: Path | None = None,
 ) -> str:
-    """report.html as one self-contained page (with a user's template overrides, if any)."""
+    """report.html as one self-contained page (with a user's template overrides, if any). Any
+    error a template causes is one InputError line naming it (exit 6), never a traceback."""
+    if template_dir is not None and not template_dir.is_dir():
+        raise InputError(f"--templates folder not found: {template_dir}")
+    values = context(result, branding or Branding(), previous)
     env = environment(template_dir)
-    template = env.get_template("report.html")
-    script, script_hash = inline_script(env)
-    return template.render(
-        **context(result, branding or Branding(), previous),
-        sort_script=script,
-        script_hash=script_hash,
-    )
+    try:
+        template = env.get_template("report.html")
+        script, script_hash = inline_script(env)
+        return template.render(**values, sort_script=script, script_hash=script_hash)
+    except (jinja2.TemplateError, RecursionError, UnicodeDecodeError, InputError) as exc:
+        raise template_failure(exc, env) from exc
+    except Exception as exc:  # a user's template code can raise anything; ours must not
+        if template_dir is None:
+            raise
+        raise template_failure(exc, env) from exc

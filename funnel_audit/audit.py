@@ -39,6 +39,7 @@ from funnel_audit.report.exports import (
 )
 from funnel_audit.report.html import Branding, render_report
 from funnel_audit.report.staging import staged_outputs
+from funnel_audit.report.templates_check import check_templates
 from funnel_audit.report.workbook import require_workbook_libraries
 from funnel_audit.site_pages import Earlier, SitePages
 from funnel_audit.store.batches import PageBatches
@@ -89,6 +90,15 @@ def resolve_target(target: str) -> tuple[str, Path | None]:
             f"unsupported URL scheme {scheme!r} in {target[:200]!r}: use http:// or https://"
         )
     return target, None
+
+
+def site_identity(target: str, folder: Path | None) -> tuple[str, str]:
+    """(site key, target) as the history keeps them. A site's key must never collide: two
+    folders named `public` are two sites, so a folder's key carries a digest of its resolved
+    path (`public~3fa2c1d0`) and its target is that path; a URL's key is its host and port."""
+    if folder is None:
+        return site_key(target), target
+    return f"{folder.name}~{hashlib.sha256(str(folder).encode()).hexdigest()[:8]}", str(folder)
 
 
 def default_out_dir(target: str, folder: Path | None, today: date) -> Path:
@@ -147,6 +157,7 @@ def run_audit(
     """Audit one site end to end (see `_audit`). With a store, the target is locked for the
     whole run: a second run of it (a `--resume` while the first still crawls, an overlapping
     schedule) stops at once instead of fetching the same pages beside it."""
+    check_templates(opts.template_dir)  # a broken --templates stops before the crawl
     kwargs: dict[str, Any] = dict(
         model=model, today=today, clock=clock, progress=progress,
         write_outputs=write_outputs, session=session,
@@ -190,6 +201,7 @@ def _audit(
         require_workbook_libraries()  # before the crawl, not after it
     overrides = load_overrides(opts.labels) if opts.labels is not None else Overrides()
     site = folder.name if folder else site_key(target)
+    site_id, kept_as = site_identity(target, folder)
     settings = settings_summary(opts)
     aliases = tuple(parse_alias(host) for host in opts.alias_hosts)
     parsers = (
@@ -198,7 +210,7 @@ def _audit(
     reader = page_reader(model, parsers)
     reuse = plan_reuse(
         store,
-        target,
+        kept_as,
         resume=opts.resume,
         conditional=opts.conditional,
         model_version=lambda: reader.model.version,
@@ -211,7 +223,7 @@ def _audit(
         store.reopen_audit(reuse.resume_id)
         audit_id = reuse.resume_id
     elif store is not None:
-        audit_id = store.start_audit(site, target, started, settings, _model_version(model))
+        audit_id = store.start_audit(site_id, kept_as, started, settings, _model_version(model))
     batches = (
         PageBatches(store, audit_id, pages.topic_texts, pages.evidence.read, lambda: pages.version)
         if store is not None and audit_id is not None
@@ -256,7 +268,7 @@ def _audit(
         store.set_stages(audit_id, [p for p in result_.pages if p.label_source == "model"])
         store.set_topics(audit_id, {p.url: p.topic for p in result_.pages if p.topic})
         store.record_findings(audit_id, result_.gaps, result_.calendar)
-    previous = since_last(store, target, audit_id, result_) if store is not None else None
+    previous = since_last(store, kept_as, audit_id, result_) if store is not None else None
     # a todo file passed back from this output folder is about to be rewritten: keep its
     # decisions at the top of the new one
     rewritten = (
@@ -369,6 +381,7 @@ def rerender_audit(
     """
     from funnel_audit.report.stored_audit import read_audit_json
 
+    check_templates(template_dir)
     if xlsx:
         require_workbook_libraries()
     result = read_audit_json(audit_json)

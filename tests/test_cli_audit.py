@@ -126,7 +126,8 @@ def test_summary_table_and_history(
     with sqlite3.connect(db) as conn:
         status, site = conn.execute("SELECT status, site FROM audits").fetchone()
         n_pages = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
-    assert (status, site) == ("complete", "ledgerloop")
+    # a folder's key is its name and a digest of its path: two folders named alike never collide
+    assert status == "complete" and site.startswith("ledgerloop~") and len(site) == 19
     assert n_pages >= 30
 
 

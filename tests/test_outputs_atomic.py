@@ -1,11 +1,15 @@
 """Outputs are written all or none, and an audit is `complete` only once they are (issue 12,
-cases 1 and 2). A template that fails while the report is rendered stands in for any failure
-while writing (a full disk, a bad template): the previous outputs stay whole, byte for byte, and
-the audit is recorded as failed, so a scheduled run tries again."""
+cases 1 and 2). A real, small tmpfs holds the output folder: room for one set of outputs, not
+for the next one beside it, so writing the second set fails with a full disk. The tests mount
+it, so they need root and `mount` (CI runs as root) and are skipped otherwise."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,31 +19,42 @@ from funnel_audit.report.staging import staged_outputs
 from tests.conftest import SAMPLES
 
 SITE = SAMPLES / "ledgerloop"
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("mount") is None, reason="needs root to mount a tmpfs"
+)
 
 
-def _failing_templates(tmp_path: Path) -> Path:
-    folder = tmp_path / "templates"
-    folder.mkdir()
-    (folder / "report.html").write_text("<h1>{{ 1 // 0 }}</h1>", encoding="utf-8")
-    return folder
+@pytest.fixture
+def small_out(tmp_path: Path) -> Iterator[Path]:
+    """A 320 KB tmpfs: one set of the sample's outputs (~220 KB) fits, two do not."""
+    where = tmp_path / "out"
+    where.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=320k", "tmpfs", str(where)],
+                          capture_output=True)  # fmt: skip
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode()[:100]}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
-def test_a_failed_rewrite_leaves_the_previous_outputs_whole(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    assert main(["audit", str(SITE), "--out", str(out), "--no-history", "-q"]) == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
-    code = main(["audit", str(SITE), "--out", str(out), "--no-history", "-q",
-                 "--templates", str(_failing_templates(tmp_path))])  # fmt: skip
-    assert code != 0
-    after = {p.name: p.read_bytes() for p in out.iterdir()}
+@needs_root
+def test_a_failed_rewrite_leaves_the_previous_outputs_whole(small_out: Path) -> None:
+    assert main(["audit", str(SITE), "--out", str(small_out), "--no-history", "-q"]) == 0
+    before = {p.name: p.read_bytes() for p in small_out.iterdir()}
+    assert "report.html" in before
+    assert main(["audit", str(SITE), "--out", str(small_out), "--no-history", "-q"]) == 4
+    after = {p.name: p.read_bytes() for p in small_out.iterdir()}
     assert after == before, "every output is the previous one, whole; no temporary files left"
 
 
-def test_an_audit_whose_outputs_fail_is_not_complete(tmp_path: Path) -> None:
+@needs_root
+def test_an_audit_whose_outputs_fail_is_not_complete(tmp_path: Path, small_out: Path) -> None:
+    (small_out / "ballast").write_bytes(b"x" * 200_000)  # leave too little room for the outputs
     db = tmp_path / "h.sqlite3"
-    code = main(["audit", str(SITE), "--out", str(tmp_path / "out"), "--db", str(db), "-q",
-                 "--templates", str(_failing_templates(tmp_path))])  # fmt: skip
-    assert code != 0
+    code = main(["audit", str(SITE), "--out", str(small_out), "--db", str(db), "-q"])
+    assert code == 4
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT status FROM audits").fetchall() == [("failed",)]
 

@@ -225,6 +225,12 @@ def pick_pair(
             f"no audits of {site!r} in the history database "
             "(see `funnel-audit history` for the sites it holds)"
         )
+    keys = sorted({a.site for a in audits})
+    if len(keys) > 1:
+        raise LookupFailed(
+            f"{site!r} names {len(keys)} sites: {', '.join(keys[:5])} "
+            "(give one of those keys to compare audits of one site)"
+        )
     by_id = {a.id: a for a in audits}
     complete = [a for a in audits if a.complete]
     for wanted in (old_id, new_id):

@@ -343,15 +343,16 @@ class HistoryStore:
         return [SiteRecord(**row_dict(cur, row, json_keys=("settings",))) for row in cur.fetchall()]
 
     def audits(self, site: str | None = None) -> list[AuditRecord]:
-        """Audits oldest first; `site` matches the site key, the target or a configured name."""
+        """Audits oldest first; `site` matches the site key, the target, a configured name, or
+        the name part of folder sites' keys (`public` matches `public~3fa2c1d0`)."""
         sql = f"SELECT {AUDIT_COLUMNS} FROM audits"
         args: Sequence[Any] = ()
         if site:
             sql += (
-                " WHERE site = ? OR target = ? OR target IN "
-                "(SELECT target FROM sites WHERE name = ?)"
+                " WHERE site = ? OR target = ? OR substr(site, 1, length(?) + 1) = ? || '~'"
+                " OR target IN (SELECT target FROM sites WHERE name = ?)"
             )
-            args = (site, site, site)
+            args = (site, site, site, site, site)
         cur = self.conn.execute(sql + " ORDER BY started_at, id", args)
         return [audit_record(row_dict(cur, row, json_keys=("summary",))) for row in cur.fetchall()]
 

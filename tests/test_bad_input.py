@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from funnel_audit.cli.main import main
 from tests.conftest import SAMPLES
 from tests.servers import SiteServer
 
@@ -174,3 +175,21 @@ def test_a_history_database_damaged_after_it_was_written(tmp_path: Path, model) 
         assert proc.returncode == 7, proc.stderr
         assert_one_line_error(proc, "history database")
         assert all(c.isprintable() for c in proc.stderr.strip())
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["audit", "sample_sites/ledgerloop", "--timeout", "nan"],
+        ["audit", "sample_sites/ledgerloop", "--delay", "inf"],
+        ["audit"],
+        ["audit", "sample_sites/ledgerloop", "--no-such-flag"],
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bad flags are one line naming the flag and where help is, like every other error."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith("funnel-audit: error: ") and "--help" in err

@@ -55,6 +55,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # click turns Ctrl-C (and our SIGTERM) into Abort; the pages read so far are committed
         click.echo("funnel-audit: interrupted", err=True)
         return EXIT_TERMINATED if isinstance(exc.__cause__, Terminated) else EXIT_INTERRUPTED
+    except click.UsageError as exc:
+        # one line like every other error, with where to look (click would print a usage block)
+        where = exc.ctx.command_path if exc.ctx is not None else "funnel-audit"
+        message = " ".join(exc.format_message().split())
+        click.echo(f"funnel-audit: error: {message} (see `{where} --help`)", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code

@@ -413,7 +413,7 @@ def _counted(report: Path, n: int, wall: float, rss: float, code: int, tree: flo
     pages = 0
     pages_csv = report / "pages.csv"
     if pages_csv.exists():
-        with open(pages_csv, newline="", encoding="utf-8") as handle:
+        with open(pages_csv, newline="", encoding="utf-8-sig") as handle:
             pages = sum(1 for row in csv.DictReader(handle) if row.get("status") == "200")
     return Run("funnel-audit (whole audit)", n, pages, wall, rss, code, tree)
 

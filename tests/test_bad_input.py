@@ -141,7 +141,7 @@ def test_broken_pages_are_rows_and_the_audit_goes_on(tmp_path: Path, site: SiteS
         "audit", site.url("/"), "--out", str(out), "--no-history", "--quiet", "--timeout", "5"
     )
     assert proc.returncode == 0, proc.stderr
-    text = (out / "pages.csv").read_text(encoding="utf-8")
+    text = (out / "pages.csv").read_text(encoding="utf-8-sig")
     assert "HTTP 404" in text and "HTTP 500" in text
 
 

@@ -34,7 +34,7 @@ BINARIES = {
 
 
 def _rows(out: Path) -> dict[str, dict[str, str]]:
-    with (out / "pages.csv").open(encoding="utf-8") as handle:
+    with (out / "pages.csv").open(encoding="utf-8-sig", newline="") as handle:
         return {row["url"]: row for row in csv.DictReader(handle)}
 
 

@@ -356,7 +356,7 @@ def _write_site(root: Path, head: str = "", header: str = "", suffix: str = "") 
 
 
 def _calendar_titles(out: Path) -> list[str]:
-    with (out / "calendar.csv").open(encoding="utf-8") as handle:
+    with (out / "calendar.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert rows
     return [f"{r['Subject']} {r['Working Title']}" for r in rows]

@@ -20,7 +20,7 @@ THIN = {"ledgerloop": "decision", "harbourline-plumbing": "awareness"}
 
 
 def _rows(out: Path) -> list[dict[str, str]]:
-    with (out / "pages.csv").open(encoding="utf-8") as handle:
+    with (out / "pages.csv").open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 

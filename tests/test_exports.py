@@ -37,7 +37,7 @@ def test_formula_cells_are_neutralised(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     hostile = ['=HYPERLINK("http://evil")', "+1", "-2", "@SUM(A1)", "\tTAB", "\rCR", "plain"]
     write_csv(path, ["v"], [[h] for h in hostile])
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         values = [row[0] for row in csv.reader(handle)][1:]
     assert values[:-1] == ["'" + h for h in hostile[:-1]]
     assert values[-1] == "plain"
@@ -78,7 +78,7 @@ def test_any_title_round_trips_through_ics(title: str) -> None:
 def test_calendar_csv_has_google_columns(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     write_calendar_csv([_entry("=2+2 guide")], path)
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert rows[0]["Subject"] == "[decision] =2+2 guide"
     assert rows[0]["Working Title"] == "'=2+2 guide"

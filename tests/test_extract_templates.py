@@ -410,7 +410,7 @@ def test_cli_audit_reads_main_inside_header_on_every_page(tmp_path: Path, model)
         ["audit", str(site), "--out", str(out), "--no-history", "--quiet", "--start", "2026-12-07"]
     )
     assert code == 0
-    with (out / "pages.csv").open(encoding="utf-8") as handle:
+    with (out / "pages.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 5
     assert all(int(row["word_count"]) > 100 for row in rows), rows

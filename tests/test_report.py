@@ -126,7 +126,7 @@ def test_hostile_site_strings_never_become_markup(tmp_path: Path, site: SiteServ
         assert a["href"].startswith(("http://", "https://", "#")), a["href"]
     assert PAYLOAD in soup.get_text(), "the payload is shown as text, escaped"
     _assert_self_contained(soup)
-    csv_text = (out / "pages.csv").read_text(encoding="utf-8")
+    csv_text = (out / "pages.csv").read_text(encoding="utf-8-sig")
     assert "<script>" in csv_text  # CSV keeps the text; it is data, not markup
 
 

@@ -98,6 +98,6 @@ def test_manual_labels_win_in_an_audit(tmp_path: Path, model) -> None:  # noqa: 
         )
         == 0
     )
-    rows = (out / "pages.csv").read_text(encoding="utf-8").splitlines()
+    rows = (out / "pages.csv").read_text(encoding="utf-8-sig").splitlines()
     row = next(r for r in rows if "ap-kpis" in r)
     assert ",decision," in row and ",manual," in row

@@ -80,8 +80,10 @@ def safe_cell(value: object) -> str:
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    """A CSV file with every cell made safe to open in a spreadsheet."""
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    """A CSV file with every cell made safe to open in a spreadsheet, written as UTF-8 with a
+    byte-order mark so Excel reads accented and non-Latin text correctly (read it back with
+    `utf-8-sig`)."""
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         for row in rows:

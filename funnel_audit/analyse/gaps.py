@@ -5,7 +5,8 @@ arrive early with a question, so an educational base feeds everything below it; 
 turn readers into evaluators; decision pages (pricing, proof) are what a shortlist is settled on;
 conversion pages are few by nature but every path needs one. A stage is *thin* when its share of
 funnel pages falls short of its target by more than THIN_MARGIN of that target (40% vs a 20% target
-is fine, 12% is thin), or when it has fewer than MIN_PAGES pages.
+is fine, 12% is thin), or when it has fewer than MIN_PAGES pages. A stage far *over* its target is
+an `overweight-stage` gap (rule in overweight.py).
 
 Content quality per stage: *thin* pages have under THIN_CONTENT_WORDS words (conversion pages are
 short by nature and not counted), *stale* pages were last modified more than STALE_MONTHS before
@@ -22,6 +23,7 @@ from difflib import SequenceMatcher
 from email.utils import parsedate_to_datetime
 
 from funnel_audit import settings
+from funnel_audit.analyse.overweight import overweight_gaps
 from funnel_audit.models import Gap, PageResult, Stage, StageQuality, StageShare
 
 DEFAULT_TARGET: dict[Stage, float] = dict(settings.default("target"))
@@ -177,7 +179,8 @@ def find_gaps(
     quality: Sequence[StageQuality] = (),
 ) -> tuple[Gap, ...]:
     """All findings, most severe first; ties keep funnel order so the report reads top-down."""
-    gaps = mix_gaps(mix, pages) + topic_gaps(pages) + list(link_findings) + quality_gaps(quality)
+    gaps = mix_gaps(mix, pages) + overweight_gaps(mix, pages) + topic_gaps(pages)
+    gaps += list(link_findings) + quality_gaps(quality)
     order = {s: i for i, s in enumerate(Stage)}
     return tuple(
         sorted(gaps, key=lambda g: (-g.severity, order.get(g.stage, 9) if g.stage else 9, g.kind))

@@ -179,6 +179,9 @@ class CalendarEntry:
     kpi: str
     gap: str
     rationale: str
+    # "foundational" (a page the site needs once, scheduled early) or "ongoing" (a series piece);
+    # audits stored before this field load as "ongoing"
+    tactic: str = "ongoing"
 
 
 @dataclass(frozen=True, slots=True)

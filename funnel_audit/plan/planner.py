@@ -4,7 +4,8 @@ Slots are spread over `weeks` weeks from `start` (`per_week` a week, on differen
 stage's share of slots follows how many pages it lacks against the target mix; thin stages come
 first. Every entry names one of the site's own topics, a format from the stage's catalogue, the CTA
 that moves a reader to the next stage, the existing pages to link from and to, an owner and a KPI.
-`today` is always passed in, never read from the clock here.
+`today` is always passed in, never read from the clock here. Formats a site needs once (its
+pricing explainer, guarantee, FAQ ...: tactics.py) are planned at most once and dated first.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import date, timedelta
 from funnel_audit import settings
 from funnel_audit.analyse.topics import Topic
 from funnel_audit.models import CalendarEntry, Gap, PageResult, Stage, StageShare
+from funnel_audit.plan.tactics import FOUNDATIONAL, foundations_first, tactic_of
 
 DEFAULT_WEEKS: int = settings.default("weeks")
 DEFAULT_PER_WEEK: int = settings.default("per_week")
@@ -226,6 +228,7 @@ def build_calendar(
     topic_names = [t.name for t in topics]
     keywords = {t.name: t.keywords for t in topics}
     used_titles: set[str] = set()
+    spent: set[str] = set()  # foundational formats already planned: never twice
     cursor: dict[Stage, int] = defaultdict(int)
     entries: list[CalendarEntry] = []
     fallback = list(dict.fromkeys(stages)) + [s for s in Stage.funnel() if s not in stages]
@@ -239,6 +242,7 @@ def build_calendar(
                 by_topic_stage,
                 cursor,
                 used_titles,
+                spent,
                 site_name,
                 start.year,
             )
@@ -249,6 +253,9 @@ def build_calendar(
         stage, topic, fmt, title = found
         cursor[stage] += 1
         used_titles.add(title.lower())
+        tactic = tactic_of(fmt.name)
+        if tactic == FOUNDATIONAL:
+            spent.add(fmt.name)
         week, within = divmod(len(entries), max(per_week, 1))
         when = start + timedelta(weeks=week, days=_WEEKDAY_OFFSETS[within % 7])
         gap = topic_gap.get((topic, stage)) or stage_gap.get(stage)
@@ -267,9 +274,10 @@ def build_calendar(
                 kpi=KPI[stage],
                 gap=gap.message if gap else "",
                 rationale=_rationale(stage, topic, share_of.get(stage), gap),
+                tactic=tactic,
             )
         )
-    return tuple(entries)
+    return foundations_first(entries)
 
 
 def _next_title(
@@ -279,10 +287,12 @@ def _next_title(
     by_ts: dict[tuple[str, Stage], list[PageResult]],
     cursor: dict[Stage, int],
     used: set[str],
+    spent: set[str],
     site: str,
     year: int,
 ) -> tuple[Stage, str, Format, str] | None:
-    """The next unused title for a stage: topics lacking the stage first, formats in turn."""
+    """The next unused title for a stage: topics lacking the stage first, formats in turn
+    (a foundational format once only)."""
     ranked = sorted(
         topic_names,
         key=lambda t: (
@@ -297,6 +307,8 @@ def _next_title(
         i = cursor[stage] + attempt
         topic = ranked[i % len(ranked)]
         fmt = formats[(i // len(ranked) + cursor[stage]) % len(formats)]
+        if fmt.name in spent:
+            continue
         for template in fmt.titles:
             title = template.format(topic=topic, Topic=_titlecase(topic), site=site, year=year)
             if title.lower() not in used:

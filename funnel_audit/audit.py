@@ -30,13 +30,12 @@ from funnel_audit.options import AuditOptions, AuditOutcome
 from funnel_audit.ports import AuditStore, PageReader, ReadPage
 from funnel_audit.read.readers import page_reader
 from funnel_audit.read.reading import ModelSource, default_parsers
-from funnel_audit.report.exports import (
-    calendar_ics,
-    write_audit_json,
+from funnel_audit.report.calendar_files import (
     write_calendar_csv,
-    write_labels_todo,
-    write_pages_csv,
+    write_calendar_ics,
+    write_tasks_csv,
 )
+from funnel_audit.report.exports import write_audit_json, write_labels_todo, write_pages_csv
 from funnel_audit.report.html import Branding, render_report
 from funnel_audit.report.staging import staged_outputs
 from funnel_audit.report.templates_check import check_templates
@@ -60,6 +59,7 @@ OUTPUT_FILES = (
     "pages.csv",
     "labels-todo.csv",
     "calendar.csv",
+    "tasks.csv",
     "calendar.ics",
     "audit.json",
 )
@@ -345,13 +345,8 @@ def write_all(
             write_pages_csv(result, stage / "pages.csv")
             write_labels_todo(result, stage / "labels-todo.csv", settled)
             write_calendar_csv(result.calendar, stage / "calendar.csv")
-            (stage / "calendar.ics").write_text(
-                calendar_ics(
-                    result.calendar, site=result.brand or result.site, stamp=result.finished_at
-                ),
-                encoding="utf-8",
-                newline="",
-            )
+            write_tasks_csv(result.calendar, stage / "tasks.csv")
+            write_calendar_ics(result, stage / "calendar.ics")
             write_audit_json(result, stage / "audit.json")
             html = render_report(
                 result, branding=opts.branding, template_dir=opts.template_dir, previous=previous

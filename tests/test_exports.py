@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from funnel_audit.models import CalendarEntry, Stage
-from funnel_audit.report.exports import calendar_ics, safe_cell, write_calendar_csv, write_csv
+from funnel_audit.report.calendar_files import calendar_ics, write_calendar_csv
+from funnel_audit.report.exports import safe_cell, write_csv
 
 
 def _entry(title: str, day: date = date(2026, 12, 7)) -> CalendarEntry:

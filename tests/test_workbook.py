@@ -32,7 +32,7 @@ def _audit(target: Path, out: Path, *args: str) -> None:
 
 
 def _csv(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.reader(handle))
 
 

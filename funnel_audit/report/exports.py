@@ -1,28 +1,28 @@
-"""Machine-readable outputs: pages.csv, labels-todo.csv, calendar.csv, calendar.ics, audit.json.
+"""Machine-readable outputs: pages.csv, labels-todo.csv and audit.json (the calendar files are in
+`calendar_files.py`).
 
 Everything in them came from somebody's website, so CSV cells that a spreadsheet would run as a
-formula are neutralised, JSON is written without NaN, and iCalendar text is escaped and folded per
-RFC 5545 so a title with commas or line breaks still makes exactly one event.
+formula are neutralised (CSV files are UTF-8 with a byte-order mark, for Excel) and JSON is
+written without NaN.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import json
 import math
 import types
 import typing
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from funnel_audit import __version__
 from funnel_audit.errors import InputError
-from funnel_audit.models import AuditResult, CalendarEntry, PageResult
+from funnel_audit.models import AuditResult, PageResult
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -48,24 +48,6 @@ PAGE_COLUMNS = (
     "noindex",
     "js_rendered",
     "lastmod",
-)
-CALENDAR_COLUMNS = (
-    "Subject",
-    "Start Date",
-    "All Day Event",
-    "Description",
-    "Stage",
-    "Format",
-    "Working Title",
-    "Target Topic",
-    "Keywords",
-    "CTA",
-    "Link From",
-    "Link To",
-    "Owner",
-    "KPI",
-    "Gap",
-    "Rationale",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 AUDIT_FORMAT = "funnel-audit/1"
@@ -124,104 +106,6 @@ def write_labels_todo(
     from funnel_audit.classify.review import TODO_COLUMNS, todo_rows
 
     write_csv(path, TODO_COLUMNS, todo_rows(result.pages, settled, result.brand))
-
-
-def _description(e: CalendarEntry) -> str:
-    lines = [
-        f"Stage: {e.stage.value}",
-        f"Format: {e.format}",
-        f"Topic: {e.target_topic}",
-        f"Keywords: {', '.join(e.keywords)}",
-        f"CTA: {e.cta}",
-        f"Link from: {' '.join(e.link_from) or '-'}",
-        f"Link to: {' '.join(e.link_to) or '-'}",
-        f"Owner: {e.owner}",
-        f"KPI: {e.kpi}",
-        f"Closes gap: {e.gap or '-'}",
-        f"Why: {e.rationale}",
-    ]
-    return "\n".join(lines)
-
-
-def write_calendar_csv(entries: Sequence[CalendarEntry], path: Path) -> None:
-    """Columns named as Google Calendar's CSV import expects, plus planning columns after them."""
-    write_csv(
-        path,
-        CALENDAR_COLUMNS,
-        (
-            [
-                f"[{e.stage.value}] {e.working_title}",
-                e.date.strftime("%m/%d/%Y"),
-                "True",
-                _description(e),
-                e.stage.value,
-                e.format,
-                e.working_title,
-                e.target_topic,
-                ", ".join(e.keywords),
-                e.cta,
-                " ".join(e.link_from),
-                " ".join(e.link_to),
-                e.owner,
-                e.kpi,
-                e.gap,
-                e.rationale,
-            ]
-            for e in entries
-        ),
-    )
-
-
-def _ics_escape(text: str) -> str:
-    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-    return "".join(ch for ch in text if ch >= " " or ch == "\t")
-
-
-def _fold(line: str) -> str:
-    """Fold a content line at 75 octets without splitting a UTF-8 character."""
-    out: list[str] = []
-    current, size = "", 0
-    limit = 75
-    for ch in line:
-        n = len(ch.encode("utf-8"))
-        if size + n > limit:
-            out.append(current)
-            current, size, limit = " ", 1, 75
-        current += ch
-        size += n
-    out.append(current)
-    return "\r\n".join(out)
-
-
-def calendar_ics(entries: Sequence[CalendarEntry], *, site: str, stamp: datetime) -> str:
-    """The content calendar as iCalendar text: one all-day event per entry, to import into any
-    calendar."""
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:-//funnel-audit//funnel-audit {__version__}//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{_ics_escape('Content plan: ' + site)}",
-    ]
-    dtstamp = stamp.strftime("%Y%m%dT%H%M%SZ")
-    for e in entries:
-        uid = hashlib.sha256(f"{site}|{e.date}|{e.working_title}".encode()).hexdigest()[:24]
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{uid}@funnel-audit",
-            f"DTSTAMP:{dtstamp}",
-            f"DTSTART;VALUE=DATE:{e.date.strftime('%Y%m%d')}",
-            f"DTEND;VALUE=DATE:{(e.date + timedelta(days=1)).strftime('%Y%m%d')}",
-            f"SUMMARY:{_ics_escape(f'[{e.stage.value}] {e.working_title}')}",
-            f"DESCRIPTION:{_ics_escape(_description(e))}",
-            f"CATEGORIES:{_ics_escape(e.stage.value)}",
-            "TRANSP:TRANSPARENT",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "".join(_fold(line) + "\r\n" for line in lines)
 
 
 def _plain_record(record: DataclassInstance) -> dict[str, JsonValue]:

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 
 from funnel_audit.errors import InputError
 from funnel_audit.models import AuditResult, PageResult, Stage
-from funnel_audit.report.exports import CALENDAR_COLUMNS, PAGE_COLUMNS, safe_cell
+from funnel_audit.report.calendar_files import CALENDAR_COLUMNS
+from funnel_audit.report.exports import PAGE_COLUMNS, safe_cell
 
 if TYPE_CHECKING:
     import pandas as pd

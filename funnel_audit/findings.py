@@ -13,6 +13,7 @@ from funnel_audit.analyse.linkmap import LOCAL_HOSTS, site_aliases
 from funnel_audit.analyse.topics import find_topics
 from funnel_audit.models import AuditResult, Stage
 from funnel_audit.plan.planner import build_calendar, next_monday
+from funnel_audit.plan.presets import preset_name
 from funnel_audit.read.brand import NEUTRAL_NAME, find_brand, host_words
 from funnel_audit.read.readers import LocalReader
 from funnel_audit.site_pages import SitePages
@@ -111,7 +112,7 @@ def build_result(
         site=site,
         started_at=started,
         finished_at=finished,
-        settings=settings,
+        settings={**settings, "target_preset": preset_name(opts.target_mix)},
         model_version=model_version,
         pages=pages,
         mix=mix,

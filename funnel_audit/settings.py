@@ -23,6 +23,7 @@ from typing import Any
 from funnel_audit import __version__
 from funnel_audit.errors import InputError
 from funnel_audit.models import Stage
+from funnel_audit.plan.presets import PRESET_HELP, expand
 from funnel_audit.plan.start import calendar_start
 
 ENV_PREFIX = "FUNNEL_AUDIT_"
@@ -153,8 +154,8 @@ TABLE: tuple[Setting, ...] = (
     Setting("alias_hosts", Kind.HOSTS, (), "Another host name of the site, e.g. the live host "
             "of a staging copy or folder: links to it count as links within the site "
             "(repeatable).", flag="--alias-host", metavar="HOST"),
-    Setting("target", Kind.MIX, _MIX, "Target stage mix; stages left out keep their default "
-            "and the mix is rescaled to 1.", metavar="MIX"),
+    Setting("target", Kind.MIX, _MIX, "Target stage mix, or a preset (growth, nurture, "
+            "conversion, balanced); left-out stages keep their default.", metavar="MIX"),
     Setting("weeks", Kind.INT, 12, "Weeks the content calendar covers.", low=0, high=104,
             metavar="N"),
     Setting("per_week", Kind.INT, 2, "Calendar entries per week.", low=1, high=14, metavar="N"),
@@ -375,11 +376,10 @@ def _mix(raw: object, where: str) -> tuple[tuple[Stage, float], ...]:
 
 
 def parse_target(text: str) -> dict[Stage, float]:
-    """`awareness=0.4,consideration=0.3,...`: stages left out keep their default share, then the
-    mix is rescaled to sum to 1 so a partial override stays a valid mix."""
-    mix = dict(_MIX)
-    usage = "use stage=share, e.g. awareness=0.4,decision=0.2"
-    for part in (p.strip() for p in text.split(",") if p.strip()):
+    """`awareness=0.4,consideration=0.3,...` or a preset (plan/presets.py): stages left out keep
+    their default share, then the mix is rescaled to sum to 1 so a partial override stays valid."""
+    mix, usage = dict(_MIX), f"use stage=share, e.g. awareness=0.4,decision=0.2, or {PRESET_HELP}"
+    for part in (p.strip() for p in expand(text).split(",") if p.strip()):
         name, sep, value = part.partition("=")
         try:
             stage, share = Stage(name.strip().lower()), float(value)

@@ -28,6 +28,7 @@ from funnel_audit.assets import templates_dir
 from funnel_audit.errors import InputError
 from funnel_audit.models import AuditResult, PageResult, Stage
 from funnel_audit.plan.planner import needed_pages
+from funnel_audit.plan.presets import preset_name
 
 MAX_ROWS_PER_STAGE = 150
 MAX_REVIEW_ROWS = 100
@@ -247,6 +248,7 @@ def context(
         "total_pages": len(result.pages),
         "mix": mix_rows,
         "thin": [m for m in mix_rows if m["thin"]],
+        "target_preset": preset_name({s.stage: s.target for s in result.mix}),
         "actions": _top_actions(result),
         "gaps": result.gaps,
         "stages": [s.value for s in Stage.funnel()],

@@ -140,3 +140,19 @@ def test_stage_colours_pass_wcag_aa_against_white_text() -> None:
 
     for stage, colour in STAGE_COLOURS.items():
         assert 1.05 / (luminance(colour) + 0.05) >= 4.5, stage
+
+
+def test_the_report_never_shows_the_consultants_local_path(tmp_path: Path) -> None:
+    """A folder audit's masthead names the site (the live host its pages claim, else the
+    folder's name), not where the copy sits on the consultant's disk."""
+    import shutil
+
+    from funnel_audit.cli.main import main
+
+    site = tmp_path / "clients" / "acme-private-notes" / "ledgerloop"
+    shutil.copytree(SAMPLES / "ledgerloop", site)
+    out = tmp_path / "out"
+    assert main(["audit", str(site), "--out", str(out), "--no-history", "-q"]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert str(tmp_path) not in html and "acme-private-notes" not in html
+    assert "www.ledgerloop.example (from a copy of the site)" in html

@@ -242,6 +242,7 @@ def context(
         "version": __version__,
         "brand": branding,
         "site_title": branding.client_name or result.brand or result.site,
+        "shown_target": shown_target(result),
         "generated": result.finished_at.strftime("%Y-%m-%d %H:%M UTC"),
         "health": health_score(result),
         "funnel_total": funnel_total,
@@ -311,3 +312,13 @@ def render_report(
         if template_dir is None:
             raise
         raise template_failure(exc, env) from exc
+
+
+def shown_target(result: AuditResult) -> str:
+    """What the client sees as the audited site: the URL, or for a folder audit the live host
+    its pages name (else the folder's name), never the consultant's local path."""
+    if "://" in result.target:
+        return result.target
+    hosts = result.link_flow.get("links", {}).get("alias_hosts") or []
+    name = Path(result.target.rstrip("/\\")).name or result.site
+    return f"{hosts[0]} (from a copy of the site)" if hosts else f"{name} (a copy of the site)"

@@ -7,7 +7,6 @@ held for more than one page at a time.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -23,7 +22,7 @@ from funnel_audit.crawl.aliases import Alias, parse_alias
 from funnel_audit.crawl.crawler import Crawler, CrawlProgress, KnownPage
 from funnel_audit.crawl.folder import read_folder_site
 from funnel_audit.crawl.urls import site_key, strip_userinfo
-from funnel_audit.errors import OutputError, StoreError, TargetError
+from funnel_audit.errors import OutputError, TargetError
 from funnel_audit.findings import build_result, is_folder_target
 from funnel_audit.models import AuditResult
 from funnel_audit.options import AuditOptions, AuditOutcome
@@ -42,6 +41,7 @@ from funnel_audit.report.templates_check import check_templates
 from funnel_audit.report.workbook import require_workbook_libraries
 from funnel_audit.site_pages import Earlier, SitePages
 from funnel_audit.store.batches import PageBatches
+from funnel_audit.store.identity import live_audit_lock, site_identity
 from funnel_audit.store.reuse import plan_reuse
 
 __all__ = [
@@ -90,15 +90,6 @@ def resolve_target(target: str) -> tuple[str, Path | None]:
             f"unsupported URL scheme {scheme!r} in {target[:200]!r}: use http:// or https://"
         )
     return target, None
-
-
-def site_identity(target: str, folder: Path | None) -> tuple[str, str]:
-    """(site key, target) as the history keeps them. A site's key must never collide: two
-    folders named `public` are two sites, so a folder's key carries a digest of its resolved
-    path (`public~3fa2c1d0`) and its target is that path; a URL's key is its host and port."""
-    if folder is None:
-        return site_key(target), target
-    return f"{folder.name}~{hashlib.sha256(str(folder).encode()).hexdigest()[:8]}", str(folder)
 
 
 def default_out_dir(target: str, folder: Path | None, today: date) -> Path:
@@ -158,21 +149,18 @@ def run_audit(
     whole run: a second run of it (a `--resume` while the first still crawls, an overlapping
     schedule) stops at once instead of fetching the same pages beside it."""
     check_templates(opts.template_dir)  # a broken --templates stops before the crawl
-    kwargs: dict[str, Any] = dict(
-        model=model, today=today, clock=clock, progress=progress,
-        write_outputs=write_outputs, session=session,
-    )  # fmt: skip
-    if store is None:
-        return _audit(opts, store=None, **kwargs)
     target, folder = resolve_target(opts.target)
-    name = "audit-" + hashlib.sha256(str(folder or target).encode()).hexdigest()[:20]
-    with store.site_lock(name) as locked:
-        if not locked:
-            raise StoreError(
-                f"another run is auditing {target} with this history database right now; "
-                "wait for it to finish (or stop it), then run again"
-            )
-        return _audit(opts, store=store, **kwargs)
+    with live_audit_lock(store, site_identity(target, folder)[1], target):
+        return _audit(
+            opts,
+            model=model,
+            store=store,
+            today=today,
+            clock=clock,
+            progress=progress,
+            write_outputs=write_outputs,
+            session=session,
+        )
 
 
 def _audit(

@@ -108,8 +108,11 @@ def binary_body(body: bytes) -> str | None:
             return name
     if b"\x00" in head[:1024]:
         return "binary data"
-    controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32 or byte == 127)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))  # in C: a crawl's hot path
     return "binary data" if controls > len(head) // 20 + 2 else None
+
+
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32), 127])
 
 
 def _codec(label: str | None) -> str | None:

@@ -14,6 +14,7 @@ import pytest
 
 from funnel_audit.cli.main import main
 from tests.conftest import SAMPLES
+from tests.live_runs import small_tmpfs
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("mount") is None, reason="needs root to mount a tmpfs"
@@ -23,16 +24,8 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 96 KB tmpfs: room for a history database's first pages, not for a whole audit."""
-    where = tmp_path / "disk"
-    where.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(where)],
-                          capture_output=True)  # fmt: skip
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode()[:100]}")
-    try:
+    with small_tmpfs(tmp_path / "disk", "96k") as where:
         yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 def test_a_full_disk_says_so(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from funnel_audit.cli.main import main
 from funnel_audit.report.staging import staged_outputs
 from tests.conftest import SAMPLES
+from tests.live_runs import small_tmpfs
 
 SITE = SAMPLES / "ledgerloop"
 needs_root = pytest.mark.skipif(
@@ -27,16 +27,8 @@ needs_root = pytest.mark.skipif(
 @pytest.fixture
 def small_out(tmp_path: Path) -> Iterator[Path]:
     """A 320 KB tmpfs: one set of the sample's outputs (~220 KB) fits, two do not."""
-    where = tmp_path / "out"
-    where.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=320k", "tmpfs", str(where)],
-                          capture_output=True)  # fmt: skip
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode()[:100]}")
-    try:
+    with small_tmpfs(tmp_path / "out", "320k") as where:
         yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 @needs_root

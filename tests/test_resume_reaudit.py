@@ -6,6 +6,10 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +23,7 @@ from funnel_audit.audit import AuditOptions, run_audit
 from funnel_audit.crawl.crawler import CrawlSettings
 from funnel_audit.store.history import HistoryStore
 from tests.conftest import SAMPLES
+from tests.live_runs import children, slow_site, still_alive, wait_for_pages
 
 
 class _LoggingHandler(SimpleHTTPRequestHandler):
@@ -157,62 +162,21 @@ def test_reaudit_with_another_model_reads_every_page_again(
 def test_sigkill_loses_nothing_committed_and_resume_finishes(tmp_path: Path, model) -> None:  # noqa: ANN001
     """A process killed with SIGKILL mid-crawl; the next run resumes from what it committed.
     (`model` warms the shared model cache, so the child process does not train.)"""
-    import signal
-    import sqlite3
-    import subprocess
-    import sys
-
     folder = tmp_path / "site"
     shutil.copytree(SAMPLES / "ledgerloop", folder)
     log: list[tuple[str, int]] = []
-
-    class Slow(_LoggingHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            time.sleep(0.25)
-            super().do_GET()
-
-    Slow.log = log
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Slow, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
     db = tmp_path / "h.sqlite3"
-    cmd = [
-        sys.executable,
-        "-m",
-        "funnel_audit",
-        "audit",
-        url,
-        "--db",
-        str(db),
-        "--quiet",
-        "--concurrency",
-        "1",
-        "--out",
-        str(tmp_path / "o"),
-    ]
-    try:
+    with slow_site(folder, log) as url:
+        cmd = [sys.executable, "-m", "funnel_audit", "audit", url, "--db", str(db), "--quiet",
+               "--concurrency", "1", "--out", str(tmp_path / "o")]  # fmt: skip
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        committed = 0
-        deadline = time.monotonic() + 120
-        while committed < 8 and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.2)
-            if db.exists():
-                with sqlite3.connect(db) as conn:
-                    try:
-                        committed = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
-                    except sqlite3.OperationalError:
-                        committed = 0
+        committed = wait_for_pages(db, proc, 8)
         assert proc.poll() is None and committed >= 8, "the audit should still be running"
-        parsers = _children(proc.pid)
+        parsers = children(proc.pid)
         assert parsers, "the crawl reads pages in a parser process"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-        gone_by = time.monotonic() + 10
-        while any(Path(f"/proc/{pid}").exists() for pid in parsers) and time.monotonic() < gone_by:
-            time.sleep(0.1)
-        assert not [pid for pid in parsers if Path(f"/proc/{pid}").exists()], (
-            "a parser process outlived its killed parent"
-        )
+        assert not still_alive(parsers, 10), "a parser process outlived its killed parent"
         with sqlite3.connect(db) as conn:
             kept = {r[0] for r in conn.execute("SELECT url FROM pages")}
             status = conn.execute("SELECT status FROM audits").fetchone()[0]
@@ -220,9 +184,6 @@ def test_sigkill_loses_nothing_committed_and_resume_finishes(tmp_path: Path, mod
         log.clear()
         done = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
-    finally:
-        server.shutdown()
-        server.server_close()
     with sqlite3.connect(db) as conn:
         rows = [r[0] for r in conn.execute("SELECT url FROM pages")]
         audits = conn.execute("SELECT status FROM audits").fetchall()
@@ -232,63 +193,22 @@ def test_sigkill_loses_nothing_committed_and_resume_finishes(tmp_path: Path, mod
     assert not refetched, refetched
 
 
-def _children(pid: int) -> list[int]:
-    """Processes whose parent is `pid` (Linux /proc)."""
-    found = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(
-                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
-            )
-        except OSError:
-            continue
-        if fields.get("PPid", "").strip() == str(pid):
-            found.append(int(status.parent.name))
-    return found
-
-
 def test_sigterm_marks_the_audit_interrupted_keeps_its_pages_and_exits_143(
     tmp_path: Path,
     model,  # noqa: ANN001
 ) -> None:
     """A service stop or `kill` sends SIGTERM: handled like Ctrl-C, never left `running`."""
-    import signal
-    import sqlite3
-    import subprocess
-    import sys
-
     folder = tmp_path / "site"
     shutil.copytree(SAMPLES / "ledgerloop", folder)
-
-    class Slow(_LoggingHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            time.sleep(0.25)
-            super().do_GET()
-
-    Slow.log = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Slow, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
     db = tmp_path / "h.sqlite3"
-    cmd = [sys.executable, "-m", "funnel_audit", "audit", url, "--db", str(db), "--quiet",
-           "--concurrency", "1", "--out", str(tmp_path / "o")]  # fmt: skip
-    try:
+    with slow_site(folder) as url:
+        cmd = [sys.executable, "-m", "funnel_audit", "audit", url, "--db", str(db), "--quiet",
+               "--concurrency", "1", "--out", str(tmp_path / "o")]  # fmt: skip
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        committed, deadline = 0, time.monotonic() + 120
-        while committed < 8 and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.2)
-            if db.exists():
-                with sqlite3.connect(db) as conn:
-                    try:
-                        committed = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
-                    except sqlite3.OperationalError:
-                        committed = 0
+        committed = wait_for_pages(db, proc, 8)
         assert proc.poll() is None and committed >= 8, "the audit should still be running"
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert proc.returncode == 143, err
     assert err.strip().count("\n") == 0 and "interrupted" in err
     with sqlite3.connect(db) as conn:
@@ -304,51 +224,25 @@ def test_a_second_run_of_a_live_audit_stops_at_once(
 ) -> None:
     """`--resume` while another process still runs the same audit must not attach to it and
     fetch the rest beside it (issue 12, case 18): the target is locked while it is audited."""
-    import signal
-    import sqlite3
-    import subprocess
-    import sys
-
     from funnel_audit.cli.main import main
 
     folder = tmp_path / "site"
     shutil.copytree(SAMPLES / "ledgerloop", folder)
-
-    class Slow(_LoggingHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            time.sleep(0.25)
-            super().do_GET()
-
-    Slow.log = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Slow, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
     db = tmp_path / "h.sqlite3"
-    args = ["audit", url, "--db", str(db), "--quiet", "--concurrency", "1"]
-    try:
+    with slow_site(folder) as url:
+        args = ["audit", url, "--db", str(db), "--quiet", "--concurrency", "1"]
         proc = subprocess.Popen(
             [sys.executable, "-m", "funnel_audit", *args, "--out", str(tmp_path / "o1")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        committed, deadline = 0, time.monotonic() + 120
-        while committed < 4 and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.2)
-            if db.exists():
-                with sqlite3.connect(db) as conn:
-                    try:
-                        committed = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
-                    except sqlite3.OperationalError:
-                        committed = 0
+        committed = wait_for_pages(db, proc, 4)
         assert proc.poll() is None and committed >= 4, "the first audit should still be running"
         capsys.readouterr()
         code = main([*args, "--resume", "--out", str(tmp_path / "o2")])
         err = capsys.readouterr().err.strip()
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert code == 7 and err.count("\n") == 0 and "another run is auditing" in err, err
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM audits").fetchone()[0] == 1

@@ -272,58 +272,27 @@ def test_every_history_verb_has_help(verb: list[str], capsys: pytest.CaptureFixt
 def test_run_due_stopped_with_sigterm_leaves_no_worker_behind(tmp_path: Path, model: Any) -> None:
     """SIGTERM to `run-due` interrupts the audits in its worker processes (kept as
     `interrupted`), the workers exit, and so does run-due with 143 (issue 12, case 16)."""
-    import functools
     import signal
     import sqlite3
     import subprocess
     import sys
-    import threading
-    import time
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-    from tests.test_resume_reaudit import _children
+    from tests.live_runs import children, slow_site, still_alive, wait_for_pages
 
-    class Slow(SimpleHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            time.sleep(0.3)
-            super().do_GET()
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass
-
-    handler = functools.partial(Slow, directory=str(SAMPLES / "ledgerloop"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    sites = f'[[sites]]\nname = "slow"\nurl = "{url}"\nconcurrency = 1\n'
-    config = _config(tmp_path, sites)
     db = tmp_path / "h.sqlite3"
-    cmd = [sys.executable, "-m", "funnel_audit", "run-due", "--config", str(config),
-           "--db", str(db), "--workers", "1"]  # fmt: skip
-    try:
+    with slow_site(SAMPLES / "ledgerloop", delay=0.3) as url:
+        sites = f'[[sites]]\nname = "slow"\nurl = "{url}"\nconcurrency = 1\n'
+        cmd = [sys.executable, "-m", "funnel_audit", "run-due", "--config",
+               str(_config(tmp_path, sites)), "--db", str(db), "--workers", "1"]  # fmt: skip
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        committed, deadline = 0, time.monotonic() + 120
-        while committed < 4 and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.2)
-            if db.exists():
-                with sqlite3.connect(db) as conn:
-                    try:
-                        committed = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
-                    except sqlite3.OperationalError:
-                        committed = 0
+        committed = wait_for_pages(db, proc, 4)
         assert proc.poll() is None and committed >= 4, "the audit should still be running"
-        workers = _children(proc.pid)
+        workers = children(proc.pid)
         assert workers
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
-        gone_by = time.monotonic() + 30
-        while any(Path(f"/proc/{p}").exists() for p in workers) and time.monotonic() < gone_by:
-            time.sleep(0.2)
-    finally:
-        server.shutdown()
-        server.server_close()
+        assert not still_alive(workers, 30), "a worker outlived run-due"
     assert proc.returncode == 143
-    assert not [p for p in workers if Path(f"/proc/{p}").exists()], "a worker outlived run-due"
     with sqlite3.connect(db) as conn:
         status = conn.execute("SELECT status FROM audits").fetchone()[0]
     assert status == "interrupted"

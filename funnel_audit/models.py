@@ -182,6 +182,54 @@ class CalendarEntry:
     # "foundational" (a page the site needs once, scheduled early) or "ongoing" (a series piece);
     # audits stored before this field load as "ongoing"
     tactic: str = "ongoing"
+    key_result: str = ""  # the key result this piece counts towards ("O1.KR1"), plan/okrs.py
+    owner_email: str = ""  # the team member's address when a team is configured (plan/team.py)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyResult:
+    """A measurable step towards an objective: a number to reach by a date, and the KPI that
+    shows whether the work paid off."""
+
+    key: str  # "O1.KR1"
+    text: str
+    target: int
+    unit: str  # "pieces", "pages", "links"
+    due: date
+    kpi: str
+    entries: int = 0  # how many calendar entries count towards it
+
+
+@dataclass(frozen=True, slots=True)
+class Objective:
+    """What the plan sets out to change for one finding, from a baseline to a goal by a date."""
+
+    key: str  # "O1"
+    stage: Stage | None
+    kind: str  # the finding it answers: thin-stage, overweight-stage, ...
+    text: str
+    baseline: float
+    goal: float
+    due: date
+    key_results: tuple[KeyResult, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One step in the prioritised action plan, scored impact x confidence x ease (each 1-10)."""
+
+    rank: int
+    text: str
+    stage: Stage | None
+    tactic: str  # foundational or ongoing
+    owner: str
+    impact: int
+    confidence: int
+    ease: int
+    score: int
+    serves: str  # the key result (or finding) it moves
+    why: str = ""
+    owner_email: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,3 +252,8 @@ class AuditResult:
     link_flow: dict[str, dict[str, Any]] = field(default_factory=dict)
     quality: tuple[StageQuality, ...] = ()
     brand: str = ""  # the site's name as its pages give it ("" when they do not name it)
+    objectives: tuple[Objective, ...] = ()
+    actions: tuple[Action, ...] = ()
+    summary: tuple[str, ...] = ()  # the executive summary, a few sentences (plan/summary.py)
+    site_kind: str = ""  # what sort of business the site is (plan/site_kind.py)
+    conversion: str = ""  # the action the site asks for: quote, booking, sign-up ... (plan/cta.py)

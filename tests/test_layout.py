@@ -105,6 +105,7 @@ def test_packages_mirror_the_data_flow() -> None:
         "models",
         "ports",
         "settings",
+        "setting_kinds",
         "config",
         "options",
         "audit",

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from funnel_audit.errors import ConfigError, InputError
 from funnel_audit.settings import (
+    AUDIT,
     SETTINGS,
     SITE,
     TOP,
@@ -42,6 +43,8 @@ CONFIG_NAME = "funnel-audit.toml"
 DEFAULT_KEYS = frozenset(names_in(SITE))
 SITE_KEYS = DEFAULT_KEYS | {"name", "url", "output"}
 TOP_KEYS = frozenset({*names_in(TOP), "defaults", "sites"})
+# top-level settings of a single audit rather than of the run: every [[sites]] entry takes them
+EVERY_SITE = frozenset(n for n in names_in(TOP) if SETTINGS[n].commands == (AUDIT,))
 T = TypeVar("T")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 
@@ -203,7 +206,12 @@ def parse_config(data: dict[str, Any], path: Path, *, need_sites: bool = True) -
     if not isinstance(defaults, dict):
         raise ConfigError(f"{path}: [defaults] must be a table")
     _unknown(defaults, DEFAULT_KEYS, f"{path} [defaults]")
-    shared = _layer(defaults, DEFAULT_KEYS, f"{path} [defaults]: ", base)
+    try:
+        check_team(top.values.get("team"), top.origins.get("team", ""))
+    except InputError as exc:
+        raise ConfigError(str(exc)) from None
+    own = _layer(defaults, DEFAULT_KEYS, f"{path} [defaults]: ", base)
+    shared = merge(_only(top, EVERY_SITE), own)
     sites_data = data.get("sites", [])
     if not isinstance(sites_data, list) or (need_sites and not sites_data):
         raise ConfigError(f"{path}: no sites; add at least one [[sites]] table with name and url")
@@ -218,6 +226,15 @@ def parse_config(data: dict[str, Any], path: Path, *, need_sites: bool = True) -
             raise ConfigError(f"{path}: two sites are named {site.name!r}; names must be unique")
         sites.append(site)
     return ScheduleConfig(path=path, sites=tuple(sites), top=top, defaults=shared)
+
+
+def _only(layer: Layer, names: Iterable[str]) -> Layer:
+    """The values of `layer` for these settings alone."""
+    out = Layer()
+    for name in names:
+        if name in layer.values:
+            out.set(name, layer.values[name], layer.origins[name])
+    return out
 
 
 def _layer(table: dict[str, Any], names: Iterable[str], label: str, base: Path) -> Layer:
@@ -247,7 +264,7 @@ def _site(raw: dict[str, Any], shared: Layer, base: Path, out_root: Path, where:
     if "://" not in url:
         url = str(coerce(SETTINGS["out"], url, f"{where}: url", base))
     own = merge(shared, _layer(raw, DEFAULT_KEYS, f"{where}: ", base))
-    options = resolve(DEFAULT_KEYS, own)
+    options = resolve(DEFAULT_KEYS | EVERY_SITE, own)
     try:
         cadence = parse_cadence(options["cadence"])
     except ConfigError as exc:
@@ -279,6 +296,7 @@ def audit_options(
 
     get = values.get
     check_aliases(values)
+    check_team(get("team"), values.origin("team"))
     crawl = CrawlSettings(
         max_pages=get("max_pages"),
         max_depth=get("max_depth"),
@@ -314,7 +332,16 @@ def audit_options(
         parsers=parsers,
         alias_hosts=get("alias_hosts"),
         xlsx=get("xlsx"),
+        team=get("team"),
     )
+
+
+def check_team(team: object, origin: str) -> None:
+    """Every team member's roles are roles the calendar uses (the planner's owners)."""
+    if isinstance(team, tuple) and team:
+        from funnel_audit.plan.team import check_roles
+
+        check_roles(team, origin)
 
 
 def check_aliases(values: Resolved) -> None:

@@ -14,6 +14,7 @@ from funnel_audit.analyse.topics import find_topics
 from funnel_audit.models import AuditResult, Stage
 from funnel_audit.plan.planner import build_calendar, next_monday
 from funnel_audit.plan.presets import preset_name
+from funnel_audit.plan.team import assign
 from funnel_audit.read.brand import NEUTRAL_NAME, find_brand, host_words
 from funnel_audit.read.readers import LocalReader
 from funnel_audit.site_pages import SitePages
@@ -86,6 +87,7 @@ def build_result(
         weeks=opts.weeks,
         per_week=opts.per_week,
     )
+    calendar = assign(calendar, opts.team, notes)  # people for role words, within capacity
     if crawled.unchanged:
         notes.append(
             f"{crawled.unchanged} page(s) unchanged since the last audit (HTTP 304): "

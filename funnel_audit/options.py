@@ -10,6 +10,7 @@ from pathlib import Path
 from funnel_audit.analyse.gaps import DEFAULT_TARGET
 from funnel_audit.crawl.settings import CrawlSettings
 from funnel_audit.models import AuditResult, Stage
+from funnel_audit.plan.people import Member
 from funnel_audit.plan.planner import DEFAULT_PER_WEEK, DEFAULT_WEEKS
 from funnel_audit.report.html import Branding
 
@@ -37,6 +38,8 @@ class AuditOptions:
     alias_hosts: tuple[str, ...] = ()
     # also write audit.xlsx (--xlsx); off by default, as pandas costs ~50 MB once loaded
     xlsx: bool = False
+    # the people the calendar is assigned to (--team-member, [[team]]); none: owners stay roles
+    team: tuple[Member, ...] = ()
 
 
 @dataclass

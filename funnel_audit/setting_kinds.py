@@ -17,6 +17,7 @@ from pathlib import Path
 
 from funnel_audit.errors import InputError
 from funnel_audit.models import Stage
+from funnel_audit.plan.people import parse_team
 from funnel_audit.plan.presets import PRESET_HELP, expand
 from funnel_audit.plan.start import calendar_start
 
@@ -43,6 +44,7 @@ class Kind(enum.Enum):
     MIX = "a stage mix"
     DATE = "a date"
     COLOUR = "a colour"
+    TEAM = "team members"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,8 @@ def coerce(row: Setting, raw: object, where: str, base: Path | None = None) -> o
         return _mix(raw, where, row.default)
     if kind is Kind.DATE:
         return calendar_start(raw, where)
+    if kind is Kind.TEAM:
+        return parse_team(raw, where)
     text = _text(raw, where)
     if kind is Kind.COLOUR and not _COLOUR.fullmatch(text):
         raise InputError(f"{where}: bad colour {text!r}: use a hex colour such as #1f4e79")

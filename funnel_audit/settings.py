@@ -80,6 +80,10 @@ TABLE: tuple[Setting, ...] = (
     Setting("per_week", Kind.INT, 2, "Calendar entries per week.", low=1, high=14, metavar="N"),
     Setting("start", Kind.DATE, None, "First calendar date.", scope=None, metavar="YYYY-MM-DD",
             shown="next Monday"),
+    Setting("team", Kind.TEAM, (), "Someone the calendar is assigned to, as 'NAME <EMAIL> ROLES "
+            "CAPACITY', e.g. 'Ana Ruiz <ana@agency.example> writer,designer 2': roles among "
+            "writer, web, sales, designer; capacity in pieces a week, 1-50 (repeatable; replaces "
+            "the file's [[team]]).", flag="--team-member", scope=TOP, metavar="MEMBER"),
     Setting("labels", Kind.FILE, None, "CSV of url,stage with manual labels that override the "
             "model.", metavar="FILE"),
     Setting("model", Kind.FILE, None, "A model written by `funnel-audit train`.",

@@ -82,7 +82,7 @@ def _option(row: Setting, command: str) -> Callable[[F], F]:
         )
     shown = row.shown_default(command)
     help_text += f" [default: {shown}]" if shown != "none" else ""
-    if row.kind in (Kind.HOSTS, Kind.PATTERNS):
+    if row.kind in (Kind.HOSTS, Kind.PATTERNS, Kind.TEAM):
         return click.option(*decls, multiple=True, metavar=row.metavar, help=help_text)
     return click.option(*decls, type=_click_type(row), metavar=row.metavar, help=help_text)
 

@@ -29,6 +29,7 @@ from funnel_audit.options import AuditOptions, AuditOutcome
 from funnel_audit.ports import AuditStore, PageReader, ReadPage
 from funnel_audit.read.readers import page_reader
 from funnel_audit.read.reading import ModelSource, default_parsers
+from funnel_audit.report import workbook
 from funnel_audit.report.calendar_files import (
     write_calendar_csv,
     write_calendar_ics,
@@ -38,7 +39,6 @@ from funnel_audit.report.exports import write_audit_json, write_labels_todo, wri
 from funnel_audit.report.html import Branding, render_report
 from funnel_audit.report.staging import staged_outputs
 from funnel_audit.report.templates_check import check_templates
-from funnel_audit.report.workbook import require_workbook_libraries
 from funnel_audit.site_pages import Earlier, SitePages
 from funnel_audit.store.batches import PageBatches
 from funnel_audit.store.identity import live_audit_lock, site_identity
@@ -186,7 +186,7 @@ def _audit(
     if write_outputs:
         prepare_out_dir(out_dir)
     if opts.xlsx:
-        require_workbook_libraries()  # before the crawl, not after it
+        workbook.require_workbook_libraries()  # before the crawl, not after it
     overrides = load_overrides(opts.labels) if opts.labels is not None else Overrides()
     site = folder.name if folder else site_key(target)
     site_id, kept_as = site_identity(target, folder)
@@ -327,7 +327,7 @@ def write_all(
 ) -> dict[str, Path]:
     """Write every output file of an audit: all of them, or (on any failure) none, the previous
     outputs staying whole (`report/staging.py`)."""
-    names = [*OUTPUT_FILES, *(("audit.xlsx",) if opts.xlsx else ())]
+    names = [*OUTPUT_FILES, *((workbook.WORKBOOK,) if opts.xlsx else ())]
     try:
         with staged_outputs(out_dir) as stage:
             write_pages_csv(result, stage / "pages.csv")
@@ -340,10 +340,9 @@ def write_all(
                 result, branding=opts.branding, template_dir=opts.template_dir, previous=previous
             )
             (stage / "report.html").write_text(html, encoding="utf-8")
-            if opts.xlsx:  # pandas loads here alone, after the crawl, and only when asked
-                from funnel_audit.report.workbook import write_workbook
-
-                write_workbook(result, stage / "audit.xlsx")
+            if opts.xlsx:  # openpyxl loads in here alone, after the crawl, and only when asked
+                workbook.write_workbook(result, stage / workbook.WORKBOOK)
+        workbook.drop_stale_workbooks(out_dir, written=opts.xlsx)
     except OSError as exc:
         raise OutputError(f"cannot write outputs to {out_dir}: {exc.strerror or exc}") from exc
     return {name: out_dir / name for name in names}
@@ -360,13 +359,13 @@ def rerender_audit(
     """Write every output again from a stored audit.json, without crawling or classifying.
 
     Lets an agency rebrand a report or pick up template fixes for an audit already delivered.
-    `out_dir` defaults to the folder the audit.json is in; `xlsx` writes audit.xlsx too.
+    `out_dir` defaults to the folder the audit.json is in; `xlsx` writes report.xlsx too.
     """
     from funnel_audit.report.stored_audit import read_audit_json
 
     check_templates(template_dir)
     if xlsx:
-        require_workbook_libraries()
+        workbook.require_workbook_libraries()
     result = read_audit_json(audit_json)
     out = prepare_out_dir(out_dir if out_dir is not None else audit_json.parent)
     opts = AuditOptions(

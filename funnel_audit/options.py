@@ -36,7 +36,7 @@ class AuditOptions:
     parsers: int | None = None
     # other host names of the site (--alias-host): links to them are links within the site
     alias_hosts: tuple[str, ...] = ()
-    # also write audit.xlsx (--xlsx); off by default, as pandas costs ~50 MB once loaded
+    # also write report.xlsx (--xlsx); off by default: openpyxl is an extra and costs ~17 MB
     xlsx: bool = False
     # the people the calendar is assigned to (--team-member, [[team]]); none: owners stay roles
     team: tuple[Member, ...] = ()

@@ -98,7 +98,8 @@ TABLE: tuple[Setting, ...] = (
             metavar="#RRGGBB"),
     Setting("templates", Kind.DIR, None, "Folder of templates that override the shipped report "
             "templates.", (AUDIT, REPORT), metavar="DIR"),
-    Setting("xlsx", Kind.FLAG, False, "Also write audit.xlsx, an Excel workbook.", (AUDIT, REPORT)),
+    Setting("xlsx", Kind.FLAG, False, "Also write report.xlsx, an Excel workbook.",
+            (AUDIT, REPORT)),
     Setting("db", Kind.FILE, None, "History database.", (AUDIT, RUN_DUE, HISTORY, DIFF, SHOW,
             INSTALL), scope=TOP, metavar="PATH",
             shown="history.sqlite3 in the user data folder (~/.local/share/funnel-audit on Linux)"),

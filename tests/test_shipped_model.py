@@ -97,12 +97,12 @@ def test_training_without_scikit_learn_is_one_line_and_exit_5(
     assert main(["build-model", "--out", str(tmp_path / "m.npz")]) == 5
 
 
-def test_a_workbook_without_pandas_stops_before_the_crawl(
+def test_a_workbook_without_openpyxl_stops_before_the_crawl(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from tests.conftest import SAMPLES
 
-    _without(monkeypatch, "pandas")
+    _without(monkeypatch, "openpyxl")
     out = tmp_path / "out"
     code = main(["audit", str(SAMPLES / "ledgerloop"), "--out", str(out), "--no-history", "-q",
                  "--xlsx"])  # fmt: skip

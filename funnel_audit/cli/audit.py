@@ -140,5 +140,5 @@ def _print_summary(outcome: AuditOutcome) -> None:
 
 
 def _print_workbook(outcome: AuditOutcome) -> None:
-    if "audit.xlsx" in outcome.files:
-        click.echo(f"Workbook: {outcome.files['audit.xlsx']}")
+    if "report.xlsx" in outcome.files:
+        click.echo(f"Workbook: {outcome.files['report.xlsx']}")

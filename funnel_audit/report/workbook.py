@@ -1,49 +1,54 @@
-"""audit.xlsx: the audit's tables as the sheets of one Excel workbook (`--xlsx`, off by default).
+"""report.xlsx: the audit as one Excel workbook (`--xlsx`, off by default), for consultants who
+work in spreadsheets; what its sheets hold is `workbook_sheets.py`, this module writes them.
 
-pandas builds the sheets and writes them with openpyxl. It costs about 50 MB once loaded, so it
-is imported inside `write_workbook` alone: never during a crawl, and never in an audit that did
-not ask for the workbook. Every text cell came from somebody's website (titles, topics, reasons,
-URLs), so it loses the control characters a workbook cannot hold and a leading formula character
-is neutralised exactly as in pages.csv (`exports.safe_cell`): openpyxl would otherwise store
-`=HYPERLINK(...)` as a live formula. The file is written beside its final name and moved into
-place, so nobody ever opens half a workbook.
+openpyxl writes in write-only mode, so rows stream to the file and a large site never holds a
+whole sheet of cell objects in memory. It is imported inside `write_workbook` alone (about 17 MB
+and 0.15 s; pandas, used before, cost 50 MB), never during a crawl and never in an audit that
+did not ask for the workbook. Every text cell may have come from somebody's website (titles,
+topics, reasons, URLs), so each loses the control characters a workbook cannot hold and a
+leading formula character is neutralised exactly as in pages.csv (`exports.safe_cell`): openpyxl
+would otherwise store `=HYPERLINK(...)` as a live formula. The file is written beside its final
+name and moved into place, so nobody ever opens half a workbook; and a run that writes no
+workbook removes the one an earlier run left in the folder (`drop_stale_workbooks`), so fresh
+outputs never sit beside an old workbook.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
+import io
 import os
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Sequence
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from funnel_audit.errors import InputError
-from funnel_audit.models import AuditResult, PageResult, Stage
-from funnel_audit.report.calendar_files import CALENDAR_COLUMNS
-from funnel_audit.report.exports import PAGE_COLUMNS, safe_cell
+from funnel_audit.models import AuditResult
+from funnel_audit.report.exports import safe_cell
+from funnel_audit.report.workbook_sheets import Block, Value, sheets
 
 if TYPE_CHECKING:
-    import pandas as pd
+    # a write-only sheet has the Worksheet's column_dimensions, freeze_panes, auto_filter and
+    # append (openpyxl copies them over; its stubs list fewer)
     from openpyxl.worksheet.worksheet import Worksheet
 
-WORKBOOK = "audit.xlsx"
-SHEETS = ("pages", "stage mix", "topics", "gaps", "calendar")
+WORKBOOK = "report.xlsx"
+LEGACY_WORKBOOK = "audit.xlsx"  # the name earlier versions wrote; never written now
 MAX_CELL = 32_767  # the most characters Excel keeps in one cell
+MAX_WIDTH = 60
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XML 1.0 forbids
-_PERCENT = ("share", "target")
-
-
-XLSX_HINT = (
-    "--xlsx needs pandas and openpyxl, which this install lacks: pip install 'funnel-audit[xlsx]'"
-)
+_DATE = "yyyy-mm-dd"
+_PERCENT = "0%"
+XLSX_HINT = "--xlsx needs openpyxl, which this install lacks: pip install 'funnel-audit[xlsx]'"
 
 
 def require_workbook_libraries() -> None:
     """Fail before the crawl, with the install hint, when the workbook could not be written."""
-    if any(importlib.util.find_spec(name) is None for name in ("pandas", "openpyxl")):
+    if importlib.util.find_spec("openpyxl") is None:
         raise InputError(XLSX_HINT)
 
 
@@ -54,140 +59,81 @@ def cell_text(value: object) -> str:
     return safe_cell(text[: MAX_CELL - 1])
 
 
-def _texts(values: Iterable[object]) -> list[str]:
-    return [cell_text(v) for v in values]
+def _shown(value: Value) -> str | float | datetime | None:
+    """A cell's value as written: text made safe ("" left empty), a date as midnight (what Excel
+    stores either way), numbers as they are."""
+    if isinstance(value, str):
+        return cell_text(value) or None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time())
+    return value
 
 
-def _yes(flag: bool) -> str:
-    return "yes" if flag else ""
+def _widths(blocks: Sequence[Block]) -> list[int]:
+    """Each column wide enough for its header and the first 200 rows, up to MAX_WIDTH."""
+    widths: list[int] = []
+    for block in blocks:
+        for row in [block.header, *block.rows[:200]]:
+            for number, value in enumerate(row):
+                text = _DATE if isinstance(value, date) else str(_shown(value) or "")
+                if number == len(widths):
+                    widths.append(0)
+                widths[number] = max(widths[number], min(len(text) + 2, MAX_WIDTH))
+    return widths
 
 
-def _pages(pages: tuple[PageResult, ...]) -> dict[str, object]:
-    """pages.csv's columns, with numbers kept as numbers so they sort and sum."""
-    import pandas as pd
-
-    return {
-        "url": _texts(p.url for p in pages),
-        "stage": [p.stage.value if p.stage else "" for p in pages],
-        "confidence": [round(p.confidence, 3) for p in pages],
-        "title": _texts(p.title for p in pages),
-        "word_count": [p.word_count for p in pages],
-        "status": pd.array([p.status for p in pages], dtype="Int64"),
-        "error": _texts(p.error for p in pages),
-        "label_source": _texts(p.label_source for p in pages),
-        "needs_review": [_yes(p.needs_review) for p in pages],
-        "reasons": _texts("; ".join(p.reasons) for p in pages),
-        "topic": _texts(p.topic for p in pages),
-        "depth": [p.depth for p in pages],
-        "content_type": _texts(p.content_type for p in pages),
-        "noindex": [_yes(p.noindex) for p in pages],
-        "js_rendered": [_yes(p.js_rendered) for p in pages],
-        "lastmod": _texts(p.lastmod for p in pages),
-    }
-
-
-def _topics(result: AuditResult) -> pd.DataFrame:
-    """Funnel pages per topic and stage (a crosstab), every topic and funnel stage shown."""
-    import pandas as pd
-
-    funnel = [p for p in result.pages if p.topic and p.stage in Stage.funnel()]
-    table = pd.crosstab(
-        pd.Series(_texts(p.topic for p in funnel), name="topic", dtype=object),
-        pd.Series([p.stage.value for p in funnel if p.stage], name="stage", dtype=object),
-    )
-    topics = list(dict.fromkeys([*_texts(result.topics), *table.index]))
-    table = table.reindex(
-        index=pd.Index(topics, name="topic", dtype=object),
-        columns=[s.value for s in Stage.funnel()],
-        fill_value=0,
-    )
-    table.columns.name = None
-    table["total"] = table.sum(axis=1)
-    return table
-
-
-def frames(result: AuditResult) -> dict[str, tuple[pd.DataFrame, bool]]:
-    """Each sheet's table, and whether its index (the topic names) is written as a column."""
-    import pandas as pd
-
-    mix = pd.DataFrame(
-        {
-            "stage": [s.stage.value for s in result.mix],
-            "pages": [s.pages for s in result.mix],
-            "share": [s.share for s in result.mix],
-            "target": [s.target for s in result.mix],
-            "thin": [_yes(s.thin) for s in result.mix],
-        }
-    )
-    gaps = pd.DataFrame(
-        {
-            "severity": [g.severity for g in result.gaps],
-            "stage": [g.stage.value if g.stage else "" for g in result.gaps],
-            "topic": _texts(g.topic for g in result.gaps),
-            "kind": [g.kind for g in result.gaps],
-            "message": _texts(g.message for g in result.gaps),
-            "evidence": _texts(" ".join(g.evidence_urls) for g in result.gaps),
-        }
-    )
-    entries = result.calendar
-    plan = (
-        [e.stage.value for e in entries],
-        [e.format for e in entries],
-        [e.working_title for e in entries],
-        [e.target_topic for e in entries],
-        [", ".join(e.keywords) for e in entries],
-        [e.cta for e in entries],
-        [" ".join(e.link_from) for e in entries],
-        [" ".join(e.link_to) for e in entries],
-        [e.owner for e in entries],
-        [e.kpi for e in entries],
-        [e.gap for e in entries],
-        [e.rationale for e in entries],
-    )
-    calendar = pd.DataFrame(
-        {"Date": [e.date for e in entries]}
-        | {name: _texts(column) for name, column in zip(CALENDAR_COLUMNS[4:], plan, strict=True)}
-    )
-    return {
-        "pages": (pd.DataFrame(_pages(result.pages), columns=PAGE_COLUMNS), False),
-        "stage mix": (mix, False),
-        "topics": (_topics(result), True),
-        "gaps": (gaps, False),
-        "calendar": (calendar, False),
-    }
-
-
-def _tidy(sheet: Worksheet, frame: pd.DataFrame, index: bool) -> None:
-    """Header row kept in view, shares as percentages, columns wide enough to read (dates get
-    pandas' own YYYY-MM-DD)."""
+def _write_sheet(sheet: Worksheet, blocks: Sequence[Block]) -> None:
+    """The blocks one under another with a blank row between, headers in bold; a sheet of one
+    table keeps its header row in view, and the block marked `filtered` gets the filter buttons."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    sheet.freeze_panes = "B2" if index else "A2"
-    names = ([str(frame.index.name or "")] if index else []) + [str(c) for c in frame.columns]
-    for number, column in enumerate(sheet.iter_cols(max_col=len(names)), start=1):
-        name = names[number - 1]
-        if name in _PERCENT:
-            for cell in column[1:]:
-                cell.number_format = "0%"
-        widest = max((len(str(c.value or "")) for c in column[:200]), default=0)
-        width = min(max(widest, len(name)) + 2, 60)
+    for number, width in enumerate(_widths(blocks), start=1):
         sheet.column_dimensions[get_column_letter(number)].width = width
+    if len(blocks) == 1:
+        sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    top = 1
+    for index, block in enumerate(blocks):
+        if index:
+            sheet.append([])
+            top += 1
+        header = [WriteOnlyCell(sheet, value=name) for name in block.header]
+        for cell in header:
+            cell.font = bold
+        sheet.append(header)
+        if block.filtered:
+            last = get_column_letter(len(block.header))
+            sheet.auto_filter.ref = f"A{top}:{last}{top + len(block.rows)}"
+        for row in block.rows:
+            cells = []
+            for name, value in zip(block.header, row, strict=True):
+                cell = WriteOnlyCell(sheet, value=_shown(value))
+                if isinstance(value, date):
+                    cell.number_format = _DATE
+                elif name in block.percent and isinstance(value, int | float):
+                    cell.number_format = _PERCENT
+                cells.append(cell)
+            sheet.append(cells)
+        top += 1 + len(block.rows)
 
 
 def write_workbook(result: AuditResult, path: Path) -> None:
-    """Write audit.xlsx whole or not at all: to a new file beside `path`, then moved over it."""
-    import pandas as pd
+    """Write report.xlsx whole or not at all: to a new file beside `path`, then moved over it."""
+    from openpyxl import Workbook
 
-    sheets = frames(result)
+    book = Workbook(write_only=True)
+    for name, blocks in sheets(result).items():
+        _write_sheet(book.create_sheet(name), blocks)
+    # zipped in memory first (a few hundred KB for a large site): openpyxl leaves its zip and
+    # sheet writers open when the disk fills mid-save, and they complain when collected
+    packed = io.BytesIO()
+    book.save(packed)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
         with tmp.open("xb") as handle:
-            # not `with`: on the way out of an error the writer would still try to save
-            writer = pd.ExcelWriter(handle, engine="openpyxl")
-            for name, (frame, index) in sheets.items():
-                frame.to_excel(writer, sheet_name=name, index=index)
-                _tidy(writer.sheets[name], frame, index)
-            writer.close()
+            handle.write(packed.getbuffer())
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -195,3 +141,14 @@ def write_workbook(result: AuditResult, path: Path) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def drop_stale_workbooks(out_dir: Path, written: bool) -> None:
+    """Remove the workbooks in `out_dir` that this run did not write: report.xlsx when the run
+    wrote none, and always audit.xlsx (the name earlier versions used). Only a file (or a link)
+    with exactly one of those names goes; a folder of that name is left alone."""
+    for name in (LEGACY_WORKBOOK,) if written else (LEGACY_WORKBOOK, WORKBOOK):
+        path = out_dir / name
+        if path.is_symlink() or path.is_file():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()

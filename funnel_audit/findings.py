@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from funnel_audit.analyse.campaigns import campaign_gaps
 from funnel_audit.analyse.gaps import content_quality, find_gaps, funnel_pages, stage_mix
 from funnel_audit.analyse.linkflow import LinkFlow, analyse_links, main_origin
 from funnel_audit.analyse.linkmap import LOCAL_HOSTS, site_aliases
@@ -71,7 +72,9 @@ def build_result(
     mix = stage_mix(pages, opts.target_mix)
     flow = _link_flow(crawled, pages, target, notes)
     quality = content_quality(pages, today)
-    gaps = find_gaps(pages, mix, flow.findings, quality)
+    # events and paid landing pages (analyse/campaigns.py) are findings beside the link flow's
+    more = [*flow.findings, *campaign_gaps(pages, today, flow.orphans)]
+    gaps = find_gaps(pages, mix, more, quality)
     matrix: dict[str, dict[str, int]] = {t.name: {} for t in topics}
     for p in funnel_pages(pages):
         if p.topic:

@@ -120,6 +120,9 @@ class PageResult:
     # the internal links in the page's body (not its nav, header or footer): the funnel flow is
     # measured on these; None when not recorded (audits stored by older versions)
     body_links: tuple[str, ...] | None = None
+    # whether the page carries a form asking for an email address or a phone number (a lead,
+    # booking or sign-up form); None when not recorded (audits stored by older versions)
+    lead_form: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

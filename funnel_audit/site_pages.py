@@ -25,6 +25,8 @@ from funnel_audit.read.reading import Reading
 from funnel_audit.store.spool import BlobSpool, TextSpool
 
 MAX_LINK_CACHE = 500_000
+# form fields that make a form a lead, booking or sign-up form (not a search box)
+LEAD_FIELDS = frozenset({"email", "phone"})
 
 
 @dataclass
@@ -193,6 +195,7 @@ class SitePages:
             noindex=text.noindex,
             js_rendered=text.js_rendered,
             content_hash=reading.content_hash,
+            lead_form=any(LEAD_FIELDS.intersection(f.field_kinds) for f in text.forms),
             etag=page.etag,
             last_modified=page.last_modified,
         )

@@ -175,12 +175,13 @@ def topic_gaps(pages: Sequence[PageResult]) -> list[Gap]:
 def find_gaps(
     pages: Sequence[PageResult],
     mix: Sequence[StageShare],
-    link_findings: Sequence[Gap] = (),
+    other_findings: Sequence[Gap] = (),
     quality: Sequence[StageQuality] = (),
 ) -> tuple[Gap, ...]:
-    """All findings, most severe first; ties keep funnel order so the report reads top-down."""
+    """All findings, most severe first; ties keep funnel order so the report reads top-down.
+    `other_findings` come from the other analyses (link flow, events and landing pages)."""
     gaps = mix_gaps(mix, pages) + overweight_gaps(mix, pages) + topic_gaps(pages)
-    gaps += list(link_findings) + quality_gaps(quality)
+    gaps += list(other_findings) + quality_gaps(quality)
     order = {s: i for i, s in enumerate(Stage)}
     return tuple(
         sorted(gaps, key=lambda g: (-g.severity, order.get(g.stage, 9) if g.stage else 9, g.kind))

@@ -40,6 +40,9 @@ class LinkFlow:
     notes: tuple[str, ...] = ()
     # how the links were matched: internal_links, resolved_links, body_edges, site_wide_targets
     stats: dict[str, Any] = field(default_factory=dict)
+    # every page no other page links to (the finding lists only the first few); empty when the
+    # links could not be matched to pages reliably enough to tell
+    orphans: tuple[str, ...] = ()
 
 
 def main_origin(urls: Iterable[str]) -> str:
@@ -264,4 +267,4 @@ def analyse_links(
         "all_edges": int(len(all_src)),
         "site_wide_targets": site_wide,
     }
-    return LinkFlow(onward, stage_links, tuple(findings), tuple(notes), stats)
+    return LinkFlow(onward, stage_links, tuple(findings), tuple(notes), stats, tuple(orphans))

@@ -176,6 +176,7 @@ class HistoryStore:
                         "needs_review": p.needs_review,
                         "noindex": p.noindex,
                         "js_rendered": p.js_rendered,
+                        "lead_form": p.lead_form,
                     }
                 ),
                 texts.get(p.url),
@@ -250,6 +251,7 @@ class HistoryStore:
                         "needs_review": p.needs_review,
                         "noindex": p.noindex,
                         "js_rendered": p.js_rendered,
+                        "lead_form": p.lead_form,
                     }
                 ),
                 audit_id,

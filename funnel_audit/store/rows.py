@@ -63,6 +63,7 @@ def _page_from_row(
             lastmod=r["lastmod"],
             noindex=bool(flags.get("noindex")),
             js_rendered=bool(flags.get("js_rendered")),
+            lead_form=flags.get("lead_form") if isinstance(flags.get("lead_form"), bool) else None,
             content_hash=r["content_hash"] or "",
             etag=r["etag"],
             last_modified=r["last_modified"],

@@ -44,7 +44,7 @@ def parse_team(raw: object, where: str) -> tuple[Member, ...]:
     and the entry (`team entry 2 (Ana Ruiz): ...`)."""
     items: object = [p for p in raw.split(";") if p.strip()] if isinstance(raw, str) else raw
     if not isinstance(items, list | tuple):
-        raise InputError(f"{where} must be a list of team members ({TEXT_SYNTAX}), got {raw!r}")
+        raise InputError(f"{where} must be a list of team members ({TEXT_SYNTAX})")
     if len(items) > MAX_MEMBERS:
         raise InputError(f"{where}: at most {MAX_MEMBERS} team members, got {len(items)}")
     members: list[Member] = []
@@ -70,7 +70,7 @@ def _from_text(text: str, entry: str) -> Member:
     if match is None or not match.group("roles").strip():
         raise InputError(
             f"{entry}: write a member as {TEXT_SYNTAX}, "
-            "e.g. 'Ana Ruiz <ana@agency.example> writer,designer 2'"
+            "e.g. 'Ana Ruiz <ana@example.com> writer,designer 2'"
         )
     roles = [r for r in re.split(r"[,\s]+", match.group("roles")) if r]
     return _member(match.group("name"), match.group("email"), roles, match.group("capacity"), entry)

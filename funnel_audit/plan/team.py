@@ -2,16 +2,18 @@
 that week, so the plan names who does what and nobody is given more than they can do.
 
 The planner writes a role word as each entry's owner (writer, web, sales, designer); `assign`
-replaces it with a person, one ISO week (Monday to Sunday) at a time and in the calendar's
-order, so the foundational pieces, dated first, are served first:
+replaces it with a person, counting work per ISO week (Monday to Sunday). The foundational pieces
+are assigned first, then the ongoing ones, each in date order:
 
 - the entry goes to someone who has its role and has not reached their weekly capacity;
   among them, the one least loaded over the whole plan for their capacity (then this week,
   then the one with fewer roles, then the one listed first), so work is shared in proportion to
   capacity and the same team and calendar always give the same assignment;
 - when everyone with the role is full that week, the entry moves to the next week where someone
-  has time, on the same weekday (and never before an earlier entry of the same role, so a role's
-  pieces keep their planned order); its rationale says so, and a note counts the moves;
+  has time, on the same weekday; its rationale says so, and a note counts the moves;
+- an entry is never dated before an earlier entry of its role (a role's pieces keep their planned
+  order, so the UIDs of calendar_files.py, counted per stage and format, name the same pieces),
+  and an ongoing entry never before the last foundational one: the foundations still come first;
 - when nobody on the team has the role, anyone with time takes it (a generalist), with a note;
 - with no team, the calendar is returned as it is and owners stay role words.
 
@@ -29,6 +31,7 @@ from funnel_audit.errors import InputError
 from funnel_audit.models import CalendarEntry
 from funnel_audit.plan.people import Member
 from funnel_audit.plan.planner import CATALOGUE
+from funnel_audit.plan.tactics import FOUNDATIONAL
 
 Week = tuple[int, int]  # ISO year and week number
 
@@ -82,48 +85,62 @@ def assign(
         return tuple(entries)
     load: Counter[tuple[int, Week]] = Counter()  # (member index, week) -> pieces
     total: Counter[int] = Counter()
-    last: dict[str, date] = {}
+    last: dict[str, date] = {}  # each role's latest date so far
+    foundations_end: date | None = None
     moved: Counter[str] = Counter()
     uncovered: Counter[str] = Counter()
-    placed: list[tuple[date, int, CalendarEntry]] = []
-    for index, entry in sorted(enumerate(entries), key=lambda pair: (pair[1].date, pair[0])):
+    placed: list[tuple[date, bool, int, CalendarEntry]] = []
+    for index, entry in sorted(enumerate(entries), key=lambda p: (_later(p[1]), p[1].date, p[0])):
         role = entry.owner
         pool = [i for i, m in enumerate(team) if role in m.roles]
         if not pool:
             pool = list(range(len(team)))
             uncovered[role] += 1
-        when, free = _first_free_day(entry.date, last.get(role), pool, team, load)
+        bounds = (last.get(role), None if entry.tactic == FOUNDATIONAL else foundations_end)
+        when, free = _first_free_day(
+            entry.date, max((d for d in bounds if d), default=None), pool, team, load
+        )
+        week = week_of(when)
         who = min(
             free,
             key=lambda i: (
                 total[i] / team[i].capacity,
-                load[(i, week_of(when))] / team[i].capacity,
+                load[(i, week)] / team[i].capacity,
                 len(team[i].roles),
                 i,
             ),
         )
-        load[(who, week_of(when))] += 1
-        total[who] += 1
-        last[role] = when
         rationale = entry.rationale
         if role not in team[who].roles:
             rationale = _add(rationale, f"Nobody on the team has the {role} role.")
-        if week_of(when) != week_of(entry.date):
+        if week != week_of(entry.date):
             moved[role] += 1
-            rationale = _add(
-                rationale,
-                f"Moved from {entry.date.isoformat()}: everyone with the {role} role was "
-                "at capacity that week.",
+            full = all(load[(i, week_of(entry.date))] >= team[i].capacity for i in pool)
+            why = (
+                f"everyone with the {role} role was at capacity that week"
+                if full
+                else "to come after the foundational pieces"
             )
+            rationale = _add(rationale, f"Moved from {entry.date.isoformat()}: {why}.")
+        load[(who, week)] += 1
+        total[who] += 1
+        last[role] = when
+        if entry.tactic == FOUNDATIONAL:
+            foundations_end = max(when, foundations_end or when)
         person = team[who]
         done = replace(
             entry, date=when, owner=person.name, owner_email=person.email, rationale=rationale
         )
-        placed.append((when, index, done))
-    placed.sort(key=lambda item: (item[0], item[1]))
+        placed.append((when, _later(entry), index, done))
+    placed.sort(key=lambda item: item[:3])
     if notes is not None:
         notes.extend(_notes(moved, uncovered, placed[-1][0]))
-    return tuple(entry for _, _, entry in placed)
+    return tuple(item[3] for item in placed)
+
+
+def _later(entry: CalendarEntry) -> bool:
+    """Ongoing entries sort after foundational ones."""
+    return entry.tactic != FOUNDATIONAL
 
 
 def _first_free_day(
@@ -163,8 +180,8 @@ def _notes(moved: Counter[str], uncovered: Counter[str], end: date) -> list[str]
         roles = ", ".join(f"{role} {n}" for role, n in sorted(moved.items()))
         out.append(
             f"{_entries(sum(moved.values()))} moved to a later week so that nobody is given "
-            f"more than their weekly capacity ({roles}); the calendar now ends on "
-            f"{end.isoformat()}"
+            f"more than their weekly capacity and the foundational pieces come first ({roles}); "
+            f"the calendar now ends on {end.isoformat()}"
         )
     return out
 

@@ -13,10 +13,10 @@ from funnel_audit.analyse.linkflow import LinkFlow, analyse_links, main_origin
 from funnel_audit.analyse.linkmap import LOCAL_HOSTS, site_aliases
 from funnel_audit.analyse.topics import find_topics
 from funnel_audit.models import AuditResult, Stage
-from funnel_audit.plan.planner import build_calendar, next_monday
+from funnel_audit.plan.build import make_plan
+from funnel_audit.plan.planner import next_monday
 from funnel_audit.plan.presets import preset_name
-from funnel_audit.plan.team import assign
-from funnel_audit.read.brand import NEUTRAL_NAME, find_brand, host_words
+from funnel_audit.read.brand import find_brand, host_words
 from funnel_audit.read.readers import LocalReader
 from funnel_audit.site_pages import SitePages
 
@@ -80,17 +80,18 @@ def build_result(
         if p.topic:
             row = matrix[p.topic]
             row[p.stage.value] = row.get(p.stage.value, 0) + 1  # type: ignore[union-attr]
-    calendar = build_calendar(
+    plan = make_plan(
         pages,
         mix,
         gaps,
         topics,
-        site_name=name or NEUTRAL_NAME,
+        site_name=name,
         start=opts.start or next_monday(today),
         weeks=opts.weeks,
         per_week=opts.per_week,
+        team=opts.team,  # people for role words, within capacity
+        notes=notes,
     )
-    calendar = assign(calendar, opts.team, notes)  # people for role words, within capacity
     if crawled.unchanged:
         notes.append(
             f"{crawled.unchanged} page(s) unchanged since the last audit (HTTP 304): "
@@ -122,7 +123,7 @@ def build_result(
         pages=pages,
         mix=mix,
         gaps=gaps,
-        calendar=calendar,
+        calendar=plan.calendar,
         topics=matrix,
         notes=tuple(notes),
         audit_id=audit_id,
@@ -133,6 +134,11 @@ def build_result(
         },
         quality=quality,
         brand=name,
+        objectives=plan.objectives,
+        actions=plan.actions,
+        summary=plan.summary,
+        site_kind=plan.site_kind,
+        conversion=plan.conversion,
     )
 
 

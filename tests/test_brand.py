@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from funnel_audit.cli.main import main
 from funnel_audit.models import FetchedPage
 from funnel_audit.plan.planner import CATALOGUE
+from funnel_audit.plan.subjects import clean_title
 from funnel_audit.read.brand import (
-    NEUTRAL_NAME,
     BrandVotes,
     clean_name,
     common_title_segment,
@@ -415,7 +415,9 @@ def test_cli_folder_without_brand_signals_uses_neutral_wording(tmp_path: Path, m
     site = _write_site(tmp_path / "garden-watering")
     titles = _audit(str(site), tmp_path / "out")
     assert not any("Garden Watering" in t or "garden-watering" in t for t in titles)
-    assert any(NEUTRAL_NAME in t for t in titles)
+    assert not any("our team" in t.lower() for t in titles)
+    data = json.loads((tmp_path / "out" / "audit.json").read_text(encoding="utf-8"))
+    assert all(clean_title(e["working_title"]) for e in data["calendar"])
 
 
 def test_cli_site_on_127_0_0_1_never_names_the_address(
@@ -424,7 +426,6 @@ def test_cli_site_on_127_0_0_1_never_names_the_address(
     base = serve_folder(_write_site(tmp_path / "site"))
     titles = _audit(base, tmp_path / "out")
     assert not any("127" in t or "localhost" in t.lower() for t in titles), titles
-    assert any(NEUTRAL_NAME in t for t in titles)
     topics = json.loads((tmp_path / "out" / "audit.json").read_text(encoding="utf-8"))["topics"]
     assert not any(ch.isdigit() for name in topics for ch in name)
 
@@ -438,13 +439,21 @@ def test_cli_client_name_wins(tmp_path: Path, model) -> None:  # noqa: ANN001
     assert not any("Rainbarrel" in t for t in titles)
 
 
-def test_neutral_wording_reads_in_every_calendar_template() -> None:
+def test_every_template_naming_the_site_has_an_unnamed_wording() -> None:
     assert SITE_TEMPLATES
-    for template in SITE_TEMPLATES:
-        title = template.format(
-            topic="drip irrigation", Topic="Drip Irrigation", site=NEUTRAL_NAME, year=2026
-        )
-        assert "  " not in title and NEUTRAL_NAME in title
+    for fmt in (f for fmts in CATALOGUE.values() for f in fmts):
+        for named in (True, False):
+            for template in fmt.templates(named):
+                assert named or "{site}" not in template
+                title = template.format(
+                    S="Drip irrigation",
+                    s="drip irrigation",
+                    site="Rainbarrel Gardens",
+                    action="Request a quote",
+                    noun="quote request",
+                    year=2027,
+                )
+                assert clean_title(title), title
 
 
 def test_report_and_calendar_are_titled_with_the_brand_not_the_folder(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -111,7 +112,10 @@ def test_calendar_fills_thin_stage_first_never_repeats_titles() -> None:
     titles = [e.working_title.lower() for e in cal]
     assert len(titles) == len(set(titles))
     assert all(e.date >= date(2026, 12, 7) for e in cal)
-    assert sum(e.stage is Stage.DECISION for e in cal) >= 10
+    per_stage = Counter(e.stage for e in cal)
+    assert per_stage[Stage.DECISION] >= 8  # the thin stage gets the most it can without repeats
+    assert all(e.stage is Stage.DECISION for e in cal[:3])
+    assert per_stage[Stage.DECISION] <= 0.6 * len(cal)  # but never the whole plan
     assert any("boiler repair" in e.working_title.lower() for e in cal)
     assert all(e.cta and e.kpi and e.owner and e.rationale for e in cal)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -40,8 +41,9 @@ def test_every_entry_has_a_tactic_and_foundations_come_once_and_first(
     dates = [e["date"] for e in calendar]
     assert dates == sorted(dates) and len(set(dates)) == len(dates)
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert '<th scope="col" data-sort>Tactic</th>' in html
-    assert "<td>foundational</td>" in html and "<td>ongoing</td>" in html
+    assert re.search(r"<th[^>]*>Tactic</th>", html)
+    assert re.search(r"<td[^>]*>foundational</td>", html)
+    assert re.search(r"<td[^>]*>ongoing</td>", html)
 
 
 def test_an_audit_json_without_tactics_still_renders(tmp_path: Path) -> None:
@@ -54,4 +56,4 @@ def test_an_audit_json_without_tactics_still_renders(tmp_path: Path) -> None:
     old.write_text(json.dumps(data), encoding="utf-8")
     assert main(["report", str(old), "--out", str(tmp_path / "again")]) == 0
     html = (tmp_path / "again" / "report.html").read_text(encoding="utf-8")
-    assert "<td>ongoing</td>" in html
+    assert re.search(r"<td[^>]*>ongoing</td>", html)

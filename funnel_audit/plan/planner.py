@@ -1,168 +1,46 @@
 """Turn gaps into a dated content calendar that fills the thinnest stages first.
 
 Slots are spread over `weeks` weeks from `start` (`per_week` a week, on different weekdays). Each
-stage's share of slots follows how many pages it lacks against the target mix; thin stages come
-first. Every entry names one of the site's own topics, a format from the stage's catalogue, the CTA
-that moves a reader to the next stage, the existing pages to link from and to, an owner and a KPI.
-`today` is always passed in, never read from the clock here. Formats a site needs once (its
-pricing explainer, guarantee, FAQ ...: tactics.py) are planned at most once and dated first.
+slot goes to the stage furthest below its target once the pieces already planned are counted, so
+the plan closes gaps rather than piling into one stage; no stage takes more than MAX_STAGE_SHARE
+of the slots, and a stage already over its target takes none. Each entry names one of the site's
+own subjects (`subjects.py`), a format that suits the site's kind (`catalogue.py`, `site_kind.py`),
+the call to action that moves a reader one stage on along the site's own conversion path
+(`cta.py`), the existing pages to link from and to (`links.py`), an owner and a KPI. Formats a
+site needs once are planned at most once, never when the site already has that page, and dated
+first (`tactics.py`). `today` is always passed in, never read from the clock here.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from funnel_audit import settings
+from funnel_audit.analyse.overweight import is_overweight
 from funnel_audit.analyse.topics import Topic
 from funnel_audit.models import CalendarEntry, Gap, PageResult, Stage, StageShare
+from funnel_audit.plan.catalogue import CATALOGUE, Format, formats_for
+from funnel_audit.plan.cta import ConversionPath, conversion_path, stage_cta
+from funnel_audit.plan.links import PagePicker, words
+from funnel_audit.plan.site_kind import site_kind
+from funnel_audit.plan.subjects import Subject, clean_title, topic_subjects
 from funnel_audit.plan.tactics import FOUNDATIONAL, foundations_first, tactic_of
+
+__all__ = ["CATALOGUE", "allocate", "build_calendar", "needed_pages", "next_monday"]
 
 DEFAULT_WEEKS: int = settings.default("weeks")
 DEFAULT_PER_WEEK: int = settings.default("per_week")
+MAX_STAGE_SHARE = 0.6
 _WEEKDAY_OFFSETS = (0, 2, 4, 1, 3, 5, 6)
-
-
-@dataclass(frozen=True, slots=True)
-class Format:
-    """A content format for a stage: its title templates and who usually writes it."""
-
-    name: str
-    titles: tuple[str, ...]
-    owner: str
-
-
-CATALOGUE: dict[Stage, tuple[Format, ...]] = {
-    Stage.AWARENESS: (
-        Format(
-            "guide",
-            (
-                "{Topic}: a practical guide",
-                "The beginner's guide to {topic}",
-                "{Topic} step by step: a guide for first-timers",
-            ),
-            "writer",
-        ),
-        Format(
-            "checklist",
-            ("The {topic} checklist: what to check first", "A {topic} checklist you can use today"),
-            "writer",
-        ),
-        Format(
-            "explainer",
-            ("What is {topic}? A plain-English explainer", "{Topic} explained in five minutes"),
-            "writer",
-        ),
-        Format(
-            "mistakes article",
-            (
-                "7 common {topic} mistakes and how to avoid them",
-                "{Topic}: the mistakes we see most often",
-            ),
-            "writer",
-        ),
-        Format("glossary", ("{Topic} glossary: the terms that matter",), "writer"),
-        Format("trends article", ("{Topic} in {year}: what is changing",), "writer"),
-    ),
-    Stage.CONSIDERATION: (
-        Format(
-            "comparison",
-            (
-                "{Topic}: comparing your options side by side",
-                "{Topic} options compared: what fits which situation",
-            ),
-            "writer",
-        ),
-        Format(
-            "webinar",
-            (
-                "Webinar: getting {topic} right with {site}",
-                "Live Q&A: your {topic} questions answered",
-            ),
-            "sales",
-        ),
-        Format(
-            "how-it-works page",
-            ("How {site} handles {topic}, step by step", "{Topic} with {site}: how it works"),
-            "web",
-        ),
-        Format(
-            "buyer's guide",
-            (
-                "Buyer's guide to {topic}: questions to ask before you choose",
-                "Choosing a {topic} provider: a short buyer's guide",
-            ),
-            "writer",
-        ),
-        Format("use-case page", ("{Topic}: use cases and examples",), "web"),
-        Format("ebook", ("Ebook: the {topic} playbook",), "designer"),
-    ),
-    Stage.DECISION: (
-        Format(
-            "case study",
-            (
-                "Case study: how one client improved {topic} with {site}",
-                "Customer story: {topic} results, in numbers",
-                "Before and after: a {topic} project with {site}",
-            ),
-            "sales",
-        ),
-        Format(
-            "pricing explainer",
-            (
-                "What {topic} costs with {site}: pricing explained",
-                "{Topic} pricing: what is included and what is not",
-            ),
-            "sales",
-        ),
-        Format(
-            "testimonials page",
-            ("What clients say about our {topic} work", "{Topic} reviews from real customers"),
-            "web",
-        ),
-        Format(
-            "ROI calculator",
-            ("{Topic} savings calculator", "Is {topic} worth it? Work out your return"),
-            "designer",
-        ),
-        Format(
-            "buying FAQ",
-            (
-                "{Topic}: answers before you buy",
-                "Choosing {site} for {topic}: your questions answered",
-            ),
-            "writer",
-        ),
-        Format("guarantee page", ("Our {topic} guarantee, in plain words",), "writer"),
-        Format("why-us page", ("Why choose {site} for {topic}",), "writer"),
-    ),
-    Stage.CONVERSION: (
-        Format(
-            "landing page with form",
-            ("Request a {topic} quote", "Get started with {topic}: tell us what you need"),
-            "web",
-        ),
-        Format(
-            "demo/booking page", ("Book a {topic} consultation", "Book a call about {topic}"), "web"
-        ),
-        Format("sign-up page", ("Start your {topic} trial or sign-up in two minutes",), "web"),
-        Format("thank-you page", ("Thank-you page with next steps for {topic} enquiries",), "web"),
-    ),
-}
-CTA = {
-    Stage.AWARENESS: "Subscribe for more, or read the {topic} overview",
-    Stage.CONSIDERATION: "See how it works: book a demo or consultation",
-    Stage.DECISION: "Request a quote / start now",
-    Stage.CONVERSION: "Submit the form (short, with reassurance on what happens next)",
-}
 KPI = {
-    Stage.AWARENESS: "organic sessions and newsletter sign-ups",
-    Stage.CONSIDERATION: "engaged sessions and clicks to pricing/proof pages",
-    Stage.DECISION: "demo or quote requests started",
-    Stage.CONVERSION: "form completions (conversion rate)",
+    Stage.AWARENESS: "organic sessions to the piece; aim: 1 in 10 readers clicks on",
+    Stage.CONSIDERATION: "engaged sessions; aim: 1 in 5 readers goes on to pricing or proof",
+    Stage.DECISION: "{noun}s started from the piece; aim: 1 in 20 readers starts one",
+    Stage.CONVERSION: "{noun} completion rate; aim: 1 in 3 visitors who start the form finish it",
 }
 
 
@@ -172,28 +50,111 @@ def next_monday(today: date) -> date:
 
 
 def allocate(mix: Sequence[StageShare], slots: int) -> list[Stage]:
-    """Which stage each slot serves: thin stages first, then by how many pages each lacks."""
-    total = sum(s.pages for s in mix)
-    need: dict[Stage, float] = {}
-    for s in mix:
-        deficit = max(0.0, s.target * max(total, 10) - s.pages)
-        need[s.stage] = deficit + (3.0 if s.thin else 0.0)
-    if not any(need.values()):
-        need = {s.stage: s.target for s in mix}
+    """Which stage each slot serves: each slot to the stage furthest below its target share once
+    earlier slots are counted as published; stages over their target get none, and no stage more
+    than MAX_STAGE_SHARE of the slots (unless no other stage can take them)."""
+    pages = {s.stage: s.pages for s in mix}
+    target = {s.stage: s.target for s in mix}
+    total = sum(pages.values())
+    heavy = {s.stage for s in mix if is_overweight(s)}
+    limit = max(1, math.ceil(MAX_STAGE_SHARE * slots))
+    given: Counter[Stage] = Counter()
     order: list[Stage] = []
-    given: dict[Stage, int] = defaultdict(int)
-    weight_sum = sum(need.values()) or 1.0
-    for _ in range(slots):
+    for k in range(slots):
+        grown = total + k + 1
+        open_ = [s for s in pages if s not in heavy and given[s] < limit and target[s] > 0]
+        if not open_:
+            open_ = [s for s in pages if given[s] < limit] or list(pages)
         stage = max(
-            need, key=lambda st: (need[st] / weight_sum - given[st] / max(slots, 1), -st.order)
+            open_, key=lambda s: (target[s] * grown - pages[s] - given[s], target[s], -s.order)
         )
         given[stage] += 1
         order.append(stage)
     return order
 
 
-def _titlecase(phrase: str) -> str:
-    return " ".join(w if w.isupper() else w[:1].upper() + w[1:] for w in phrase.split())
+@dataclass(slots=True)
+class _Plan:
+    """What the title search needs about the site, gathered once."""
+
+    kind: str
+    site: str
+    path: ConversionPath
+    subjects: dict[Stage, list[Subject]]
+    main: Subject | None  # the site's main offering, for pages about the whole site
+    existing: str  # every page's path and title, lower-cased, to spot pages the site has
+    used: set[str]
+    spent: set[str]
+    cursor: Counter[Stage]
+
+
+def _has_page(fmt: Format, existing: str) -> bool:
+    return any(f" {cue} " in existing for cue in fmt.has)
+
+
+def _subjects_by_stage(
+    pages: Sequence[PageResult], topics: Sequence[Topic], gaps: Sequence[Gap], avoid: list[str]
+) -> dict[Stage, list[Subject]]:
+    """Per stage, subjects interleaved across topics: topics lacking the stage first, then those
+    with the fewest pages at it, so consecutive pieces move between topics."""
+    found = topic_subjects(pages, [t.name for t in topics], avoid)
+    seen: set[str] = set()
+    for topic in list(found):  # a subject belongs to the first topic that names it
+        found[topic] = [s for s in found[topic] if s.text.lower() not in seen]
+        seen.update(s.text.lower() for s in found[topic])
+    lacking = {(g.topic, g.stage) for g in gaps if g.topic}
+    count = Counter((p.topic, p.stage) for p in pages)
+    out: dict[Stage, list[Subject]] = {}
+    for stage in Stage.funnel():
+        ranked = sorted(
+            (t for t in found if found[t]),
+            key=lambda t: ((t, stage) not in lacking, count[(t, stage)], -len(found[t]), t),
+        )
+        depth = max((len(found[t]) for t in ranked), default=0)
+        out[stage] = [found[t][i] for i in range(depth) for t in ranked if i < len(found[t])]
+    return out
+
+
+def _fill(template: str, subject: Subject, plan: _Plan, year: int) -> str:
+    return template.format(
+        S=subject.capitalised,
+        s=subject.text,
+        site=plan.site,
+        action=plan.path.action.label,
+        noun=plan.path.action.noun,
+        year=year,
+    )
+
+
+def _next_title(stage: Stage, plan: _Plan, year: int) -> tuple[Format, Subject, str] | None:
+    """The next clean, unused title for a stage: formats in turn, subjects in turn, a template
+    skipped when it reads wrong with the subject; foundational formats once, and never one the
+    site already has."""
+    formats = sorted(
+        (
+            f
+            for f in formats_for(stage, plan.kind)
+            if not (
+                tactic_of(f.name) == FOUNDATIONAL
+                and (f.name in plan.spent or _has_page(f, plan.existing))
+            )
+        ),
+        key=lambda f: tactic_of(f.name) != FOUNDATIONAL,  # a stage's foundations come first
+    )
+    subjects = plan.subjects[stage] or plan.subjects[Stage.CONSIDERATION]
+    if not formats or not subjects:
+        return None
+    start = plan.cursor[stage]
+    for i in range(len(formats) * len(subjects)):
+        fmt = formats[(start + i) % len(formats)]
+        subject = subjects[(start + i // len(formats)) % len(subjects)]
+        if fmt.site_wide or any("{site}" in t for t in fmt.titles):
+            subject = plan.main or subject
+        for template in fmt.templates(bool(plan.site)):
+            title = _fill(template, subject, plan, year)
+            if title.lower() not in plan.used and clean_title(title):
+                return fmt, subject, title
+    return None
 
 
 def build_calendar(
@@ -206,154 +167,95 @@ def build_calendar(
     start: date,
     weeks: int = DEFAULT_WEEKS,
     per_week: int = DEFAULT_PER_WEEK,
+    kind: str | None = None,
+    path: ConversionPath | None = None,
 ) -> tuple[CalendarEntry, ...]:
-    """A dated content plan: `weeks` x `per_week` entries, stages allocated from the mix, each
-    given an unused title on the topic that lacks the stage most, with links to and from
-    existing pages."""
+    """A dated content plan: up to `weeks` x `per_week` entries, stages allocated from the mix,
+    each with a clean, unused title on one of the site's subjects and links to and from the
+    existing pages closest to it. `site_name` "" means the pages never name the site."""
     slots = max(0, weeks) * max(0, per_week)
     if slots == 0 or not topics:
         return ()
-    stages = allocate(mix, slots)
-    by_topic_stage: dict[tuple[str, Stage], list[PageResult]] = defaultdict(list)
-    by_stage: dict[Stage, list[PageResult]] = defaultdict(list)
-    for p in pages:
-        if p.stage is not None and p.stage is not Stage.EXCLUDED and p.error is None:
-            by_topic_stage[(p.topic, p.stage)].append(p)
-            by_stage[p.stage].append(p)
-    for group in (*by_topic_stage.values(), *by_stage.values()):
-        group.sort(key=lambda p: (-p.word_count, p.url))
+    kind = kind or site_kind(pages)
+    subjects = _subjects_by_stage(pages, topics, gaps, [site_name])
+    plan = _Plan(
+        kind=kind,
+        site=site_name,
+        path=path or conversion_path(pages, kind),
+        subjects=subjects,
+        main=_main_subject(pages, subjects[Stage.CONSIDERATION]),
+        existing=" ".join(
+            f" {p.url.lower().replace('-', ' ')} {p.title.lower()} " for p in pages if not p.error
+        ),
+        used=set(),
+        spent=set(),
+        cursor=Counter(),
+    )
+    picker = PagePicker(pages)
     topic_gap = {(g.topic, g.stage): g for g in gaps if g.topic}
     stage_gap = {g.stage: g for g in gaps if not g.topic and g.kind == "thin-stage"}
     share_of = {s.stage: s for s in mix}
-    topic_names = [t.name for t in topics]
     keywords = {t.name: t.keywords for t in topics}
-    used_titles: set[str] = set()
-    spent: set[str] = set()  # foundational formats already planned: never twice
-    cursor: dict[Stage, int] = defaultdict(int)
     entries: list[CalendarEntry] = []
+    stages = allocate(mix, slots)
     fallback = list(dict.fromkeys(stages)) + [s for s in Stage.funnel() if s not in stages]
     for wanted in stages:
+        week, within = divmod(len(entries), max(per_week, 1))
+        when = start + timedelta(weeks=week, days=_WEEKDAY_OFFSETS[within % 7])
         found = None
         for stage in (wanted, *(s for s in fallback if s is not wanted)):
-            found = _next_title(
-                stage,
-                topic_names,
-                topic_gap,
-                by_topic_stage,
-                cursor,
-                used_titles,
-                spent,
-                site_name,
-                start.year,
-            )
+            found = _next_title(stage, plan, when.year)
             if found:
                 break
         if found is None:
             break
-        stage, topic, fmt, title = found
-        cursor[stage] += 1
-        used_titles.add(title.lower())
+        fmt, subject, title = found
+        plan.cursor[stage] += 1
+        plan.used.add(title.lower())
         tactic = tactic_of(fmt.name)
         if tactic == FOUNDATIONAL:
-            spent.add(fmt.name)
-        week, within = divmod(len(entries), max(per_week, 1))
-        when = start + timedelta(weeks=week, days=_WEEKDAY_OFFSETS[within % 7])
-        gap = topic_gap.get((topic, stage)) or stage_gap.get(stage)
+            plan.spent.add(fmt.name)
+        about = words(subject.text) | words(" ".join(keywords.get(subject.topic, ())))
+        gap = topic_gap.get((subject.topic, stage)) or stage_gap.get(stage)
         entries.append(
             CalendarEntry(
                 date=when,
                 stage=stage,
                 format=fmt.name,
                 working_title=title,
-                target_topic=topic,
-                keywords=keywords.get(topic, ())[:5],
-                cta=CTA[stage].format(topic=topic),
-                link_from=_link_from(stage, topic, by_topic_stage, by_stage),
-                link_to=_link_to(stage, topic, by_topic_stage, by_stage),
+                target_topic=subject.topic,
+                keywords=keywords.get(subject.topic, ())[:5],
+                cta=stage_cta(stage, plan.path, _onward(picker, plan, stage, subject.topic, about)),
+                link_from=picker.link_from(stage, subject.topic, about),
+                link_to=picker.link_to(stage, subject.topic, about, plan.path.url),
                 owner=fmt.owner,
-                kpi=KPI[stage],
+                kpi=KPI[stage].format(noun=plan.path.action.noun),
                 gap=gap.message if gap else "",
-                rationale=_rationale(stage, topic, share_of.get(stage), gap),
+                rationale=_rationale(stage, subject.topic, share_of.get(stage), gap),
                 tactic=tactic,
             )
         )
     return foundations_first(entries)
 
 
-def _next_title(
-    stage: Stage,
-    topic_names: list[str],
-    topic_gap: dict[tuple[str, Stage | None], Gap],
-    by_ts: dict[tuple[str, Stage], list[PageResult]],
-    cursor: dict[Stage, int],
-    used: set[str],
-    spent: set[str],
-    site: str,
-    year: int,
-) -> tuple[Stage, str, Format, str] | None:
-    """The next unused title for a stage: topics lacking the stage first, formats in turn
-    (a foundational format once only)."""
-    ranked = sorted(
-        topic_names,
-        key=lambda t: (
-            (t, stage) not in topic_gap,
-            len(by_ts[(t, stage)]),
-            -sum(len(by_ts[(t, s)]) for s in Stage.funnel()),
-            t,
-        ),
-    )
-    formats = CATALOGUE[stage]
-    for attempt in range(len(ranked) * len(formats)):
-        i = cursor[stage] + attempt
-        topic = ranked[i % len(ranked)]
-        fmt = formats[(i // len(ranked) + cursor[stage]) % len(formats)]
-        if fmt.name in spent:
-            continue
-        for template in fmt.titles:
-            title = template.format(topic=topic, Topic=_titlecase(topic), site=site, year=year)
-            if title.lower() not in used:
-                return stage, topic, fmt, title
-    return None
+def _main_subject(pages: Sequence[PageResult], subjects: Sequence[Subject]) -> Subject | None:
+    """The offering the site is most about: the first subject of the topic with the most
+    consideration and decision pages."""
+    weight = Counter(p.topic for p in pages if p.stage in (Stage.CONSIDERATION, Stage.DECISION))
+    if not subjects:
+        return None
+    top = max(subjects, key=lambda s: weight[s.topic]).topic
+    return min((s for s in subjects if s.topic == top), key=lambda s: (len(s.text.split()), s.text))
 
 
-def _pick(groups: Sequence[list[PageResult]], n: int = 3) -> tuple[str, ...]:
-    out: list[str] = []
-    for group in groups:
-        for p in group:
-            if p.url not in out:
-                out.append(p.url)
-            if len(out) >= n:
-                return tuple(out)
-    return tuple(out)
-
-
-def _neighbour(stage: Stage, step: int) -> Stage | None:
-    funnel = Stage.funnel()
-    i = funnel.index(stage) + step
-    return funnel[i] if 0 <= i < len(funnel) else None
-
-
-def _link_from(
-    stage: Stage,
-    topic: str,
-    by_ts: dict[tuple[str, Stage], list[PageResult]],
-    by_stage: dict[Stage, list[PageResult]],
-) -> tuple[str, ...]:
-    before = _neighbour(stage, -1) or stage
-    return _pick([by_ts[(topic, before)], by_ts[(topic, stage)], by_stage[before]])
-
-
-def _link_to(
-    stage: Stage,
-    topic: str,
-    by_ts: dict[tuple[str, Stage], list[PageResult]],
-    by_stage: dict[Stage, list[PageResult]],
-) -> tuple[str, ...]:
-    after = _neighbour(stage, 1)
-    if after is None:
-        return ()
-    later = [s for s in Stage.funnel() if s.order > stage.order]
-    return _pick([by_ts[(topic, after)], by_stage[after], *(by_stage[s] for s in later)], n=2)
+def _onward(
+    picker: PagePicker, plan: _Plan, stage: Stage, topic: str, about: set[str]
+) -> PageResult | None:
+    """The page a piece's call to action names: for a decision piece, the site's main
+    conversion page; otherwise the closest page one stage on."""
+    if stage is Stage.DECISION and plan.path.url in picker.by_url:
+        return picker.by_url[plan.path.url]
+    return picker.onward(stage, topic, about)
 
 
 def _rationale(stage: Stage, topic: str, share: StageShare | None, gap: Gap | None) -> str:

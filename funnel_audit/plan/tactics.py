@@ -31,6 +31,10 @@ FOUNDATIONAL_FORMATS = frozenset(
         "why-us page",
         "sign-up page",
         "thank-you page",
+        "booking page",
+        "donate page",
+        "fees page",
+        "impact report",
     }
 )
 

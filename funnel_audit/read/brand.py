@@ -5,8 +5,8 @@ of the schema.org Organization in its JSON-LD, and the alt text (or aria-label) 
 `BrandVotes` counts them as pages stream through the pipeline, in bounded counters; `find_brand`
 then weighs them with the title segment most pages share and the home page's title. A name that
 several signals agree on wins; otherwise the strongest signal found. When nothing names the site
-the brand is empty and the calendar says `NEUTRAL_NAME` instead ("How our team handles ...",
-"Why choose our team for ...").
+the brand is empty and the calendar uses the unnamed wording of each title (catalogue.py:
+"Our guarantee, in plain words", "Why choose us for ...").
 
 Everything here came from somebody's website, so every string is clipped before it is looked at.
 """
@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-NEUTRAL_NAME = "our team"  # reads right wherever the planner's titles put {site}
 MAX_NAME_CHARS = 60
 MAX_NAME_WORDS = 6
 MAX_RAW_CHARS = 300  # what is read of any one string from a page before it is cleaned

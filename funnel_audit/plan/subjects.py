@@ -124,6 +124,12 @@ PEOPLE = frozenset(
     companies firm firms team teams expert experts professionals technician technicians dentist
     dentists doctor doctors therapist therapists provider providers""".split()
 )
+# words that name a kind of page rather than what a business offers
+PAGE_WORDS = frozenset(
+    """booking bookings pricing prices price plans contact reviews review faq faqs about services
+    service support help account login careers jobs news blog home terms privacy policy shop cart
+    checkout basket delivery returns overview resources team""".split()
+)
 CONNECTORS = frozenset("and or of for with to by from in on at".split())
 ARTICLES = frozenset("a an the".split())
 SMALL = frozenset("a an the and or of to in on for with your you our by at from is it".split())
@@ -175,7 +181,7 @@ def clean_subject(raw: str, avoid: Iterable[str] = ()) -> str | None:
         or QUESTION.match(low)
         or ADDRESS.search(text)
         or " ".join(low.split()) in LABEL_PHRASES
-        or all(w.lower() in SMALL for w in words)
+        or all(w.lower() in SMALL or w.lower() in PAGE_WORDS for w in words)
         or any(a and a.lower() in low for a in avoid)
         or not clean_title(text)
     ):

@@ -16,6 +16,7 @@ from funnel_audit.models import AuditResult, Stage
 from funnel_audit.plan.build import make_plan
 from funnel_audit.plan.planner import next_monday
 from funnel_audit.plan.presets import preset_name
+from funnel_audit.plan.site_kind import site_kind
 from funnel_audit.read.brand import find_brand, host_words
 from funnel_audit.read.readers import LocalReader
 from funnel_audit.site_pages import SitePages
@@ -72,8 +73,10 @@ def build_result(
     mix = stage_mix(pages, opts.target_mix)
     flow = _link_flow(crawled, pages, target, notes)
     quality = content_quality(pages, today)
-    # events and paid landing pages (analyse/campaigns.py) are findings beside the link flow's
-    more = [*flow.findings, *campaign_gaps(pages, today, flow.orphans)]
+    # events and paid landing pages (analyse/campaigns.py) are findings beside the link flow's;
+    # the site's kind says whether events are a usual way for it to win clients
+    kind = site_kind(pages)
+    more = [*flow.findings, *campaign_gaps(pages, today, flow.orphans, kind)]
     gaps = find_gaps(pages, mix, more, quality)
     matrix: dict[str, dict[str, int]] = {t.name: {} for t in topics}
     for p in funnel_pages(pages):
@@ -91,6 +94,7 @@ def build_result(
         per_week=opts.per_week,
         team=opts.team,  # people for role words, within capacity
         notes=notes,
+        kind=kind,
     )
     if crawled.unchanged:
         notes.append(

@@ -95,11 +95,12 @@ def is_confirmation(page: PageResult) -> bool:
     return bool(_CONFIRMED_TITLE.search(page.title.strip()))
 
 
-def _ordinary(page: PageResult) -> bool:
-    """A page read without error, in the funnel, and in none of the recognised families."""
+def _ordinary(page: PageResult, *, excluded: bool = False) -> bool:
+    """A page read without error, in the funnel (or set aside, with `excluded`), and in none of
+    the recognised families."""
     return (
         page.stage is not None
-        and page.stage is not Stage.EXCLUDED
+        and (excluded or page.stage is not Stage.EXCLUDED)
         and page.error is None
         and page_family(page.url, page.title) is None
         and not is_confirmation(page)
@@ -108,8 +109,9 @@ def _ordinary(page: PageResult) -> bool:
 
 def event_evidence(page: PageResult, dated: bool) -> str:
     """Why the page is an event page ("" when it is not one). `dated` says whether its title or
-    address names a date with its year."""
-    if not _ordinary(page):
+    address names a date with its year. A past event's page may be set aside as an
+    announcement: it still counts, on the stricter evidence an article needs."""
+    if not _ordinary(page, excluded=True):
         return ""
     declared = any(r.startswith(_FAMILY_REASON) and "event" in r for r in page.reasons)
     if declared or _EVENT_SCHEMA.intersection(page.reasons):
@@ -127,7 +129,7 @@ def event_evidence(page: PageResult, dated: bool) -> str:
             return f"title opens with \u201c{first[0]}\u201d"
     url_words = [w for seg in segs for w in _words(seg)]
     all_words = url_words + _words(title)
-    article = page.stage is Stage.AWARENESS
+    article = page.stage in (Stage.AWARENESS, Stage.EXCLUDED)
     strong = STRONG_WORDS.intersection(all_words) or _has_phrase(all_words, STRONG_PHRASES)
     if strong and not article:
         return "named as an event in its title or address"

@@ -11,7 +11,8 @@ Findings (`Gap.kind`):
 - `broken-landing-pages`: landing pages that answer with an HTTP error (high: ads pay for them).
 - `landing-pages-no-conversion`: landing pages with no lead form and no link to a conversion page
   (low: a phone number or an outside booking link may be their action).
-- `stale-landing-pages`: landing pages last updated over LANDING_STALE_MONTHS months ago.
+- `stale-landing-pages`: landing pages that promote a date that has passed, or were last updated
+  over LANDING_STALE_MONTHS months ago.
 
 `today` is the audit's date, passed in, so a stored audit always gives the same findings.
 """
@@ -216,24 +217,51 @@ def landing_gaps(
                 tuple(p.url for p in dead_ends[:MAX_EVIDENCE]),
             )
         )
-    cutoff = months_before(today, LANDING_STALE_MONTHS)
-    dated = [(p, d) for p in working if (d := parse_lastmod(p.lastmod)) is not None]
-    stale = sorted(((p, d) for p, d in dated if d < cutoff), key=lambda item: item[1])
-    if stale:
-        gaps.append(
-            Gap(
-                Stage.CONVERSION,
-                "",
-                "stale-landing-pages",
-                1,
-                f"{_pages(len(stale))} {_verb(len(stale), 'was', 'were')} last updated over "
-                f"{LANDING_STALE_MONTHS} months ago (the oldest in {_month(stale[0][1])}): "
-                "check that their offers, prices and dates still hold, or retire them with "
-                "their campaigns.",
-                tuple(p.url for p, _ in stale[:MAX_EVIDENCE]),
-            )
-        )
-    return gaps
+    stale = _stale_landing_gap(working, today)
+    return gaps + ([stale] if stale else [])
+
+
+def _stale_landing_gap(landing: Sequence[PageResult], today: date) -> Gap | None:
+    """`stale-landing-pages`: the ones whose date has passed or that were long left alone."""
+    stale: list[tuple[date, bool, str]] = []
+    for page in landing:
+        when, passed = _landing_age(page, today)
+        if when is not None:
+            stale.append((when, passed, page.url))
+    if not stale:
+        return None
+    stale.sort()
+    n = len(stale)
+    why = []
+    if any(passed for _, passed, _ in stale):
+        why.append(f"{_verb(n, 'promotes', 'promote')} a date that has passed")
+    if not all(passed for _, passed, _ in stale):
+        why.append(f"{_verb(n, 'was', 'were')} last updated over {LANDING_STALE_MONTHS} months ago")
+    return Gap(
+        Stage.CONVERSION,
+        "",
+        "stale-landing-pages",
+        1,
+        f"{_pages(n)} {' or '.join(why)} (the oldest from {_month(stale[0][0])}): check that "
+        "their offers, prices and dates still hold, or retire them with their campaigns.",
+        tuple(url for *_, url in stale[:MAX_EVIDENCE]),
+    )
+
+
+def _landing_age(page: PageResult, today: date) -> tuple[date | None, bool]:
+    """(when a stale landing page dates from, whether by a date it names that has passed), or
+    (None, False) for a page that is current or does not say."""
+    held = max((d.last for d in page_dates(page.url, page.title)), default=None)
+    if held is not None and held < today:
+        return held, True
+    updated = parse_lastmod(page.lastmod)
+    if (
+        held is None
+        and updated is not None
+        and updated < months_before(today, LANDING_STALE_MONTHS)
+    ):
+        return updated, False
+    return None, False
 
 
 def _name(page: PageResult) -> str:

@@ -46,10 +46,11 @@ def make_plan(
     per_week: int,
     team: Sequence[Member] = (),
     notes: list[str] | None = None,
+    kind: str = "",
 ) -> Plan:
     """The calendar, objectives, actions and summary for an audited site. `site_name` is "" when
-    the site's pages never name it."""
-    kind = site_kind(pages)
+    the site's pages never name it; `kind` is the site's kind when the caller has read it."""
+    kind = kind or site_kind(pages)
     path = conversion_path(pages, kind)
     calendar = build_calendar(
         pages,

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from funnel_audit.analyse.campaign_pages import event_evidence, landing_evidence
 from funnel_audit.analyse.campaigns import (
+    ACTIONS,
     EVENT_STALE_MONTHS,
     LANDING_STALE_MONTHS,
     campaign_gaps,
@@ -26,6 +27,8 @@ from funnel_audit.classify.site_pass import declared_family
 from funnel_audit.cli.main import main
 from funnel_audit.models import Gap, PageResult, Stage
 from funnel_audit.plan import site_kind
+from funnel_audit.plan.actions import build_actions
+from funnel_audit.plan.team import known_roles
 from funnel_audit.read.declared import EVENT_SIGNUP
 
 TODAY = date(2026, 12, 7)
@@ -205,6 +208,17 @@ def test_event_conventions_and_what_is_not_an_event() -> None:
 def test_find_events_reads_the_latest_date_and_lastmod() -> None:
     (found,) = find_events([page("/events/2023/05/14/meetup/", lastmod="2023-04-01T10:00:00Z")])
     assert found.held == date(2023, 5, 14) and found.updated == date(2023, 4, 1)
+
+
+def test_the_action_plan_asks_for_the_work_each_finding_needs() -> None:
+    assert {owner for _, owner in ACTIONS.values()} <= set(known_roles())
+    gaps = campaign_gaps(base_site(), TODAY, site_kind=site_kind.SAAS)
+    assert {g.kind for g in gaps} == {"no-events", "no-landing-pages"}
+    actions = {a.text: a for a in build_actions(base_site(), gaps, (), ())}
+    events = actions[ACTIONS["no-events"][0]]
+    landing = actions[ACTIONS["no-landing-pages"][0]]
+    assert (events.owner, events.tactic) == ("writer", "ongoing")
+    assert (landing.owner, landing.tactic) == ("web", "foundational")
 
 
 # landing pages

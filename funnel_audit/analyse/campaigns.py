@@ -44,6 +44,32 @@ MAX_ORPHAN_SHARE = 1 / 3
 MAX_EVIDENCE = 10
 # kinds of business (plan/site_kind.py names) whose buyers commonly come through events
 EVENT_KINDS = ("software", "saas", "professional", "non-profit", "nonprofit", "education")
+# what the action plan asks for each finding, and whose work it is (plan/actions.py)
+ACTIONS: dict[str, tuple[str, str]] = {
+    "no-events": (
+        "Plan a first webinar or workshop on a question buyers ask, with its sign-up page",
+        "writer",
+    ),
+    "stale-events": (
+        "Schedule the next webinar or workshop and publish its sign-up page",
+        "writer",
+    ),
+    "no-landing-pages": ("Build one landing page per paid offer, each with its form", "web"),
+    "broken-landing-pages": (
+        "Restore or redirect the broken campaign landing pages, and pause the ads that use them",
+        "web",
+    ),
+    "landing-pages-no-conversion": (
+        "Give each campaign landing page one clear action: a form, a booking link or a phone",
+        "web",
+    ),
+    "stale-landing-pages": (
+        "Update or retire the campaign landing pages whose offers or dates have passed",
+        "web",
+    ),
+}
+# findings answered by a programme that recurs rather than by a page built once
+RECURRING = frozenset({"no-events", "stale-events"})
 _BAR = re.compile(r"\s\|\s")
 _TITLE_PART = re.compile(r"\s[\u2013\u2014\u00b7-]\s")
 MAX_NAME_CHARS = 70

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from statistics import mean
 
+from funnel_audit.analyse.campaigns import ACTIONS as CAMPAIGN_ACTIONS
+from funnel_audit.analyse.campaigns import RECURRING
 from funnel_audit.models import (
     Action,
     CalendarEntry,
@@ -52,7 +54,11 @@ KIND_EASE = {
     "overweight-stage": 5,
 }
 OTHER_EASE = 5
-KIND_OWNER = {**dict.fromkeys(FLOW_KINDS, "web"), "overweight-stage": "writer"}
+KIND_OWNER = {
+    **dict.fromkeys(FLOW_KINDS, "web"),
+    "overweight-stage": "writer",
+    **{kind: owner for kind, (_, owner) in CAMPAIGN_ACTIONS.items()},
+}
 MAX_ACTIONS = 12
 _EASE = {f.name: f.ease for fs in CATALOGUE.values() for f in fs}
 
@@ -118,7 +124,7 @@ def build_actions(
             _action(
                 _gap_action(gap),
                 gap.stage,
-                ONGOING if gap.kind in QUALITY_KINDS else FOUNDATIONAL,
+                ONGOING if gap.kind in QUALITY_KINDS or gap.kind in RECURRING else FOUNDATIONAL,
                 KIND_OWNER.get(gap.kind, "writer"),
                 (
                     _clamp(impact + SEVERITY_BONUS.get(gap.severity, 0)),
@@ -175,5 +181,7 @@ def _gap_action(gap: Gap) -> str:
         return flow_fix(gap)
     if gap.kind in QUALITY_KINDS:
         return quality_fix(gap)
+    if gap.kind in CAMPAIGN_ACTIONS:
+        return CAMPAIGN_ACTIONS[gap.kind][0]
     first = gap.message.split(". ")[0].rstrip(".")
     return first[:1].upper() + first[1:]

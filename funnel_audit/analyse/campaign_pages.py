@@ -56,6 +56,15 @@ CAMPAIGN_HOSTS = frozenset({"lp", "go", "landing", "offers", "promo", "campaign"
 CONFIRMATION_WORDS = frozenset(
     "ty thanks thankyou confirmed confirmation registered submitted submission".split()
 )
+# a quick look before the full reading: every word and phrase above, and every campaign segment
+# and host, contains one of these (so a page without any is neither an event nor a campaign page)
+_EVENT_STEMS = {*STRONG_WORDS, *WEAK_WORDS, *(p.split()[0] for p in STRONG_PHRASES)}
+_EVENTISH = re.compile(
+    "|".join(sorted(w for w in _EVENT_STEMS if not any(o != w and o in w for o in _EVENT_STEMS)))
+)
+_CAMPAIGNISH = re.compile(
+    r"[/.](?:" + "|".join(sorted(CAMPAIGN_SEGMENTS | CAMPAIGN_HOSTS, key=len)) + r")\b", re.I
+)
 LANDING_MIN_WORDS = 40  # under this a noindex or orphan page is a fragment or a redirect stub
 _EXTENSION = re.compile(r"\.(?:html?|php|aspx?)$", re.I)
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -107,11 +116,18 @@ def _ordinary(page: PageResult, *, excluded: bool = False) -> bool:
     )
 
 
+def might_be_event(page: PageResult) -> bool:
+    """Whether the page is worth reading closely as an event page (a quick, loose test)."""
+    if any("event" in r for r in page.reasons if r.startswith((_FAMILY_REASON, "schema:"))):
+        return True
+    return bool(_EVENTISH.search(f"{page.url} {page.title}".lower()))
+
+
 def event_evidence(page: PageResult, dated: bool) -> str:
     """Why the page is an event page ("" when it is not one). `dated` says whether its title or
     address names a date with its year. A past event's page may be set aside as an
     announcement: it still counts, on the stricter evidence an article needs."""
-    if not _ordinary(page, excluded=True):
+    if not might_be_event(page) or not _ordinary(page, excluded=True):
         return ""
     declared = any(r.startswith(_FAMILY_REASON) and "event" in r for r in page.reasons)
     if declared or _EVENT_SCHEMA.intersection(page.reasons):
@@ -144,6 +160,8 @@ def event_evidence(page: PageResult, dated: bool) -> str:
 
 def campaign_address(url: str) -> str:
     """The campaign convention in a page's address (`/lp/`, `go.` host), or ""."""
+    if not _CAMPAIGNISH.search(url):
+        return ""
     for seg in _segments(url):
         if seg in CAMPAIGN_SEGMENTS:
             return f"/{seg}/"
@@ -163,7 +181,7 @@ def landing_evidence(page: PageResult, orphans: Collection[str]) -> str:
     where = campaign_address(page.url)
     if where and page.error is not None and (page.status or 0) >= 400:
         return f"campaign address {where}"
-    if not _ordinary(page):
+    if not (where or page.noindex or page.url in orphans) or not _ordinary(page):
         return ""
     if where:
         return f"campaign address {where}"
@@ -180,8 +198,8 @@ def landing_evidence(page: PageResult, orphans: Collection[str]) -> str:
 
 def asks_for_action(page: PageResult, conversion_keys: Collection[str]) -> bool:
     """Whether a landing page leads to the action: it is a conversion page, carries a lead form,
-    or links to a conversion page. A page stored without its forms recorded is given the
-    benefit of the doubt."""
+    or links to a conversion page (one of `conversion_keys`, by `path_key`). A page stored
+    without its forms recorded is given the benefit of the doubt."""
     if page.lead_form is not False or page.stage is Stage.CONVERSION:
         return True
     if any(r.startswith(_FORM_REASON) for r in page.reasons):

@@ -29,6 +29,7 @@ from funnel_audit.analyse.campaign_pages import (
     event_evidence,
     is_confirmation,
     landing_evidence,
+    might_be_event,
     path_key,
 )
 from funnel_audit.analyse.gaps import months_before, parse_lastmod
@@ -107,6 +108,8 @@ def find_events(pages: Sequence[PageResult]) -> list[EventPage]:
     """The event pages among `pages`, with the dates that tell whether they are over."""
     found = []
     for page in pages:
+        if not might_be_event(page):
+            continue
         dates = page_dates(page.url, page.title)
         why = event_evidence(page, dated=bool(dates))
         if why:
@@ -224,12 +227,15 @@ def landing_gaps(
             )
         )
     working = [p for p in landing if p.error is None]
-    targets = frozenset(
-        path_key(p.url)
-        for p in pages
-        if p.stage is Stage.CONVERSION and p.error is None and not is_confirmation(p)
-    )
-    dead_ends = [p for p in working if not asks_for_action(p, targets)]
+    # no form and not a conversion page; then only, whether their links lead to one
+    dead_ends = [p for p in working if not asks_for_action(p, ())]
+    if dead_ends:
+        targets = frozenset(
+            path_key(p.url)
+            for p in pages
+            if p.stage is Stage.CONVERSION and p.error is None and not is_confirmation(p)
+        )
+        dead_ends = [p for p in dead_ends if not asks_for_action(p, targets)]
     if dead_ends:
         gaps.append(
             Gap(

@@ -12,7 +12,8 @@ pages ...). Each is scored 1-10 on three counts and ranked by their product:
   are measured directly (8); page-quality findings rest on page dates and word counts (7); the
   rest are read from conventions (5).
 - **Ease**: the format's own (an FAQ is an afternoon, an ROI calculator weeks), the mean over a
-  series; links 9, refreshing 6, merging 5.
+  series; links 9, refreshing 6, merging 5, less one to three points for a fix that touches
+  more than 5, 15 or 40 pages.
 """
 
 from __future__ import annotations
@@ -33,7 +34,14 @@ from funnel_audit.models import (
     Stage,
 )
 from funnel_audit.plan.catalogue import CATALOGUE
-from funnel_audit.plan.okrs import FLOW_KINDS, QUALITY_KINDS, flow_fix, kr_for, quality_fix
+from funnel_audit.plan.okrs import (
+    FLOW_KINDS,
+    QUALITY_KINDS,
+    count_of,
+    flow_fix,
+    kr_for,
+    quality_fix,
+)
 from funnel_audit.plan.tactics import FOUNDATIONAL, ONGOING
 
 STAGE_IMPACT = {
@@ -129,7 +137,7 @@ def build_actions(
                 (
                     _clamp(impact + SEVERITY_BONUS.get(gap.severity, 0)),
                     KIND_CONFIDENCE.get(gap.kind, OTHER_CONFIDENCE),
-                    KIND_EASE.get(gap.kind, OTHER_EASE),
+                    _clamp(KIND_EASE.get(gap.kind, OTHER_EASE) - _bulk(count_of(gap))),
                 ),
                 kr_for(objectives, gap),
                 gap.message,
@@ -137,6 +145,12 @@ def build_actions(
         )
     ranked = sorted(drafts, key=lambda a: (-a.score, a.stage.order if a.stage else 9, a.text))
     return tuple(replace(a, rank=i) for i, a in enumerate(ranked[:MAX_ACTIONS], 1))
+
+
+def _bulk(pages: int) -> int:
+    """How much harder a fix gets with the number of pages it touches: none up to 5 pages, one
+    point up to 15, two up to 40, three beyond."""
+    return 0 if pages <= 5 else 1 if pages <= 15 else 2 if pages <= 40 else 3
 
 
 def _publish(e: CalendarEntry) -> str:

@@ -256,9 +256,16 @@ CATALOGUE: dict[Stage, tuple[Format, ...]] = {
             ("{site} or the alternatives: an honest look at {s}",),
             "writer",
             5,
-            frozenset({SAAS, OPEN_SOURCE, PROFESSIONAL}),
+            frozenset({SAAS, OPEN_SOURCE, PROFESSIONAL, GENERAL}),
             (),
             ("The alternatives compared: an honest look at {s}",),
+        ),
+        Format(
+            "value article",
+            ("{S}: what it costs and whether it pays off", "{S}: costs, benefits and what to ask"),
+            "writer",
+            6,
+            SELLING,
         ),
         Format(
             "product reviews",

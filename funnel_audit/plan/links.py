@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
 
 from funnel_audit.models import PageResult, Stage
 
@@ -79,9 +80,10 @@ class PagePicker:
         return tuple(picked[:2])
 
     def onward(self, stage: Stage, topic: str, about: set[str]) -> PageResult | None:
-        """The one page a piece's call to action should point at, if the site has one."""
+        """The one page a piece's call to action should point at, if the site has one (not the
+        home page: "read the home page" is no next step)."""
         after = neighbour(stage, 1)
         if after is None:
             return None
-        found = self.best([after], topic, about, 1)
+        found = [p for p in self.best([after], topic, about, 3) if urlsplit(p.url).path.strip("/")]
         return found[0] if found else None

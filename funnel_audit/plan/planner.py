@@ -35,6 +35,7 @@ __all__ = ["CATALOGUE", "allocate", "build_calendar", "needed_pages", "next_mond
 DEFAULT_WEEKS: int = settings.default("weeks")
 DEFAULT_PER_WEEK: int = settings.default("per_week")
 MAX_STAGE_SHARE = 0.6
+MAX_FORMAT_SHARE = 0.25  # no series format takes more than this share of the calendar
 _WEEKDAY_OFFSETS = (0, 2, 4, 1, 3, 5, 6)
 KPI = {
     Stage.AWARENESS: "organic sessions to the piece; aim: 1 in 10 readers clicks on",
@@ -86,6 +87,8 @@ class _Plan:
     used: set[str]
     spent: set[str]
     cursor: Counter[Stage]
+    per_format: Counter[str]
+    format_cap: int
 
 
 def _has_page(fmt: Format, existing: str) -> bool:
@@ -138,6 +141,7 @@ def _next_title(stage: Stage, plan: _Plan, year: int) -> tuple[Format, Subject, 
                 tactic_of(f.name) == FOUNDATIONAL
                 and (f.name in plan.spent or _has_page(f, plan.existing))
             )
+            and plan.per_format[f.name] < plan.format_cap
         ),
         key=lambda f: tactic_of(f.name) != FOUNDATIONAL,  # a stage's foundations come first
     )
@@ -190,6 +194,8 @@ def build_calendar(
         used=set(),
         spent=set(),
         cursor=Counter(),
+        per_format=Counter(),
+        format_cap=max(2, math.ceil(MAX_FORMAT_SHARE * slots)),
     )
     picker = PagePicker(pages)
     topic_gap = {(g.topic, g.stage): g for g in gaps if g.topic}
@@ -212,6 +218,7 @@ def build_calendar(
         fmt, subject, title = found
         plan.cursor[stage] += 1
         plan.used.add(title.lower())
+        plan.per_format[fmt.name] += 1
         tactic = tactic_of(fmt.name)
         if tactic == FOUNDATIONAL:
             plan.spent.add(fmt.name)

@@ -14,6 +14,7 @@ slugs), no word said twice, nothing over 90 characters.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -24,8 +25,10 @@ MAX_WORDS = 6
 MAX_TITLE = 90
 SEPARATORS = re.compile(r"\s+[|\u2013\u2014\u00b7\u2022]\s+|\s+-\s+|\s*\|\s*")
 PLACE = re.compile(
-    r"\s+(?:in|near|around|across)\s+[A-Z][\w'\u2019&.-]*(?:\s+[A-Z][\w'\u2019.-]*)*$"
+    r"\s+(?:(?:in|near|around|across)\s+[A-Z][\w'\u2019&.-]*(?:\s+[A-Z][\w'\u2019.-]*)*"
+    r"|[Nn]ear [Mm]e)$"
 )
+REGION = re.compile(r"\s+[A-Z][a-z]+\s+[A-Z]{2}$")  # "... Springfield IL": a town and region code
 LABEL_PHRASES = frozenset(
     " ".join(line.split())
     for line in (
@@ -108,7 +111,18 @@ TAILS = (
     "page",
     "services",
 )
-LEADING = ("our ", "the ", "a ", "an ", "your ", "all ")
+LEADING = (
+    "faqs about ",
+    "faq about ",
+    "guide to ",
+    "about ",
+    "our ",
+    "the ",
+    "a ",
+    "an ",
+    "your ",
+    "all ",
+)
 QUESTION = re.compile(r"^(?:how|what|why|when|which|who|where|is|are|can|do|does|should|will)\b")
 ADDRESS = re.compile(
     r"(?:www\.|https?:|\.html?\b|\.php\b|\.aspx?\b|\.(?:com|org|net|io|co|uk)\b|[/\\_=?#@{}<>]"
@@ -128,7 +142,9 @@ PEOPLE = frozenset(
 PAGE_WORDS = frozenset(
     """booking bookings pricing prices price plans contact reviews review faq faqs about services
     service support help account login careers jobs news blog home terms privacy policy shop cart
-    checkout basket delivery returns overview resources team""".split()
+    checkout basket delivery returns overview resources team areas area served locations
+    location industries industry partner partners program programme tools videos video calendar
+    facts studies gallery portfolio events webinars podcast newsletter""".split()
 )
 CONNECTORS = frozenset("and or of for with to by from in on at".split())
 ARTICLES = frozenset("a an the".split())
@@ -149,17 +165,40 @@ class Subject:
 
 
 def _natural(text: str) -> str:
-    """Lower-case the first word unless it is an acronym or a name in mid-word capitals."""
+    """Lower-case the first word of a subject written in sentence case, unless it is an acronym
+    or a name in mid-word capitals; a subject in Title Case ("Retirement Income Planning") is a
+    name and keeps its capitals."""
     first, _, rest = text.partition(" ")
+    later = [w for w in rest.split() if w.lower() not in SMALL and w[:1].isalpha()]
     if first.isupper() or any(c.isupper() for c in first[1:]):
         return text
+    if later and all(w[:1].isupper() for w in later):
+        return text
     return first.lower() + (" " + rest if rest else "")
+
+
+def _brand_words(avoid: Iterable[str]) -> set[str]:
+    return {w for a in avoid for w in WORD.findall(a.lower().replace("&", " and "))}
+
+
+def _names_a_person_or_place(text: str, words: Sequence[str]) -> bool:
+    """An initial ("W. Smith"), a trailing region code ("Springfield IL"), a year, a comparison
+    ("X vs Y"), the visitor or the firm ("we", "your"), or a trade named without an audience
+    ("contract lawyer"; "software for lawyers" is fine)."""
+    lowered = [w.lower() for w in words]
+    people = [i for i, w in enumerate(lowered) if w in PEOPLE]
+    return bool(
+        re.search(r"\b[A-Z]\.\s", text)
+        or re.search(r"\b(?:19|20)\d\d\b", text)
+        or any(w in ("vs", "versus", "we", "us", "you", "your", "our", "my") for w in lowered)
+        or any("for" not in lowered[:i] for i in people)
+    )
 
 
 def clean_subject(raw: str, avoid: Iterable[str] = ()) -> str | None:
     """A usable subject from a topic name or a title segment, or None when it is not one."""
     text = re.sub(r"\s*[(\[][^)\]]*[)\]]", "", raw).strip(" .:;,!-\u2013\u2014")
-    text = PLACE.sub("", text)
+    text = REGION.sub("", PLACE.sub("", text))
     low = text.lower()
     for lead in LEADING:
         if low.startswith(lead):
@@ -176,7 +215,8 @@ def clean_subject(raw: str, avoid: Iterable[str] = ()) -> str | None:
         or len(words) > MAX_WORDS
         or len(text) < 3
         or (len(words) == 1 and not (text.isupper() and len(text) >= 3))
-        or words[-1].lower() in PEOPLE
+        or _names_a_person_or_place(text, words)
+        or {w.lower() for w in words} <= _brand_words(avoid) | SMALL
         or any(ch in text for ch in '?!,;"\u201c\u201d')
         or QUESTION.match(low)
         or ADDRESS.search(text)
@@ -209,34 +249,90 @@ def topic_subjects(
 ) -> dict[str, list[Subject]]:
     """Per topic, its subjects best first: names of the offerings its consideration pages present
     (the home page aside; names of two words or more, those without a place first), then the
-    topic's own name."""
+    topic's own name when some page title uses it word for word (a name clustering made up from
+    body text is not a subject). Offerings that differ only by a town ("Fremont X", "X Newark
+    CA": area pages) are one subject, X."""
     avoid = [a for a in avoid if a]
     found: dict[str, dict[str, tuple[int, Subject]]] = {t: {} for t in topics}
-    for page in pages:
-        if (
-            page.topic not in found
-            or page.stage is not Stage.CONSIDERATION
-            or page.error
-            or urlsplit(page.url).path.strip("/") == ""
-        ):
-            continue
+    offering = [
+        p
+        for p in pages
+        if p.topic in found
+        and p.stage is Stage.CONSIDERATION
+        and not p.error
+        and urlsplit(p.url).path.strip("/")
+    ]
+    shared = Counter(_key(title_segment(p.title, avoid)) for p in offering)
+    for page in offering:
         segment = title_segment(page.title, avoid)
+        if shared[_key(segment)] >= TEMPLATE_TITLE or not segment:
+            segment = slug_words(page.url)  # one title on every page: the address names it
         text = clean_subject(segment, avoid)
         if text is None or len(text.split()) < 2:
             continue
-        key = " ".join(text.lower().split())
-        rank = 2 if PLACE.search(segment) else 0
-        found[page.topic].setdefault(key, (rank, Subject(text, page.topic)))
+        rank = 2 if PLACE.search(segment) or REGION.search(segment) else 0
+        found[page.topic].setdefault(_key(text), (rank, Subject(text, page.topic)))
+    _merge_area_variants(found)
+    titles = " | ".join(
+        _key(p.title)
+        for p in pages
+        if not p.error and p.stage in (Stage.CONSIDERATION, Stage.DECISION)
+    )
     out: dict[str, list[Subject]] = {}
     for topic in topics:
         name = clean_subject(topic, avoid)
-        if name is not None:
-            key = " ".join(name.lower().split())
+        if name is not None and (_key(name) in titles or not any(found.values())):
             rank = 1 if len(name.split()) > 1 else 3
-            found[topic][key] = (min(rank, found[topic].get(key, (rank,))[0]), Subject(name, topic))
+            old = found[topic].get(_key(name), (rank,))[0]
+            found[topic][_key(name)] = (min(rank, old), Subject(name, topic))
         ranked = sorted(found[topic].values(), key=lambda rs: (rs[0], len(rs[1].text), rs[1].text))
         out[topic] = [s for _, s in ranked]
     return out
+
+
+TEMPLATE_TITLE = 3  # this many pages sharing one title: the title is the template's, not theirs
+
+
+def slug_words(url: str) -> str:
+    """The words of an address's last path segment ("/knee-replacement.html" -> "knee
+    replacement"), for pages whose titles do not tell them apart."""
+    last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    last = re.sub(r"\.[a-z0-9]{1,5}$", "", last, flags=re.IGNORECASE)
+    if re.match(r"(?:index|default|home|page)\b", last, re.IGNORECASE):
+        return ""  # a file name, not a name
+    return " ".join(w for w in re.split(r"[-_+.\s]+", last) if w and not w.isdigit())
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+AREA_VARIANTS = 3  # this many subjects sharing a core beside one name make them area pages
+
+
+def _merge_area_variants(found: dict[str, dict[str, tuple[int, Subject]]]) -> None:
+    """In place: subjects that are one core phrase with a word before or after it (a town), when
+    at least AREA_VARIANTS share the core, become the core once, in the first topic holding one."""
+    cores: dict[str, list[tuple[str, str]]] = {}
+    for topic, subjects in found.items():
+        for key, (_, subject) in subjects.items():
+            words = subject.text.split()
+            for core in {" ".join(words[1:]), " ".join(words[:-1])}:
+                if len(core.split()) >= 2:
+                    cores.setdefault(core.lower(), []).append((topic, key))
+    merged: set[str] = set()
+    for core, members in sorted(cores.items(), key=lambda kv: -len(kv[1])):
+        members = [(t, k) for t, k in members if k not in merged and k in found[t]]
+        if len(members) < AREA_VARIANTS:
+            continue
+        topic, key = members[0]
+        rank, first = found[topic][key]
+        words = first.text.split()
+        text = " ".join(words[1:]) if " ".join(words[1:]).lower() == core else " ".join(words[:-1])
+        for t, k in members:
+            found[t].pop(k, None)
+            merged.add(k)
+        found[topic][core] = (rank, Subject(_natural(text), topic))
 
 
 def _stem(word: str) -> str:

@@ -152,6 +152,18 @@ def test_every_site_of_run_due_gets_the_files_team(workdir: Path) -> None:
     assert site.options.origin("team") == f"{path}: team"
 
 
+def test_the_readme_team_example_is_valid(tmp_path: Path) -> None:
+    readme = (SAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Assigning the plan to a team\n", 1)[1]
+    path = tmp_path / "funnel-audit.toml"
+    path.write_text(section.split("```toml\n", 1)[1].split("```", 1)[0], encoding="utf-8")
+    team = load_config(path, need_sites=False).top.values["team"]
+    assert [(m.name, m.roles, m.capacity) for m in team] == [
+        ("Ana Ruiz", ("writer", "designer"), 2),
+        ("Sam Cole", ("web", "sales"), 1),
+    ]
+
+
 def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if line.strip()]

@@ -37,6 +37,7 @@ from funnel_audit.report.calendar_files import (
 )
 from funnel_audit.report.exports import write_audit_json, write_labels_todo, write_pages_csv
 from funnel_audit.report.html import Branding, render_report
+from funnel_audit.report.pdf import drop_stale_pdf
 from funnel_audit.report.staging import staged_outputs
 from funnel_audit.report.templates_check import check_templates
 from funnel_audit.site_pages import Earlier, SitePages
@@ -343,6 +344,7 @@ def write_all(
             if opts.xlsx:  # openpyxl loads in here alone, after the crawl, and only when asked
                 workbook.write_workbook(result, stage / workbook.WORKBOOK)
         workbook.drop_stale_workbooks(out_dir, written=opts.xlsx)
+        drop_stale_pdf(out_dir)  # --pdf prints a new one from this report.html (cli/audit.py)
     except OSError as exc:
         raise OutputError(f"cannot write outputs to {out_dir}: {exc.strerror or exc}") from exc
     return {name: out_dir / name for name in names}

@@ -100,6 +100,8 @@ TABLE: tuple[Setting, ...] = (
             "templates.", (AUDIT, REPORT), metavar="DIR"),
     Setting("xlsx", Kind.FLAG, False, "Also write report.xlsx, an Excel workbook.",
             (AUDIT, REPORT)),
+    Setting("pdf", Kind.FLAG, False, "Also write report.pdf (needs Chromium).", (AUDIT, REPORT),
+            scope=None),
     Setting("db", Kind.FILE, None, "History database.", (AUDIT, RUN_DUE, HISTORY, DIFF, SHOW,
             INSTALL), scope=TOP, metavar="PATH",
             shown="history.sqlite3 in the user data folder (~/.local/share/funnel-audit on Linux)"),

@@ -35,6 +35,29 @@ FLAGS = (
 )
 
 
+OVERFLOW_JS = """(() => {
+  const width = document.documentElement.clientWidth;
+  const clipped = (el) => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (s.overflowX !== 'visible' || s.clipPath !== 'none') { return true; }
+    }
+    return false;
+  };
+  const offenders = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) { continue; }
+    if ((r.right > width + 1 || r.left < -1) && !clipped(el)) {
+      offenders.push(`${el.tagName.toLowerCase()}.${el.className} right=${Math.round(r.right)}`
+        + ` "${(el.textContent || '').trim().slice(0, 40)}"`);
+    }
+  }
+  return {scrollWidth: document.scrollingElement.scrollWidth, width: width,
+          offenders: offenders.slice(0, 10)};
+})()"""
+
+
 @dataclass
 class PageLog:
     """What happened while the page loaded and ran."""
@@ -190,6 +213,29 @@ class Browser:
             elif method == "Page.loadEventFired":
                 log.loaded = True
         return log
+
+    def set_viewport(self, width: int, height: int, *, mobile: bool = False) -> None:
+        """Lay the page out as a screen this size (a phone with `mobile`: the viewport meta
+        tag is honoured, as on a real phone)."""
+        self.width, self.height = width, height
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            session=True,
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=mobile,
+        )
+
+    def set_media(self, media: str) -> None:
+        """Apply the `print` stylesheet on screen (or "" for the screen one again)."""
+        self.call("Emulation.setEmulatedMedia", session=True, media=media)
+
+    def overflow(self) -> dict[str, Any]:
+        """How far the page runs past the viewport: the scrolling element's width, and the
+        visible elements whose box ends past the right edge (or starts left of 0) outside any
+        clipping container: what a reader would have to scroll sideways to see."""
+        return dict(self.evaluate(OVERFLOW_JS))
 
     def evaluate(self, expression: str) -> Any:
         """Run JavaScript in the page (from the test, not the page) and return its value."""

@@ -26,8 +26,8 @@ needs_root = pytest.mark.skipif(
 
 @pytest.fixture
 def small_out(tmp_path: Path) -> Iterator[Path]:
-    """A 320 KB tmpfs: one set of the sample's outputs (~220 KB) fits, two do not."""
-    with small_tmpfs(tmp_path / "out", "320k") as where:
+    """A 480 KB tmpfs: one set of the sample's outputs (~320 KB) fits, two do not."""
+    with small_tmpfs(tmp_path / "out", "480k") as where:
         yield where
 
 

@@ -73,7 +73,8 @@ def test_sample_report_sections_and_self_contained(tmp_path: Path, model) -> Non
         assert section in headings
     assert soup.find("h1").get_text() == "Harbourline & Co"
     assert "North Star <Agency>" in soup.get_text()
-    assert soup.find("svg").find("title") is not None, "charts carry a text alternative"
+    for chart in (soup.select_one("#mix .bars"), soup.select_one("#flow .flow")):
+        assert chart["role"] == "img" and "awareness" in chart["aria-label"], "charts have a text"
     assert "awareness" in soup.find(id="summary").get_text()
     assert (out / "report.html").stat().st_size < 2_000_000
     _assert_quality_in_mix(soup, out)

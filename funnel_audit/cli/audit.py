@@ -55,6 +55,7 @@ def audit(ctx: click.Context, /, site: str, **_: object) -> None:
             if store is not None:
                 store.close()
     _print_summary(outcome)
+    _print_pdf(outcome, values["pdf"])
 
 
 @cli.command(epilog=EPILOG)
@@ -87,6 +88,7 @@ def report(ctx: click.Context, /, audit_json: Path, **_: object) -> None:
     )
     click.echo(f"Report: {outcome.files['report.html']}")
     _print_workbook(outcome)
+    _print_pdf(outcome, values["pdf"])
 
 
 def _progress(quiet: bool) -> tuple[Callable[[CrawlProgress], None] | None, Callable[[], None]]:
@@ -142,3 +144,17 @@ def _print_summary(outcome: AuditOutcome) -> None:
 def _print_workbook(outcome: AuditOutcome) -> None:
     if "report.xlsx" in outcome.files:
         click.echo(f"Workbook: {outcome.files['report.xlsx']}")
+
+
+def _print_pdf(outcome: AuditOutcome, wanted: bool) -> None:
+    """With --pdf, print report.pdf from the report just written; where Chromium is missing (or
+    fails) one warning line says so and how to get the PDF, and the command still succeeds."""
+    if not wanted:
+        return
+    from funnel_audit.report.pdf import pdf_beside
+
+    pdf, warning = pdf_beside(outcome.files["report.html"])
+    if pdf is not None:
+        click.echo(f"PDF: {pdf}")
+    else:
+        click.echo(f"Warning: {warning}", err=True)

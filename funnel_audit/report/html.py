@@ -29,9 +29,11 @@ from funnel_audit.errors import InputError
 from funnel_audit.models import AuditResult, PageResult, Stage
 from funnel_audit.plan.planner import needed_pages
 from funnel_audit.plan.presets import preset_name
+from funnel_audit.report.refs import PageRefs
 
-MAX_ROWS_PER_STAGE = 150
-MAX_REVIEW_ROWS = 100
+# the HTML is read, the CSVs are searched: a report lists the top pages and counts the rest
+MAX_ROWS_PER_STAGE = 20
+MAX_REVIEW_ROWS = 25
 SORT_SCRIPT = "_partials/_sort.js"
 STAGE_COLOURS = {
     "awareness": "#2f6db5",
@@ -148,8 +150,9 @@ class ConfinedLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
-def environment(extra_dir: Path | None = None) -> jinja2.Environment:
-    """Templates from `extra_dir` (a user's overrides) first, then the shipped ones."""
+def environment(extra_dir: Path | None = None, refs: PageRefs | None = None) -> jinja2.Environment:
+    """Templates from `extra_dir` (a user's overrides) first, then the shipped ones; the
+    `page_ref` filter names a URL by the title and short path `refs` knows for it."""
     dirs = [str(extra_dir)] if extra_dir else []
     env = jinja2.Environment(
         loader=ConfinedLoader([*dirs, str(templates_dir())]),
@@ -160,6 +163,7 @@ def environment(extra_dir: Path | None = None) -> jinja2.Environment:
     )
     env.filters["href"] = safe_href
     env.filters["pct"] = lambda v: f"{float(v) * 100:.0f}%"
+    env.filters["page_ref"] = refs or PageRefs()
     return env
 
 
@@ -301,7 +305,8 @@ def render_report(
     if template_dir is not None and not template_dir.is_dir():
         raise InputError(f"--templates folder not found: {template_dir}")
     values = context(result, branding or Branding(), previous)
-    env = environment(template_dir)
+    hosts = result.link_flow.get("links", {}).get("alias_hosts") or []
+    env = environment(template_dir, PageRefs(result.pages, result.brand, hosts))
     try:
         template = env.get_template("report.html")
         script, script_hash = inline_script(env)

@@ -475,3 +475,21 @@ def test_a_broken_campaign_page_over_http(
     broken = gaps["broken-landing-pages"]
     assert [u.rsplit("/", 1)[-1] for u in broken.evidence_urls] == ["winter-offer.html"]
     assert broken.severity == 3 and "HTTP 404" in broken.message
+
+
+def test_lead_forms_are_kept_by_the_history_for_a_conditional_re_audit(
+    tmp_path: Path,
+    serve_folder: Callable[[Path], str],
+    model,  # noqa: ANN001
+) -> None:
+    base = serve_folder(_site(tmp_path / "site"))
+    db = tmp_path / "h.sqlite3"
+    forms = []
+    for run in ("first", "second"):
+        out = tmp_path / run
+        assert main(["audit", base, "--out", str(out), "--db", str(db), "--quiet"]) == 0
+        audit = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+        forms.append({p["url"].rsplit("/", 1)[-1]: p["lead_form"] for p in audit["pages"]})
+    assert any("HTTP 304" in note for note in audit["notes"])  # the second run reused pages
+    assert forms[0] == forms[1]
+    assert forms[1]["contact.html"] is True and forms[1]["pricing.html"] is False

@@ -28,6 +28,7 @@ from funnel_audit.store.rows import (
     AUDIT_COLUMNS,
     PAGE_COLUMNS,
     audit_record,
+    page_flags,
     page_from_row,
     row_dict,
     stored_page,
@@ -171,14 +172,7 @@ class HistoryStore:
                 p.etag,
                 p.last_modified,
                 p.lastmod,
-                json.dumps(
-                    {
-                        "needs_review": p.needs_review,
-                        "noindex": p.noindex,
-                        "js_rendered": p.js_rendered,
-                        "lead_form": p.lead_form,
-                    }
-                ),
+                page_flags(p),
                 texts.get(p.url),
                 None if p.body_links is None else json.dumps(list(p.body_links)),
                 counts(p.url),
@@ -246,14 +240,7 @@ class HistoryStore:
                 p.stage.value if p.stage else None,
                 p.confidence,
                 json.dumps(list(p.reasons)),
-                json.dumps(
-                    {
-                        "needs_review": p.needs_review,
-                        "noindex": p.noindex,
-                        "js_rendered": p.js_rendered,
-                        "lead_form": p.lead_form,
-                    }
-                ),
+                page_flags(p),
                 audit_id,
                 p.url,
             )

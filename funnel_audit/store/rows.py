@@ -31,6 +31,19 @@ def damaged(table: str, row: object, exc: BaseException) -> StoreError:
     )
 
 
+def page_flags(page: PageResult) -> str:
+    """A page's yes/no facts as the `flags` column holds them (JSON: new facts need no
+    migration, and rows written before a fact existed read it as unknown)."""
+    return json.dumps(
+        {
+            "needs_review": page.needs_review,
+            "noindex": page.noindex,
+            "js_rendered": page.js_rendered,
+            "lead_form": page.lead_form,
+        }
+    )
+
+
 def page_from_row(
     r: dict[str, Any], share: Callable[[list[str]], tuple[str, ...]]
 ) -> tuple[PageResult, str]:

@@ -25,6 +25,18 @@ def _first_sentence(text: str) -> str:
     return head[:1].lower() + head[1:] if head[:2] != head[:2].upper() else head
 
 
+FIRST_KINDS = ("thin-stage", "overweight-stage", "stranded-awareness", "no-conversion")
+
+
+def _priority(kind: str) -> int:
+    """Among findings of one severity, the funnel's shape first, then its flow, then the rest."""
+    if kind in FIRST_KINDS:
+        return FIRST_KINDS.index(kind)
+    return len(FIRST_KINDS) + (
+        0 if kind.endswith("-not-linked") or kind.startswith("topic-") else 1
+    )
+
+
 def _lower(text: str) -> str:
     """A sentence's first letter in lower case, unless it starts an acronym or a quotation."""
     return text if text[:2].isupper() or not text[:1].isalpha() else text[:1].lower() + text[1:]
@@ -61,7 +73,7 @@ def write_summary(
     else:
         out.append(f"{name} has no pages the audit could place in the buyer's funnel.")
     main = []
-    for gap in sorted(gaps, key=lambda g: -g.severity):
+    for gap in sorted(gaps, key=lambda g: (-g.severity, _priority(g.kind))):
         text = _first_sentence(gap.message)
         if text and text not in main:
             main.append(text)

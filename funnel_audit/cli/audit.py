@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from funnel_audit.analyse.overweight import is_overweight
 from funnel_audit.cli.app import cli
 from funnel_audit.cli.options import (
     EPILOG,
@@ -19,6 +20,7 @@ from funnel_audit.cli.options import (
     setting_options,
 )
 from funnel_audit.config import audit_options, checked
+from funnel_audit.plan.health import health
 from funnel_audit.settings import AUDIT, REPORT
 
 if TYPE_CHECKING:  # the audit machinery loads only when an audit runs
@@ -126,7 +128,7 @@ def _print_summary(outcome: AuditOutcome) -> None:
     for s in result.mix:
         click.echo(
             f"{s.stage.value:<15}{s.pages:>7}{s.share:>8.0%}{s.target:>8.0%}  "
-            f"{'THIN' if s.thin else 'ok'}"
+            f"{'THIN' if s.thin else 'OVERWEIGHT' if is_overweight(s) else 'ok'}"
         )
     excluded = sum(1 for p in result.pages if p.stage is not None and p.stage.value == "excluded")
     failed = sum(1 for p in result.pages if p.stage is None)
@@ -135,6 +137,10 @@ def _print_summary(outcome: AuditOutcome) -> None:
         click.echo(f"{'not readable':<15}{failed:>7}")
     thin = [s.stage.value for s in result.mix if s.thin]
     click.echo(f"Thin stages: {', '.join(thin) if thin else 'none'}")
+    score = health(result.mix, result.gaps)
+    click.echo(f"Health: {score.score}/100 ({score.verdict})")
+    if result.actions:
+        click.echo(f"Do first: {result.actions[0].text}")
     for note in result.notes:
         click.echo(f"Note: {note}")
     click.echo(f"Report: {outcome.files.get('report.html', outcome.out_dir)}")

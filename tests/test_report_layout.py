@@ -291,3 +291,38 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_page_is_named_by_its_title_and_a_short_path() -> None:
+    from funnel_audit.report.refs import PageRefs
+
+    pages = [
+        _result("https://www.acme.example/pricing/", "Pricing and plans | Acme"),
+        _result("https://www.acme.example/blog/", "Acme \u2013 The blog"),
+        _result("https://www.acme.example/x", "A " + "very long title " * 10),
+    ]
+    ref = PageRefs(pages, "Acme", ["shop.acme.example:8443"])
+    assert ref("https://www.acme.example/pricing/").title == "Pricing and plans"
+    assert ref("https://www.acme.example/pricing/").path == "/pricing/"
+    assert ref("https://www.acme.example/blog/").title == "The blog"
+    long = ref("https://www.acme.example/x").title
+    assert len(long) <= 72 and long.endswith("\u2026") and " very long title" in long
+    assert ref("https://other.example/a%20b?q=1").path == "other.example/a b?q=1"
+    assert ref("https://shop.acme.example/cart").path == "/cart", "an alias host is the site's"
+    deep = ref("https://www.acme.example/blog/2024/05/06/a-reasonably-short-last-one/").path
+    assert deep == "/blog/\u2026/a-reasonably-short-last-one/"
+    slug = ref("https://www.acme.example/blog/2024/05/" + "word-" * 20 + "end/").path
+    assert len(slug) == 44 and slug.startswith("/blog/2024/") and slug.endswith("-word-end/")
+    odd = ref("https://www.acme.example/a\x07b\u202e/")
+    assert odd.path == "/a b/" and odd.title == "" and odd.href is not None
+    assert ref("javascript:alert(1)").href is None
+
+
+def _result(url: str, title: str):  # noqa: ANN202
+    from funnel_audit.models import PageResult, Stage
+
+    return PageResult(
+        url=url, status=200, error=None, depth=1, content_type="text/html", title=title,
+        word_count=300, stage=Stage.AWARENESS, confidence=0.9, reasons=(), needs_review=False,
+        label_source="model",
+    )  # fmt: skip

@@ -43,6 +43,14 @@ def _printable(text: str) -> str:
     return " ".join(kept.split())
 
 
+def _host_of(alias: str) -> str:
+    """The bare host of an alias as the settings give it: `host`, `host:port` or a URL."""
+    try:
+        return _bare(urlsplit(alias if "://" in alias else f"//{alias}").hostname or "")
+    except ValueError:
+        return ""
+
+
 def _bare(host: str) -> str:
     host = host.lower().rstrip(".")
     return host[4:] if host.startswith("www.") else host
@@ -105,7 +113,7 @@ class PageRefs:
         self.titles = {p.url: p.title for p in pages if p.title}
         seen = Counter(_bare(urlsplit(p.url).hostname or "") for p in pages)
         home = {seen.most_common(1)[0][0]} if seen else set()
-        self.home = frozenset({*home, *(_bare(h) for h in hosts if h)} - {""})
+        self.home = frozenset({*home, *(_host_of(h) for h in hosts if h)} - {""})
         self.brand = brand
 
     def __call__(self, url: object, limit: int = MAX_TITLE) -> PageRef:

@@ -27,6 +27,7 @@ from funnel_audit.analyse.gaps import STALE_MONTHS, THIN_CONTENT_WORDS, THIN_EXE
 from funnel_audit.assets import templates_dir
 from funnel_audit.errors import InputError
 from funnel_audit.models import AuditResult, PageResult, Stage
+from funnel_audit.plan.health import health
 from funnel_audit.plan.planner import needed_pages
 from funnel_audit.plan.presets import preset_name
 from funnel_audit.report.refs import PageRefs
@@ -103,11 +104,8 @@ def safe_href(url: str | None) -> str | None:
 
 
 def health_score(result: AuditResult) -> int:
-    """100 for a site on its target mix with no serious gaps; see the methodology section."""
-    drift = sum(abs(s.share - s.target) for s in result.mix)
-    score = 100 * (1 - drift / 2)
-    score -= sum({3: 6, 2: 3, 1: 1}.get(g.severity, 0) for g in result.gaps)
-    return max(0, min(100, round(score)))
+    """100 for a site on its target mix with no serious gaps (plan/health.py says how)."""
+    return health(result.mix, result.gaps).score
 
 
 class ConfinedLoader(jinja2.FileSystemLoader):

@@ -11,12 +11,12 @@ from funnel_audit.analyse.campaigns import campaign_gaps
 from funnel_audit.analyse.gaps import content_quality, find_gaps, funnel_pages, stage_mix
 from funnel_audit.analyse.linkflow import LinkFlow, analyse_links, main_origin
 from funnel_audit.analyse.linkmap import LOCAL_HOSTS, site_aliases
+from funnel_audit.analyse.site_kind import site_kind
 from funnel_audit.analyse.topics import find_topics
 from funnel_audit.models import AuditResult, Stage
 from funnel_audit.plan.build import make_plan
 from funnel_audit.plan.planner import next_monday
 from funnel_audit.plan.presets import preset_name
-from funnel_audit.plan.site_kind import site_kind
 from funnel_audit.read.brand import find_brand, host_words
 from funnel_audit.read.readers import LocalReader
 from funnel_audit.site_pages import SitePages

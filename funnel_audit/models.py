@@ -258,5 +258,5 @@ class AuditResult:
     objectives: tuple[Objective, ...] = ()
     actions: tuple[Action, ...] = ()
     summary: tuple[str, ...] = ()  # the executive summary, a few sentences (plan/summary.py)
-    site_kind: str = ""  # what sort of business the site is (plan/site_kind.py)
+    site_kind: str = ""  # what sort of business the site is (analyse/site_kind.py)
     conversion: str = ""  # the action the site asks for: quote, booking, sign-up ... (plan/cta.py)

@@ -14,6 +14,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from funnel_audit.analyse import site_kind
 from funnel_audit.analyse.campaign_pages import event_evidence, landing_evidence
 from funnel_audit.analyse.campaigns import (
     ACTIONS,
@@ -22,11 +23,16 @@ from funnel_audit.analyse.campaigns import (
     campaign_gaps,
     find_events,
 )
-from funnel_audit.analyse.page_dates import NamedDate, find_dates, page_dates
+from funnel_audit.analyse.page_dates import (
+    NamedDate,
+    find_dates,
+    latest_precise,
+    page_dates,
+    spoken,
+)
 from funnel_audit.classify.site_pass import declared_family
 from funnel_audit.cli.main import main
 from funnel_audit.models import Gap, PageResult, Stage
-from funnel_audit.plan import site_kind
 from funnel_audit.plan.actions import build_actions
 from funnel_audit.plan.team import known_roles
 from funnel_audit.read.declared import EVENT_SIGNUP
@@ -129,7 +135,7 @@ def test_a_site_whose_only_event_is_from_2021_gets_a_stale_events_finding() -> N
     assert gap.evidence_urls == (event.url,)
     assert gap.severity == 2 and "no-events" not in found
     assert "only event page" in gap.message and "Spring meetup 2021" in gap.message
-    assert "31 December 2021" in gap.message and "4 years" in gap.message
+    assert "took place in 2021" in gap.message and "4 years" in gap.message
 
 
 def test_the_named_date_wins_over_a_recent_lastmod_and_the_most_recent_is_named() -> None:
@@ -493,3 +499,12 @@ def test_lead_forms_are_kept_by_the_history_for_a_conditional_re_audit(
     assert any("HTTP 304" in note for note in audit["notes"])  # the second run reused pages
     assert forms[0] == forms[1]
     assert forms[1]["contact.html"] is True and forms[1]["pricing.html"] is False
+
+
+def test_a_day_in_the_title_beats_a_bare_year_in_the_address() -> None:
+    dates = page_dates("https://c.example/events/fun-run-2023/", "Riverside Fun Run, 14 May 2023")
+    named = latest_precise(dates)
+    assert named is not None and named.last == date(2023, 5, 14)
+    assert spoken(named) == "on 14 May 2023"
+    year = latest_precise(page_dates("https://c.example/events/update-2022/", "Law update"))
+    assert year is not None and spoken(year) == "in 2022"

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funnel_audit.analyse.gaps import DEFAULT_TARGET, find_gaps, stage_mix
+from funnel_audit.analyse.site_kind import LOCAL, NONPROFIT, SAAS, SHOP, site_kind
 from funnel_audit.analyse.topics import Topic
 from funnel_audit.cli.main import main
 from funnel_audit.models import PageResult, Stage
@@ -22,7 +23,6 @@ from funnel_audit.plan.catalogue import CATALOGUE
 from funnel_audit.plan.cta import conversion_path
 from funnel_audit.plan.health import health
 from funnel_audit.plan.planner import build_calendar
-from funnel_audit.plan.site_kind import LOCAL, NONPROFIT, SAAS, SHOP, site_kind
 from funnel_audit.plan.subjects import clean_subject, clean_title
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_sites"

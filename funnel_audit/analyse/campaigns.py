@@ -33,7 +33,8 @@ from funnel_audit.analyse.campaign_pages import (
     path_key,
 )
 from funnel_audit.analyse.gaps import months_before, parse_lastmod
-from funnel_audit.analyse.page_dates import page_dates
+from funnel_audit.analyse.page_dates import latest_precise, page_dates, spoken
+from funnel_audit.analyse.site_kind import NONPROFIT, PROFESSIONAL, SAAS
 from funnel_audit.models import Gap, PageResult, Stage
 
 EVENT_STALE_MONTHS = 12
@@ -43,8 +44,8 @@ MIN_FUNNEL_PAGES = 5  # a smaller site is not told what it lacks
 # are orphans: the link graph is then broken rather than the pages kept apart on purpose
 MAX_ORPHAN_SHARE = 1 / 3
 MAX_EVIDENCE = 10
-# kinds of business (plan/site_kind.py names) whose buyers commonly come through events
-EVENT_KINDS = ("software", "saas", "professional", "non-profit", "nonprofit", "education")
+# kinds of business (analyse/site_kind.py names) whose buyers commonly come through events
+EVENT_KINDS = (SAAS, PROFESSIONAL, NONPROFIT)
 # what the action plan asks for each finding, and whose work it is (plan/actions.py)
 ACTIONS: dict[str, tuple[str, str]] = {
     "no-events": (
@@ -82,8 +83,9 @@ class EventPage:
 
     page: PageResult
     why: str
-    held: date | None  # the last day of the latest date its title or address names
+    held: date | None  # the last day of the latest, most precise date its title or address names
     updated: date | None
+    said: str = ""  # that date in words, as precise as the page gives it ("in 2023")
 
 
 def campaign_gaps(
@@ -113,8 +115,16 @@ def find_events(pages: Sequence[PageResult]) -> list[EventPage]:
         dates = page_dates(page.url, page.title)
         why = event_evidence(page, dated=bool(dates))
         if why:
-            held = max((d.last for d in dates), default=None)
-            found.append(EventPage(page, why, held, parse_lastmod(page.lastmod)))
+            named = latest_precise(dates)
+            found.append(
+                EventPage(
+                    page,
+                    why,
+                    named.last if named else None,
+                    parse_lastmod(page.lastmod),
+                    spoken(named) if named else "",
+                )
+            )
     return found
 
 
@@ -130,8 +140,7 @@ def is_current(event: EventPage, today: date) -> bool | None:
 
 def events_matter(site_kind: str) -> bool:
     """Whether the site's kind of business usually wins clients through events."""
-    kind = site_kind.lower()
-    return any(word in kind for word in EVENT_KINDS)
+    return site_kind in EVENT_KINDS
 
 
 def event_gaps(events: Sequence[EventPage], today: date, site_kind: str = "") -> list[Gap]:
@@ -161,7 +170,7 @@ def event_gaps(events: Sequence[EventPage], today: date, site_kind: str = "") ->
         return []
     latest = over[0]
     when = (
-        f"took place on {_day(latest.held)}"
+        f"took place {latest.said}"
         if latest.held is not None
         else f"was last updated in {_month(latest.updated)}"
     )
@@ -283,7 +292,8 @@ def _stale_landing_gap(landing: Sequence[PageResult], today: date) -> Gap | None
 def _landing_age(page: PageResult, today: date) -> tuple[date | None, bool]:
     """(when a stale landing page dates from, whether by a date it names that has passed), or
     (None, False) for a page that is current or does not say."""
-    held = max((d.last for d in page_dates(page.url, page.title)), default=None)
+    named = latest_precise(page_dates(page.url, page.title))
+    held = named.last if named else None
     if held is not None and held < today:
         return held, True
     updated = parse_lastmod(page.lastmod)
@@ -306,10 +316,6 @@ def _name(page: PageResult) -> str:
             break
     name = title.strip() or page.url
     return name if len(name) <= MAX_NAME_CHARS else name[: MAX_NAME_CHARS - 1].rstrip() + "\u2026"
-
-
-def _day(day: date | None) -> str:
-    return f"{day.day} {day:%B %Y}" if day else ""
 
 
 def _month(day: date | None) -> str:

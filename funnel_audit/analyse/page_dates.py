@@ -128,3 +128,24 @@ def _month(year: str, month: str) -> NamedDate | None:
 
 def _year_end(year: str) -> date:
     return date(int(year), 12, 31)
+
+
+def latest_precise(dates: tuple[NamedDate, ...]) -> NamedDate | None:
+    """The latest of the most precise dates named: a day in the title beats the bare year in
+    the address ("Fun Run, 14 May 2023" at /fun-run-2023 is 14 May, not 31 December)."""
+    if not dates:
+        return None
+    finest = min((d.last - d.first).days for d in dates)
+    return max((d for d in dates if (d.last - d.first).days == finest), key=lambda d: d.last)
+
+
+def spoken(when: NamedDate) -> str:
+    """A date in words as precise as it was given: "on 14 May 2023", "in May 2023", "in 2023"."""
+    span = (when.last - when.first).days
+    if span == 0:
+        return f"on {when.first.day} {when.first:%B %Y}"
+    if when.first.day == 1 and span < 31 and when.first.month == when.last.month:
+        return f"in {when.first:%B %Y}"
+    if when.first.month == 1 and when.first.day == 1 and when.last.month == 12 and span >= 364:
+        return f"in {when.first.year}"
+    return f"between {when.first.day} {when.first:%B %Y} and {when.last.day} {when.last:%B %Y}"

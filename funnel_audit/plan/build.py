@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from funnel_audit.analyse.site_kind import site_kind
 from funnel_audit.analyse.topics import Topic
 from funnel_audit.models import Action, CalendarEntry, Gap, Objective, PageResult, Stage, StageShare
 from funnel_audit.plan.actions import build_actions
@@ -17,7 +18,6 @@ from funnel_audit.plan.health import health
 from funnel_audit.plan.okrs import build_okrs
 from funnel_audit.plan.people import Member
 from funnel_audit.plan.planner import build_calendar
-from funnel_audit.plan.site_kind import site_kind
 from funnel_audit.plan.summary import write_summary
 from funnel_audit.plan.team import assign, owner_of
 

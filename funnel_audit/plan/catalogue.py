@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from funnel_audit.models import Stage
-from funnel_audit.plan.site_kind import (
+from funnel_audit.analyse.site_kind import (
     GENERAL,
     LOCAL,
     NONPROFIT,
@@ -22,6 +21,7 @@ from funnel_audit.plan.site_kind import (
     SAAS,
     SHOP,
 )
+from funnel_audit.models import Stage
 
 ALL = frozenset({LOCAL, SAAS, SHOP, NONPROFIT, PROFESSIONAL, OPEN_SOURCE, GENERAL})
 SELLING = ALL - {NONPROFIT}

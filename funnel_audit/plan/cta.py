@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from funnel_audit.analyse.site_kind import LOCAL, NONPROFIT, OPEN_SOURCE, SAAS, SHOP
 from funnel_audit.models import PageResult, Stage
-from funnel_audit.plan.site_kind import LOCAL, NONPROFIT, OPEN_SOURCE, SAAS, SHOP
 
 
 @dataclass(frozen=True, slots=True)

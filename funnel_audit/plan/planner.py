@@ -21,12 +21,12 @@ from datetime import date, timedelta
 
 from funnel_audit import settings
 from funnel_audit.analyse.overweight import is_overweight
+from funnel_audit.analyse.site_kind import site_kind
 from funnel_audit.analyse.topics import Topic
 from funnel_audit.models import CalendarEntry, Gap, PageResult, Stage, StageShare
 from funnel_audit.plan.catalogue import CATALOGUE, Format, formats_for
 from funnel_audit.plan.cta import ConversionPath, conversion_path, stage_cta
 from funnel_audit.plan.links import PagePicker, words
-from funnel_audit.plan.site_kind import site_kind
 from funnel_audit.plan.subjects import Subject, clean_title, topic_subjects
 from funnel_audit.plan.tactics import FOUNDATIONAL, foundations_first, tactic_of
 

@@ -23,7 +23,8 @@ from funnel_audit.plan.catalogue import CATALOGUE
 from funnel_audit.plan.cta import conversion_path
 from funnel_audit.plan.health import health
 from funnel_audit.plan.planner import build_calendar
-from funnel_audit.plan.subjects import clean_subject, clean_title
+from funnel_audit.plan.subjects import clean_subject
+from funnel_audit.plan.titles import clean_title
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_sites"
 
@@ -274,3 +275,109 @@ def test_health_is_explained_by_its_parts() -> None:
     text = score.explain()
     assert f"{score.mix_points} of 100" in text and "80+ is good" in text
     assert score.verdict == "needs work"
+
+
+def _site(spec: list[tuple[str, str, Stage]], topic: str = "main") -> list[PageResult]:
+    return [_page(url, title, stage, topic=topic) for url, title, stage in spec]
+
+
+def _plan(pages: list[PageResult], **kw: Any) -> Any:
+    from funnel_audit.plan.build import make_plan
+
+    mix = stage_mix(pages, DEFAULT_TARGET)
+    topics = [Topic(t, (t,)) for t in dict.fromkeys(p.topic for p in pages if p.topic)]
+    notes: list[str] = []
+    plan = make_plan(
+        pages,
+        mix,
+        find_gaps(pages, mix),
+        topics,
+        site_name=kw.get("site", "Riverside Trust"),
+        start=date(2027, 1, 4),
+        weeks=kw.get("weeks", 12),
+        per_week=kw.get("per_week", 2),
+        notes=notes,
+    )
+    return plan, mix, notes
+
+
+CHARITY = [
+    ("https://c.example/donate", "Donate today", Stage.CONVERSION),
+    ("https://c.example/volunteer", "Volunteer with us", Stage.CONVERSION),
+    ("https://c.example/our-impact", "Our impact", Stage.DECISION),
+    ("https://c.example/programmes/food-bank", "Community food bank", Stage.CONSIDERATION),
+    ("https://c.example/programmes/youth-mentoring", "Youth mentoring", Stage.CONSIDERATION),
+    ("https://c.example/programmes/winter-shelter", "Winter shelter beds", Stage.CONSIDERATION),
+    ("https://c.example/team/jane-hale", "Jane Hale", Stage.CONSIDERATION),
+    ("https://c.example/get-help", "Get help", Stage.CONSIDERATION),
+    *(
+        (f"https://c.example/news/story-{i}", f"A story from the shelter {i}", Stage.AWARENESS)
+        for i in range(10)
+    ),
+]
+
+
+def test_a_thin_stage_of_a_charity_gets_pieces_and_no_stage_takes_the_plan() -> None:
+    pages = _site(CHARITY)
+    plan, mix, notes = _plan(pages)
+    per_stage = Counter(e.stage for e in plan.calendar)
+    assert per_stage[Stage.DECISION] >= 3  # decision is thin: it gets pieces of its own
+    assert max(per_stage.values()) <= 0.6 * len(plan.calendar) + 1
+    titles = " | ".join(e.working_title for e in plan.calendar)
+    assert "Jane Hale" not in titles and "Get help" not in titles  # a person, a page label
+    shares = {s.stage: s for s in mix}
+    for o in plan.objectives:
+        if o.stage is not None and o.kind in ("thin-stage", "stage-mix"):
+            limit = max(o.baseline, shares[o.stage].target + 0.05) + 0.01
+            assert o.goal <= limit, o.text  # no objective pushes a stage past its target
+
+
+def test_an_overweight_stage_gets_no_new_pieces_and_a_rebalancing_objective() -> None:
+    spec = [
+        *(
+            (f"https://o.example/services/s{i}", f"Service line {i}", Stage.CONSIDERATION)
+            for i in range(14)
+        ),
+        ("https://o.example/blog/a", "Why gutters clog", Stage.AWARENESS),
+        ("https://o.example/blog/b", "Roof moss explained", Stage.AWARENESS),
+        ("https://o.example/prices", "Prices", Stage.DECISION),
+        ("https://o.example/quote", "Request a quote", Stage.CONVERSION),
+    ]
+    plan, mix, _ = _plan(_site(spec), site="Acme Roofing")
+    assert not [e for e in plan.calendar if e.stage is Stage.CONSIDERATION]
+    rebalance = [o for o in plan.objectives if o.kind == "overweight-stage"]
+    assert rebalance and rebalance[0].goal >= next(
+        s.target for s in mix if s.stage is Stage.CONSIDERATION
+    )
+
+
+def test_a_shop_of_one_word_products_still_gets_a_calendar() -> None:
+    spec = [
+        *(
+            (f"https://w.example/products/{name.lower()}", name, Stage.DECISION)
+            for name in ("Widgets", "Gadgets", "Sprockets", "Flanges")
+        ),
+        *(
+            (f"https://w.example/blog/what-are-{n}", f"What are {n}?", Stage.AWARENESS)
+            for n in ("widgets", "gadgets")
+        ),
+        ("https://w.example/cart", "Your basket", Stage.CONVERSION),
+        ("https://w.example/checkout", "Checkout", Stage.CONVERSION),
+    ]
+    plan, _, notes = _plan(_site(spec), site="Widget World")
+    assert len(plan.calendar) >= 6
+    assert any("Widgets" in e.working_title or "Gadgets" in e.working_title for e in plan.calendar)
+    if len(plan.calendar) < 24:
+        assert any("pieces asked for" in n for n in notes)  # a short calendar says why
+
+
+def test_a_page_the_site_has_is_found_by_its_address_too() -> None:
+    spec = [
+        ("https://g.example/guarantee", "Our promise", Stage.DECISION),
+        ("https://g.example/services/roof-repair", "Roof repair", Stage.CONSIDERATION),
+        ("https://g.example/services/gutter-cleaning", "Gutter cleaning", Stage.CONSIDERATION),
+        ("https://g.example/quote", "Request a quote", Stage.CONVERSION),
+        ("https://g.example/areas", "Areas we cover", Stage.CONSIDERATION),
+    ]
+    plan, _, _ = _plan(_site(spec), site="Acme Roofing")
+    assert "guarantee page" not in {e.format for e in plan.calendar}

@@ -97,10 +97,16 @@ def mix_gaps(mix: Sequence[StageShare], pages: Sequence[PageResult]) -> list[Gap
     for share in mix:
         if not share.thin:
             continue
+        under = share.share < share.target
         message = (
             f"{share.stage.value.capitalize()} is thin: {share.pages} page"
             f"{'s' if share.pages != 1 else ''} ({share.share:.0%} of funnel pages) "
-            f"against a {share.target:.0%} target."
+            + (
+                f"against a {share.target:.0%} target."
+                if under
+                else f"is on its {share.target:.0%} target by share, but fewer than {MIN_PAGES} "
+                "pages cannot cover a stage."
+            )
         )
         if not share.pages:
             message += " Visitors at this stage find nothing written for them."

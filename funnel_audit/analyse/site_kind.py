@@ -149,7 +149,8 @@ MIN_SHARE = 0.06  # the leading kind must be cued on at least this share of page
 MIN_PAGES = 2
 
 
-def _words(page: PageResult) -> str:
+def page_words(page: PageResult) -> str:
+    """A page's address path and title as lower-case words between spaces, for cue matching."""
     parts = urlsplit(page.url).path.lower()
     path = re.sub(r"[/_.\-]+", " ", parts)
     return f" {path} {page.title.lower()} "
@@ -165,7 +166,7 @@ def cue_counts(pages: Sequence[PageResult]) -> dict[str, int]:
     for page in pages:
         if page.error is not None:
             continue
-        text = _words(page)
+        text = page_words(page)
         for kind, cues in CUES.items():
             if _hits(text, cues):
                 counts[kind] += 1
@@ -196,4 +197,4 @@ _DECISIVE = {
 
 def _decisive(pages: Sequence[PageResult], kind: str) -> bool:
     """Whether the site has the one page its kind cannot do without (a donate page, a cart)."""
-    return any(_hits(_words(p), _DECISIVE[kind]) for p in pages if p.error is None)
+    return any(_hits(page_words(p), _DECISIVE[kind]) for p in pages if p.error is None)

@@ -6,7 +6,8 @@ overweight stage, fixing links, refreshing weak pages, and any other finding (ev
 pages ...). Each is scored 1-10 on three counts and ranked by their product:
 
 - **Impact**: how close to revenue its stage is (awareness 5, consideration 6, decision and
-  conversion 8; site-wide link work 7), plus 2 for a serious finding and 1 for a medium one.
+  conversion 8; site-wide link work 7), plus 2 for a serious finding and 1 for a medium one;
+  a thank-you page 4 less and a glossary 1 less (they only support the pages around them).
 - **Confidence**: how sure the audit is that the problem is real. For stage work, 4 + 6 x the
   mean classifier confidence of the stage's pages (an empty stage is certain: 9); link findings
   are measured directly (8); page-quality findings rest on page dates and word counts (7); the
@@ -68,6 +69,8 @@ KIND_OWNER = {
     **{kind: owner for kind, (_, owner) in CAMPAIGN_ACTIONS.items()},
 }
 MAX_ACTIONS = 12
+# formats whose page matters less than its stage says: a thank-you page only follows a form
+FORMAT_IMPACT = {"thank-you page": -4, "glossary": -1}
 _EASE = {f.name: f.ease for fs in CATALOGUE.values() for f in fs}
 
 
@@ -107,7 +110,8 @@ def build_actions(
     series: dict[Stage, list[CalendarEntry]] = defaultdict(list)
     for e in calendar:
         if e.tactic == FOUNDATIONAL:
-            drafts.append(scored(_publish(e), e.stage, FOUNDATIONAL, _EASE.get(e.format, 6), e))
+            action = scored(_publish(e), e.stage, FOUNDATIONAL, _EASE.get(e.format, 6), e)
+            drafts.append(_adjusted(action, FORMAT_IMPACT.get(e.format, 0)))
         else:
             series[e.stage].append(e)
     for stage, entries in series.items():
@@ -145,6 +149,11 @@ def build_actions(
         )
     ranked = sorted(drafts, key=lambda a: (-a.score, a.stage.order if a.stage else 9, a.text))
     return tuple(replace(a, rank=i) for i, a in enumerate(ranked[:MAX_ACTIONS], 1))
+
+
+def _adjusted(action: Action, impact_change: int) -> Action:
+    impact = _clamp(action.impact + impact_change)
+    return replace(action, impact=impact, score=impact * action.confidence * action.ease)
 
 
 def _bulk(pages: int) -> int:

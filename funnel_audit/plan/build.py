@@ -64,6 +64,13 @@ def make_plan(
         kind=kind,
         path=path,
     )
+    asked = max(0, weeks) * max(0, per_week)
+    if notes is not None and asked > 0 and len(calendar) < asked:
+        notes.append(
+            f"the calendar holds {len(calendar)} of the {asked} pieces asked for: more would "
+            "push every stage past its target share, or the site's subjects have no fresh "
+            "title left for the stages that need pieces; publish these and re-audit"
+        )
     calendar = assign(calendar, team, notes)
     objectives, calendar = build_okrs(mix, gaps, calendar, start=start, noun=path.action.noun)
     actions = build_actions(pages, gaps, calendar, objectives)

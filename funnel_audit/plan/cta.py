@@ -15,9 +15,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from funnel_audit.analyse.site_kind import LOCAL, NONPROFIT, OPEN_SOURCE, SAAS, SHOP
+from funnel_audit.analyse.site_kind import LOCAL, NONPROFIT, OPEN_SOURCE, SAAS, SHOP, page_words
 from funnel_audit.models import PageResult, Stage
 
 
@@ -62,9 +61,7 @@ FALLBACK = {
 _BY_KEY = {a.key: a for a in ACTIONS}
 
 
-def _text(page: PageResult) -> str:
-    path = re.sub(r"[/_.\-]+", " ", urlsplit(page.url).path.lower())
-    return f" {path} {page.title.lower()} "
+_text = page_words  # the same words the site kind is read from
 
 
 def _action_of(page: PageResult) -> Action | None:
@@ -78,7 +75,7 @@ def _action_of(page: PageResult) -> Action | None:
 def _rank(page: PageResult, action: Action, inbound: Counter[str]) -> tuple[int, int, str]:
     """Which page stands for an action: the one named by its first cue, then the most linked."""
     text = _text(page)
-    first = next((i for i, c in enumerate(action.cues) if c in text), len(action.cues))
+    first = next((i for i, c in enumerate(action.cues) if f" {c} " in text), len(action.cues))
     return first, -inbound[page.url], page.url
 
 
@@ -127,7 +124,17 @@ def stage_cta(stage: Stage, path: ConversionPath, onward: PageResult | None) -> 
         if not named or _words(path.action.label) <= _words(onward.title if onward else ""):
             return path.action.label
         return f"{path.action.label} (on {named})"
-    return f"{path.action.label}: a short form that says what happens after the {path.action.noun}"
+    return CONVERSION_STEP.get(
+        path.action.key,
+        f"{path.action.label}: a short form that says what happens after the {path.action.noun}",
+    )
+
+
+CONVERSION_STEP = {  # actions that are not a form to fill in
+    "buy": "Shop now: a short checkout with delivery, returns and payment options in plain view",
+    "download": "Download: one click, with the install steps on the same page",
+    "donate": "Donate: a short form that shows what each amount pays for",
+}
 
 
 def _words(text: str) -> set[str]:

@@ -4,6 +4,7 @@ substance (longer pages first)."""
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
@@ -42,31 +43,58 @@ class PagePicker:
         return "thank" in page.url.lower() or "thank" in page.title.lower()
 
     def best(
-        self, stages: Sequence[Stage], topic: str, about: set[str], n: int
+        self,
+        stages: Sequence[Stage],
+        topic: str,
+        about: set[str],
+        n: int,
+        stress: frozenset[str] | set[str] = frozenset(),
     ) -> tuple[PageResult, ...]:
-        """Up to `n` pages at `stages` (earlier stages in the list first), most relevant first."""
+        """Up to `n` pages at `stages` (earlier stages in the list first), most relevant first:
+        a page sharing the subject's own words (`stress`) first, then the topic, then other
+        shared title words, then the longest."""
         out: list[PageResult] = []
+        seen: set[str] = set()
         for stage in stages:
-            ranked = sorted(
-                (p for p in self.by_stage[stage] if not self.dead_end(p)),
+            ranked = heapq.nsmallest(
+                n,
+                (p for p in self.by_stage[stage] if not self.dead_end(p) and p.url not in seen),
                 key=lambda p: (
-                    -(3 * (p.topic == topic) + len(about & self._words[p.url])),
+                    -(
+                        3 * len(stress & self._words[p.url])
+                        + 2 * (p.topic == topic)
+                        + len(about & self._words[p.url])
+                    ),
                     -p.word_count,
                     p.url,
                 ),
             )
-            out.extend(p for p in ranked if p not in out)
+            for p in ranked:
+                if len(out) < n:
+                    out.append(p)
+                    seen.add(p.url)
             if len(out) >= n:
                 break
-        return tuple(out[:n])
+        return tuple(out)
 
-    def link_from(self, stage: Stage, topic: str, about: set[str]) -> tuple[str, ...]:
+    def link_from(
+        self,
+        stage: Stage,
+        topic: str,
+        about: set[str],
+        stress: frozenset[str] | set[str] = frozenset(),
+    ) -> tuple[str, ...]:
         """Pages one stage earlier (awareness pieces: other awareness pages) that should link in."""
         before = neighbour(stage, -1) or stage
-        return tuple(p.url for p in self.best([before, stage], topic, about, 2))
+        return tuple(p.url for p in self.best([before, stage], topic, about, 2, stress))
 
     def link_to(
-        self, stage: Stage, topic: str, about: set[str], conversion_url: str = ""
+        self,
+        stage: Stage,
+        topic: str,
+        about: set[str],
+        conversion_url: str = "",
+        stress: frozenset[str] | set[str] = frozenset(),
     ) -> tuple[str, ...]:
         """Pages one stage later the piece should lead on to; a decision piece leads first to the
         site's main conversion page."""
@@ -74,16 +102,25 @@ class PagePicker:
         if after is None:
             return ()
         later = [s for s in Stage.funnel() if s.order > stage.order]
-        picked = [p.url for p in self.best(later, topic, about, 2)]
+        picked = [p.url for p in self.best(later, topic, about, 2, stress)]
         if after is Stage.CONVERSION and conversion_url:
             picked = [conversion_url, *(u for u in picked if u != conversion_url)]
         return tuple(picked[:2])
 
-    def onward(self, stage: Stage, topic: str, about: set[str]) -> PageResult | None:
-        """The one page a piece's call to action should point at, if the site has one (not the
-        home page: "read the home page" is no next step)."""
+    def onward(
+        self,
+        stage: Stage,
+        topic: str,
+        about: set[str],
+        stress: frozenset[str] | set[str] = frozenset(),
+    ) -> PageResult | None:
+        """The one page a piece's call to action should point at, if the site has one: at the
+        next stage, else a later one (not the home page: "read the home page" is no step)."""
         after = neighbour(stage, 1)
         if after is None:
             return None
-        found = [p for p in self.best([after], topic, about, 3) if urlsplit(p.url).path.strip("/")]
+        later = [s for s in Stage.funnel() if s.order >= after.order]  # the next stage first
+        found = [
+            p for p in self.best(later, topic, about, 3, stress) if urlsplit(p.url).path.strip("/")
+        ]
         return found[0] if found else None

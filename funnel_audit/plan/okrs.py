@@ -45,9 +45,10 @@ STAGE_KPI = {
 
 
 def count_of(gap: Gap) -> int:
-    """How many pages a finding is about: its message's leading number, else its evidence."""
+    """How many pages a finding is about: its message's leading number, else its evidence, and
+    at least one (a finding that names no page, such as a missing conversion page, is one fix)."""
     found = re.match(r"\s*(\d+)\b", gap.message)
-    return int(found.group(1)) if found else len(gap.evidence_urls)
+    return max(1, int(found.group(1)) if found else len(gap.evidence_urls))
 
 
 def build_okrs(
@@ -187,6 +188,8 @@ def flow_fix(gap: Gap) -> str:
         return f"Link to the {n} {stage.value} page{s} from {before.value} pages on the same topic"
     if gap.kind == "orphan-pages":
         return f"Link to the {n} orphan page{s} from related pages (or retire them)"
+    if gap.kind == "no-conversion":
+        return "Give visitors a page to act on (a form or booking page), linked from decision pages"
     first = gap.message.split(". ")[0].rstrip(".")
     return first[:1].upper() + first[1:]
 
@@ -231,7 +234,9 @@ def _overweight_objective(
     due = start + timedelta(weeks=QUALITY_WEEKS)
     merge = max(1, min(len(gap.evidence_urls), share.pages // 4))
     after = neighbour(stage, 1)
-    goal = (share.pages - merge) / grown if grown else 0.0
+    # the share once the shortest pages are merged and the calendar's pieces published, never
+    # aimed below the target itself
+    goal = max(share.target, (share.pages - merge) / (grown - merge)) if grown > merge else 0.0
     onward = (
         KeyResult(
             f"{key}.KR2",

@@ -14,6 +14,7 @@ first (`tactics.py`). `today` is always passed in, never read from the clock her
 from __future__ import annotations
 
 import math
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,14 +22,15 @@ from datetime import date, timedelta
 
 from funnel_audit import settings
 from funnel_audit.analyse.overweight import is_overweight
-from funnel_audit.analyse.site_kind import site_kind
+from funnel_audit.analyse.site_kind import page_words, site_kind
 from funnel_audit.analyse.topics import Topic
 from funnel_audit.models import CalendarEntry, Gap, PageResult, Stage, StageShare
 from funnel_audit.plan.catalogue import CATALOGUE, Format, formats_for
 from funnel_audit.plan.cta import ConversionPath, conversion_path, stage_cta
 from funnel_audit.plan.links import PagePicker, words
-from funnel_audit.plan.subjects import Subject, clean_title, topic_subjects
+from funnel_audit.plan.subjects import Subject, topic_subjects
 from funnel_audit.plan.tactics import FOUNDATIONAL, foundations_first, tactic_of
+from funnel_audit.plan.titles import clean_title
 
 __all__ = ["CATALOGUE", "allocate", "build_calendar", "needed_pages", "next_monday"]
 
@@ -36,6 +38,9 @@ DEFAULT_WEEKS: int = settings.default("weeks")
 DEFAULT_PER_WEEK: int = settings.default("per_week")
 MAX_STAGE_SHARE = 0.6
 MAX_FORMAT_SHARE = 0.25  # no series format takes more than this share of the calendar
+SLACK = (
+    0.05  # how far over its target share a stage may go when no stage below target can take a slot
+)
 _WEEKDAY_OFFSETS = (0, 2, 4, 1, 3, 5, 6)
 KPI = {
     Stage.AWARENESS: "organic sessions to the piece; aim: 1 in 10 readers clicks on",
@@ -50,27 +55,57 @@ def next_monday(today: date) -> date:
     return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
 
 
+class Allocation:
+    """Which stages may take the next slot, best first. A slot goes to the stage furthest below
+    its target share once the slots already given are counted as published pages; a stage
+    already at its target takes one only when no stage below target can (and only while it stays
+    within SLACK of its target); an overweight stage, a stage with a 0% target, and a stage
+    holding MAX_STAGE_SHARE of the slots take none. When no stage may take a slot, the calendar
+    stops short rather than unbalance the mix."""
+
+    def __init__(self, mix: Sequence[StageShare], slots: int) -> None:
+        self.pages = {s.stage: s.pages for s in mix}
+        self.target = {s.stage: s.target for s in mix}
+        self.total = sum(self.pages.values())
+        self.overweight = {s.stage for s in mix if is_overweight(s)}
+        self.limit = max(1, math.ceil(MAX_STAGE_SHARE * slots))
+        self.given: Counter[Stage] = Counter()
+
+    def candidates(self) -> list[Stage]:
+        """The stages that may take the next slot, the one furthest below its target first."""
+        grown = self.total + sum(self.given.values()) + 1
+        open_ = [
+            s
+            for s in self.pages
+            if self.target[s] > 0 and s not in self.overweight and self.given[s] < self.limit
+        ]
+
+        def deficit(s: Stage) -> float:
+            return self.target[s] * grown - self.pages[s] - self.given[s]
+
+        def order(s: Stage) -> tuple[float, float, int]:
+            return -deficit(s), -self.target[s], s.order
+
+        under = sorted((s for s in open_ if deficit(s) >= 0), key=order)
+        if under:
+            return under
+        return sorted((s for s in open_ if deficit(s) >= -SLACK * grown), key=order)
+
+    def take(self, stage: Stage) -> None:
+        """Count a slot as given to `stage`."""
+        self.given[stage] += 1
+
+
 def allocate(mix: Sequence[StageShare], slots: int) -> list[Stage]:
-    """Which stage each slot serves: each slot to the stage furthest below its target share once
-    earlier slots are counted as published; stages over their target get none, and no stage more
-    than MAX_STAGE_SHARE of the slots (unless no other stage can take them)."""
-    pages = {s.stage: s.pages for s in mix}
-    target = {s.stage: s.target for s in mix}
-    total = sum(pages.values())
-    heavy = {s.stage for s in mix if is_overweight(s)}
-    limit = max(1, math.ceil(MAX_STAGE_SHARE * slots))
-    given: Counter[Stage] = Counter()
+    """The stage each slot would serve if every stage had titles to give (see Allocation)."""
+    plan = Allocation(mix, slots)
     order: list[Stage] = []
-    for k in range(slots):
-        grown = total + k + 1
-        open_ = [s for s in pages if s not in heavy and given[s] < limit and target[s] > 0]
-        if not open_:
-            open_ = [s for s in pages if given[s] < limit] or list(pages)
-        stage = max(
-            open_, key=lambda s: (target[s] * grown - pages[s] - given[s], target[s], -s.order)
-        )
-        given[stage] += 1
-        order.append(stage)
+    for _ in range(slots):
+        ranked = plan.candidates()
+        if not ranked:
+            break
+        plan.take(ranked[0])
+        order.append(ranked[0])
     return order
 
 
@@ -106,12 +141,11 @@ def _subjects_by_stage(
         found[topic] = [s for s in found[topic] if s.text.lower() not in seen]
         seen.update(s.text.lower() for s in found[topic])
     lacking = {(g.topic, g.stage) for g in gaps if g.topic}
-    count = Counter((p.topic, p.stage) for p in pages)
     out: dict[Stage, list[Subject]] = {}
     for stage in Stage.funnel():
         ranked = sorted(
             (t for t in found if found[t]),
-            key=lambda t: ((t, stage) not in lacking, count[(t, stage)], -len(found[t]), t),
+            key=lambda t: ((t, stage) not in lacking, zlib.crc32(t.encode("utf-8")), t),
         )
         depth = max((len(found[t]) for t in ranked), default=0)
         out[stage] = [found[t][i] for i in range(depth) for t in ranked if i < len(found[t])]
@@ -146,7 +180,10 @@ def _next_title(stage: Stage, plan: _Plan, year: int) -> tuple[Format, Subject, 
         key=lambda f: tactic_of(f.name) != FOUNDATIONAL,  # a stage's foundations come first
     )
     subjects = plan.subjects[stage] or plan.subjects[Stage.CONSIDERATION]
-    if not formats or not subjects:
+    if not subjects:  # nothing on the site to write about: only pages about the whole site
+        formats = [f for f in formats if f.site_wide]
+        subjects = [Subject("", "")]
+    if not formats:
         return None
     start = plan.cursor[stage]
     for i in range(len(formats) * len(subjects)):
@@ -154,6 +191,8 @@ def _next_title(stage: Stage, plan: _Plan, year: int) -> tuple[Format, Subject, 
         subject = subjects[(start + i // len(formats)) % len(subjects)]
         if fmt.site_wide or any("{site}" in t for t in fmt.titles):
             subject = plan.main or subject
+        if not subject.text and not fmt.site_wide:
+            continue
         for template in fmt.templates(bool(plan.site)):
             title = _fill(template, subject, plan, year)
             if title.lower() not in plan.used and clean_title(title):
@@ -188,9 +227,7 @@ def build_calendar(
         path=path or conversion_path(pages, kind),
         subjects=subjects,
         main=_main_subject(pages, subjects[Stage.CONSIDERATION]),
-        existing=" ".join(
-            f" {p.url.lower().replace('-', ' ')} {p.title.lower()} " for p in pages if not p.error
-        ),
+        existing=" ".join(f" {page_words(p)} " for p in pages if not p.error),
         used=set(),
         spent=set(),
         cursor=Counter(),
@@ -203,18 +240,18 @@ def build_calendar(
     share_of = {s.stage: s for s in mix}
     keywords = {t.name: t.keywords for t in topics}
     entries: list[CalendarEntry] = []
-    stages = allocate(mix, slots)
-    fallback = list(dict.fromkeys(stages)) + [s for s in Stage.funnel() if s not in stages]
-    for wanted in stages:
+    allocation = Allocation(mix, slots)
+    while len(entries) < slots:
         week, within = divmod(len(entries), max(per_week, 1))
         when = start + timedelta(weeks=week, days=_WEEKDAY_OFFSETS[within % 7])
         found = None
-        for stage in (wanted, *(s for s in fallback if s is not wanted)):
+        for stage in allocation.candidates():  # the next stage when one has no fresh title left
             found = _next_title(stage, plan, when.year)
             if found:
                 break
         if found is None:
-            break
+            break  # no stage may take more, or none has a title left: see make_plan's note
+        allocation.take(stage)
         fmt, subject, title = found
         plan.cursor[stage] += 1
         plan.used.add(title.lower())
@@ -222,7 +259,8 @@ def build_calendar(
         tactic = tactic_of(fmt.name)
         if tactic == FOUNDATIONAL:
             plan.spent.add(fmt.name)
-        about = words(subject.text) | words(" ".join(keywords.get(subject.topic, ())))
+        about = words(" ".join(keywords.get(subject.topic, ())))
+        stress = words(subject.text)
         gap = topic_gap.get((subject.topic, stage)) or stage_gap.get(stage)
         entries.append(
             CalendarEntry(
@@ -232,9 +270,11 @@ def build_calendar(
                 working_title=title,
                 target_topic=subject.topic,
                 keywords=keywords.get(subject.topic, ())[:5],
-                cta=stage_cta(stage, plan.path, _onward(picker, plan, stage, subject.topic, about)),
-                link_from=picker.link_from(stage, subject.topic, about),
-                link_to=picker.link_to(stage, subject.topic, about, plan.path.url),
+                cta=stage_cta(
+                    stage, plan.path, _onward(picker, plan, stage, subject.topic, about, stress)
+                ),
+                link_from=picker.link_from(stage, subject.topic, about, stress),
+                link_to=picker.link_to(stage, subject.topic, about, plan.path.url, stress),
                 owner=fmt.owner,
                 kpi=KPI[stage].format(noun=plan.path.action.noun),
                 gap=gap.message if gap else "",
@@ -256,13 +296,13 @@ def _main_subject(pages: Sequence[PageResult], subjects: Sequence[Subject]) -> S
 
 
 def _onward(
-    picker: PagePicker, plan: _Plan, stage: Stage, topic: str, about: set[str]
+    picker: PagePicker, plan: _Plan, stage: Stage, topic: str, about: set[str], stress: set[str]
 ) -> PageResult | None:
     """The page a piece's call to action names: for a decision piece, the site's main
     conversion page; otherwise the closest page one stage on."""
     if stage is Stage.DECISION and plan.path.url in picker.by_url:
         return picker.by_url[plan.path.url]
-    return picker.onward(stage, topic, about)
+    return picker.onward(stage, topic, about, stress)
 
 
 def _rationale(stage: Stage, topic: str, share: StageShare | None, gap: Gap | None) -> str:

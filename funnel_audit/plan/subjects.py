@@ -7,8 +7,9 @@ site's name, a leading label ("Project:", "Case study:"), a place ("... in Sprin
 trailing format word ("buyer's guide") are set aside. A subject that reads like a sentence, a
 question, an address or a bare word of two letters is not a subject.
 
-`clean_title` is the last check on every planned title: no address fragments (www, .html, slashes,
-slugs), no word said twice, nothing over 90 characters.
+Pages about people (team, staff, attorney and author pages, by their address) give no subjects;
+when a site's consideration pages give fewer than MIN_OFFERINGS, its decision pages (products,
+packages) are read too. `titles.clean_title` checks every subject and every planned title.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from funnel_audit.models import PageResult, Stage
+from funnel_audit.plan.titles import ADDRESS, SMALL, WORD, clean_title
 
 MAX_WORDS = 6
-MAX_TITLE = 90
 SEPARATORS = re.compile(r"\s+[|\u2013\u2014\u00b7\u2022]\s+|\s+-\s+|\s*\|\s*")
 PLACE = re.compile(
     r"\s+(?:(?:in|near|around|across)\s+[A-Z][\w'\u2019&.-]*(?:\s+[A-Z][\w'\u2019.-]*)*"
@@ -89,6 +90,17 @@ LABEL_PHRASES = frozenset(
         "request a quote",
         "start your free trial",
         "book an engineer",
+        "practice areas",
+        "get help",
+        "get involved",
+        "how we help",
+        "what we do",
+        "who we are",
+        "our work",
+        "our story",
+        "meet the team",
+        "how it works",
+        "areas we cover",
     )
 )
 TAILS = (
@@ -124,12 +136,6 @@ LEADING = (
     "all ",
 )
 QUESTION = re.compile(r"^(?:how|what|why|when|which|who|where|is|are|can|do|does|should|will)\b")
-ADDRESS = re.compile(
-    r"(?:www\.|https?:|\.html?\b|\.php\b|\.aspx?\b|\.(?:com|org|net|io|co|uk)\b|[/\\_=?#@{}<>]"
-    r"|\b\w+(?:-\w+){2,}\b)",
-    re.IGNORECASE,
-)
-WORD = re.compile(r"[\w'\u2019]+")
 # who does the work rather than what it is: "plumber and heating engineer" is a trade, not a topic
 PEOPLE = frozenset(
     """engineer engineers plumber plumbers electrician electricians lawyer lawyers attorney
@@ -144,11 +150,12 @@ PAGE_WORDS = frozenset(
     service support help account login careers jobs news blog home terms privacy policy shop cart
     checkout basket delivery returns overview resources team areas area served locations
     location industries industry partner partners program programme tools videos video calendar
-    facts studies gallery portfolio events webinars podcast newsletter""".split()
+    facts studies gallery portfolio events webinars podcast newsletter quickstart license licence
+    community contributing contribute installation install changelog download downloads api
+    reference roadmap sponsors governance""".split()
 )
 CONNECTORS = frozenset("and or of for with to by from in on at".split())
 ARTICLES = frozenset("a an the".split())
-SMALL = frozenset("a an the and or of to in on for with your you our by at from is it".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +184,12 @@ def _natural(text: str) -> str:
     return first.lower() + (" " + rest if rest else "")
 
 
+def _one_name(text: str, single: bool) -> bool:
+    """A one-word subject allowed when asked for: capitalised, four letters or more, not a kind
+    of page."""
+    return single and len(text) >= 4 and text[:1].isupper() and text.lower() not in PAGE_WORDS
+
+
 def _brand_words(avoid: Iterable[str]) -> set[str]:
     return {w for a in avoid for w in WORD.findall(a.lower().replace("&", " and "))}
 
@@ -192,12 +205,17 @@ def _names_a_person_or_place(text: str, words: Sequence[str]) -> bool:
         or re.search(r"\b(?:19|20)\d\d\b", text)
         or any(w in ("vs", "versus", "we", "us", "you", "your", "our", "my") for w in lowered)
         or any("for" not in lowered[:i] for i in people)
+        or (lowered[-1].endswith(("ist", "ists")) and not lowered[-1].endswith(("list", "lists")))
     )
 
 
-def clean_subject(raw: str, avoid: Iterable[str] = ()) -> str | None:
-    """A usable subject from a topic name or a title segment, or None when it is not one."""
-    text = re.sub(r"\s*[(\[][^)\]]*[)\]]", "", raw).strip(" .:;,!-\u2013\u2014")
+def clean_subject(raw: str, avoid: Iterable[str] = (), *, single: bool = False) -> str | None:
+    """A usable subject from a topic name or a title segment, or None when it is not one.
+    `single` lets one capitalised word of four letters or more through (a product line
+    whose page title is just its name: "Gadgets")."""
+    shown = "".join(ch for ch in raw if ch.isprintable() and ch not in "\u200b\u200c\u200d\ufeff")
+    shown = re.sub(r"^[^\w]+", "", shown)
+    text = re.sub(r"\s*[(\[][^)\]]*[)\]]", "", shown).strip(" .:;,!-\u2013\u2014")
     text = REGION.sub("", PLACE.sub("", text))
     low = text.lower()
     for lead in LEADING:
@@ -214,7 +232,11 @@ def clean_subject(raw: str, avoid: Iterable[str] = ()) -> str | None:
         or any(w.lower() in ARTICLES for w in words[1:])
         or len(words) > MAX_WORDS
         or len(text) < 3
-        or (len(words) == 1 and not (text.isupper() and len(text) >= 3))
+        or (
+            len(words) == 1
+            and not (text.isupper() and len(text) >= 3)
+            and not _one_name(text, single)
+        )
         or _names_a_person_or_place(text, words)
         or {w.lower() for w in words} <= _brand_words(avoid) | SMALL
         or any(ch in text for ch in '?!,;"\u201c\u201d')
@@ -254,24 +276,9 @@ def topic_subjects(
     CA": area pages) are one subject, X."""
     avoid = [a for a in avoid if a]
     found: dict[str, dict[str, tuple[int, Subject]]] = {t: {} for t in topics}
-    offering = [
-        p
-        for p in pages
-        if p.topic in found
-        and p.stage is Stage.CONSIDERATION
-        and not p.error
-        and urlsplit(p.url).path.strip("/")
-    ]
-    shared = Counter(_key(title_segment(p.title, avoid)) for p in offering)
-    for page in offering:
-        segment = title_segment(page.title, avoid)
-        if shared[_key(segment)] >= TEMPLATE_TITLE or not segment:
-            segment = slug_words(page.url)  # one title on every page: the address names it
-        text = clean_subject(segment, avoid)
-        if text is None or len(text.split()) < 2:
-            continue
-        rank = 2 if PLACE.search(segment) or REGION.search(segment) else 0
-        found[page.topic].setdefault(_key(text), (rank, Subject(text, page.topic)))
+    _read_offerings(pages, found, avoid, Stage.CONSIDERATION, rank=0)
+    if sum(len(v) for v in found.values()) < MIN_OFFERINGS:  # a shop's products, a firm's packages
+        _read_offerings(pages, found, avoid, Stage.DECISION, rank=1)
     _merge_area_variants(found)
     titles = " | ".join(
         _key(p.title)
@@ -285,12 +292,62 @@ def topic_subjects(
             rank = 1 if len(name.split()) > 1 else 3
             old = found[topic].get(_key(name), (rank,))[0]
             found[topic][_key(name)] = (min(rank, old), Subject(name, topic))
+    _drop_longer_variants(found)
+    for topic in topics:
         ranked = sorted(found[topic].values(), key=lambda rs: (rs[0], len(rs[1].text), rs[1].text))
         out[topic] = [s for _, s in ranked]
     return out
 
 
 TEMPLATE_TITLE = 3  # this many pages sharing one title: the title is the template's, not theirs
+MIN_OFFERINGS = 3
+# address segments of pages about people, whose titles are names, not offerings
+PEOPLE_SECTIONS = frozenset(
+    """team our-team people staff about about-us meet-the-team leadership attorneys lawyers
+    doctors dentists physicians providers bio bios profile profiles author authors partners
+    our-people""".split()
+)
+
+
+def _read_offerings(
+    pages: Sequence[PageResult],
+    found: dict[str, dict[str, tuple[int, Subject]]],
+    avoid: list[str],
+    stage: Stage,
+    rank: int,
+) -> None:
+    """In place: the subjects the titles of a stage's pages name (the home page and pages about
+    people aside; from the address when many pages share one title)."""
+    offering = [
+        p
+        for p in pages
+        if p.topic in found
+        and p.stage is stage
+        and not p.error
+        and urlsplit(p.url).path.strip("/")
+        and not PEOPLE_SECTIONS & set(urlsplit(p.url).path.lower().split("/"))
+    ]
+    shared = Counter(_key(title_segment(p.title, avoid)) for p in offering)
+    for page in offering:
+        segment = title_segment(page.title, avoid)
+        if shared[_key(segment)] >= TEMPLATE_TITLE or not segment:
+            segment = slug_words(page.url)  # one title on every page: the address names it
+        text = clean_subject(segment, avoid, single=True)
+        if text is None or (len(text.split()) < 2 and _key(text) != _key(segment)):
+            continue
+        place = PLACE.search(segment) or REGION.search(segment)
+        found[page.topic].setdefault(
+            _key(text), (rank + 2 * bool(place), Subject(text, page.topic))
+        )
+
+
+def _drop_longer_variants(found: dict[str, dict[str, tuple[int, Subject]]]) -> None:
+    """In place: a subject that is another one with words added at its end ("GPU acceleration
+    with CUDA" beside "GPU acceleration") is left out, so two pieces never cover the same thing."""
+    keys = {k for subjects in found.values() for k in subjects}
+    for subjects in found.values():
+        for key in [k for k in subjects if any(k != o and k.startswith(o + " ") for o in keys)]:
+            del subjects[key]
 
 
 def slug_words(url: str) -> str:
@@ -317,8 +374,12 @@ def _merge_area_variants(found: dict[str, dict[str, tuple[int, Subject]]]) -> No
     for topic, subjects in found.items():
         for key, (_, subject) in subjects.items():
             words = subject.text.split()
-            for core in {" ".join(words[1:]), " ".join(words[:-1])}:
-                if len(core.split()) >= 2:
+            titled = all(w[:1].isupper() for w in words if w.lower() not in SMALL)
+            for core, dropped in (
+                (" ".join(words[1:]), words[0]),
+                (" ".join(words[:-1]), words[-1]),
+            ):
+                if len(core.split()) >= 2 and titled and dropped[:1].isupper():
                     cores.setdefault(core.lower(), []).append((topic, key))
     merged: set[str] = set()
     for core, members in sorted(cores.items(), key=lambda kv: -len(kv[1])):
@@ -333,25 +394,3 @@ def _merge_area_variants(found: dict[str, dict[str, tuple[int, Subject]]]) -> No
             found[t].pop(k, None)
             merged.add(k)
         found[topic][core] = (rank, Subject(_natural(text), topic))
-
-
-def _stem(word: str) -> str:
-    w = word.lower().strip("'\u2019")
-    if w.endswith("ies") and len(w) > 4:
-        return w[:-3] + "y"
-    if w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 3:
-        return w[:-1]
-    return w
-
-
-def clean_title(title: str) -> bool:
-    """A title fit to publish: no address fragments, no word said twice (any word twice in a row,
-    or a content word anywhere twice), not over MAX_TITLE characters."""
-    if not title.strip() or len(title) > MAX_TITLE or ADDRESS.search(title):
-        return False
-    words = WORD.findall(title)
-    lowered = [w.lower() for w in words]
-    if any(a == b for a, b in zip(lowered, lowered[1:], strict=False)):
-        return False
-    content = [_stem(w) for w in lowered if w not in SMALL and len(w) > 2]
-    return len(content) == len(set(content))

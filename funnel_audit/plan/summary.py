@@ -7,6 +7,7 @@ generic phrase that would read the same for every site.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from funnel_audit.models import Action, Gap, StageShare
@@ -21,7 +22,10 @@ STAGE_WORDS = {
 
 
 def _first_sentence(text: str) -> str:
-    head = text.split(". ")[0].split("; ")[0].strip().rstrip(".").replace("(s)", "s")
+    head = text.split(". ")[0].split("; ")[0].strip().rstrip(".")
+    head = re.sub(
+        r"\b(\d+)([^()]*?)\(s\)", lambda m: m[1] + m[2] + ("" if m[1] == "1" else "s"), head
+    )
     return head[:1].lower() + head[1:] if head[:2] != head[:2].upper() else head
 
 

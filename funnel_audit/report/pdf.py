@@ -30,7 +30,6 @@ HINT = (
 )
 FLAGS = (
     "--headless",
-    "--no-sandbox",
     "--disable-gpu",
     "--disable-dev-shm-usage",
     "--disable-extensions",
@@ -45,6 +44,12 @@ FLAGS = (
     "--no-pdf-header-footer",
     "--print-to-pdf-no-header",
 )
+
+
+def sandbox_flags() -> tuple[str, ...]:
+    """Chromium's sandbox stays on (the report holds text from somebody's website); it cannot
+    start as root, so only a root process turns it off."""
+    return ("--no-sandbox",) if hasattr(os, "geteuid") and os.geteuid() == 0 else ()
 
 
 class PdfNotWritten(Exception):
@@ -77,6 +82,7 @@ def print_pdf(html: Path, pdf: Path, chromium: str, timeout: float = TIMEOUT_SEC
                 [
                     chromium,
                     *FLAGS,
+                    *sandbox_flags(),
                     f"--user-data-dir={profile}",
                     f"--print-to-pdf={part}",
                     html.resolve().as_uri(),

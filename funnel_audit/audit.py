@@ -276,6 +276,7 @@ def _audit(
             store.finish_audit(audit_id, now(), status, error=str(exc)[:500] or status)
         raise
     if store is not None and audit_id is not None:
+        store.save_result(audit_id, result_)  # `export` writes the outputs again from it
         store.finish_audit(
             audit_id,
             result_.finished_at,

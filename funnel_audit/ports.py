@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from funnel_audit.models import CalendarEntry, FetchedPage, Gap, PageResult
+from funnel_audit.models import AuditResult, CalendarEntry, FetchedPage, Gap, PageResult
 from funnel_audit.store.records import AuditRecord, SiteRecord, StoredPage
 
 if TYPE_CHECKING:
@@ -107,7 +107,9 @@ class Classifier(Protocol):
 class AuditStore(Protocol):
     """Where audits outlast a run: written as pages stream in, read by re-audits, `history`,
     `diff` and the report's "since the last audit". Returns typed records, never rows.
-    `store/history.py` (SQLite) is the first implementation; `store.open_store` picks one."""
+    `store/history.py` (SQLite, the default) and `store/postgres.py` (PostgreSQL, shared by
+    several machines) implement it with the same SQL (`store/sql.py`); `store.open_store` picks
+    one from the location (a path or a `postgresql://` URL)."""
 
     def start_audit(
         self,
@@ -162,6 +164,14 @@ class AuditStore(Protocol):
         model_version: str | None = None,
     ) -> None:
         """Close an audit as complete, failed or interrupted."""
+        ...
+
+    def save_result(self, audit_id: int, result: AuditResult) -> None:
+        """Keep an audit's whole result (what audit.json holds), replacing any saved before."""
+        ...
+
+    def load_result(self, audit_id: int) -> AuditResult | None:
+        """The result saved with an audit; None when it has none (older or unfinished audits)."""
         ...
 
     def audits(self, site: str | None = None) -> list[AuditRecord]:

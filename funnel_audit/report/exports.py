@@ -143,8 +143,14 @@ def audit_to_dict(result: AuditResult) -> dict[str, JsonValue]:
 
 
 def write_audit_json(result: AuditResult, path: Path) -> None:
-    """The same document as `audit_to_dict`, written a page at a time (one page per line), so a
-    20,000-page audit is never held twice in memory as plain dicts."""
+    """The same document as `audit_to_dict`, written a page at a time (see `dump_audit_json`)."""
+    with path.open("w", encoding="utf-8") as handle:
+        dump_audit_json(result, handle)
+
+
+def dump_audit_json(result: AuditResult, handle: typing.TextIO) -> None:
+    """Write the `audit_to_dict` document to `handle` a page at a time (one page per line), so a
+    20,000-page audit is never held twice in memory as plain dicts (the history keeps it too)."""
     head = {
         f.name: _plain(getattr(result, f.name))
         for f in dataclasses.fields(result)
@@ -155,14 +161,13 @@ def write_audit_json(result: AuditResult, path: Path) -> None:
     def encode(value: JsonValue) -> str:
         return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
-    with path.open("w", encoding="utf-8") as handle:
-        handle.write("{\n")
-        for key, value in head.items():
-            handle.write(f" {encode(key)}: {encode(value)},\n")
-        handle.write(' "pages": [')
-        for i, page in enumerate(result.pages):
-            handle.write(("\n  " if i == 0 else ",\n  ") + encode(_plain(page)))
-        handle.write("\n ]\n}\n")
+    handle.write("{\n")
+    for key, value in head.items():
+        handle.write(f" {encode(key)}: {encode(value)},\n")
+    handle.write(' "pages": [')
+    for i, page in enumerate(result.pages):
+        handle.write(("\n  " if i == 0 else ",\n  ") + encode(_plain(page)))
+    handle.write("\n ]\n}\n")
 
 
 class _Malformed(ValueError):

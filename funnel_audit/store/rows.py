@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol
 
 from funnel_audit.errors import StoreError
 from funnel_audit.models import PageResult, Stage
@@ -20,6 +19,27 @@ AUDIT_COLUMNS = "id, site, target, started_at, finished_at, status, model_versio
 
 
 _DAMAGE = (ValueError, TypeError, AttributeError, KeyError)
+
+
+class Cursor(Protocol):
+    """What the store reads from a query, as sqlite3's and psycopg's cursors both give it."""
+
+    @property
+    def description(self) -> Any:  # noqa: ANN401 - each driver has its own column records
+        """The result's columns; each one's name comes first."""
+        ...
+
+    def fetchone(self) -> Any:  # noqa: ANN401 - a row, or None
+        """The next row, or None."""
+        ...
+
+    def fetchall(self) -> list[Any]:
+        """Every row left."""
+        ...
+
+    def __iter__(self) -> Iterator[Any]:
+        """The rows left, one at a time."""
+        ...
 
 
 def damaged(table: str, row: object, exc: BaseException) -> StoreError:
@@ -86,7 +106,7 @@ def _page_from_row(
     )
 
 
-def row_dict(cur: sqlite3.Cursor, row: Sequence[Any], json_keys: Sequence[str]) -> dict[str, Any]:
+def row_dict(cur: Cursor, row: Sequence[Any], json_keys: Sequence[str]) -> dict[str, Any]:
     """A result row as a dict, with the JSON columns decoded (NULL stays None)."""
     item = {d[0]: value for d, value in zip(cur.description, row, strict=True)}
     for key in json_keys:

@@ -127,17 +127,15 @@ class ScheduleConfig:
 def same_target(a: str, b: str) -> bool:
     """Two spellings of one audit target: URLs up to case of scheme and host and a trailing
     slash, folders up to relative paths."""
-    if ("://" in a) != ("://" in b):
-        return False
-    if "://" not in a:
-        return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
-    pa, pb = urlsplit(a.strip()), urlsplit(b.strip())
-    return (pa.scheme.lower(), pa.netloc.lower(), pa.path.rstrip("/"), pa.query) == (
-        pb.scheme.lower(),
-        pb.netloc.lower(),
-        pb.path.rstrip("/"),
-        pb.query,
-    )
+    return target_key(a) == target_key(b)
+
+
+def target_key(target: str) -> tuple[str, ...]:
+    """What `same_target` compares, so many targets can be matched through a dict."""
+    if "://" not in target:
+        return ("folder", str(Path(target).expanduser().resolve()))
+    parts = urlsplit(target.strip())
+    return (parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query)
 
 
 def parse_cadence(text: str) -> Cadence:

@@ -24,6 +24,7 @@ from funnel_audit.plan.start import calendar_start
 ENV_PREFIX = "FUNNEL_AUDIT_"
 AUDIT, REPORT, RUN_DUE = "audit", "report", "run-due"
 HISTORY, DIFF, SHOW, INSTALL = "history", "diff", "schedule show", "schedule install"
+PORTFOLIO = "portfolio"
 SITE, TOP = "site", "top"  # where a key may stand in the file: [defaults]/[[sites]], or top level
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")

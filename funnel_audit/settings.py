@@ -24,6 +24,7 @@ from funnel_audit.setting_kinds import DIFF as DIFF
 from funnel_audit.setting_kinds import ENV_PREFIX as ENV_PREFIX
 from funnel_audit.setting_kinds import HISTORY as HISTORY
 from funnel_audit.setting_kinds import INSTALL as INSTALL
+from funnel_audit.setting_kinds import PORTFOLIO as PORTFOLIO
 from funnel_audit.setting_kinds import REPORT as REPORT
 from funnel_audit.setting_kinds import RUN_DUE as RUN_DUE
 from funnel_audit.setting_kinds import SHOW as SHOW
@@ -39,14 +40,16 @@ DEFAULT_USER_AGENT = f"funnel-audit/{__version__} (+https://github.com/funnel-au
 
 _MIX = ((Stage.AWARENESS, 0.4), (Stage.CONSIDERATION, 0.3), (Stage.DECISION, 0.2),
         (Stage.CONVERSION, 0.1))  # fmt: skip
-_FILE_USERS = (AUDIT, REPORT, RUN_DUE, HISTORY, DIFF, SHOW, INSTALL)
+_FILE_USERS = (AUDIT, REPORT, RUN_DUE, HISTORY, DIFF, SHOW, INSTALL, PORTFOLIO)
 _SITES = "The sites to audit, and settings for them."
 
 # A table reads best as one: ruff format would put every argument on a line of its own.
 # fmt: off
 TABLE: tuple[Setting, ...] = (
     Setting("config", Kind.FILE, None, "Settings file (funnel-audit.toml).", _FILE_USERS,
-            scope=None, metavar="FILE", help_by={RUN_DUE: _SITES, SHOW: _SITES, INSTALL: _SITES},
+            scope=None, metavar="FILE", help_by={RUN_DUE: _SITES, SHOW: _SITES, INSTALL: _SITES,
+            PORTFOLIO: "Settings file; its [[sites]] are listed even if never audited, with their "
+            "next due date."},
             shown="./funnel-audit.toml, else ~/.config/funnel-audit/funnel-audit.toml"),
     Setting("out", Kind.PATH, None, "Output folder.", (AUDIT, REPORT), scope=None, env=False,
             metavar="DIR", shown="./funnel-audit-report/<site>-<date>/",
@@ -103,7 +106,7 @@ TABLE: tuple[Setting, ...] = (
     Setting("pdf", Kind.FLAG, False, "Also write report.pdf (needs Chromium).", (AUDIT, REPORT),
             scope=None),
     Setting("db", Kind.FILE, None, "History database.", (AUDIT, RUN_DUE, HISTORY, DIFF, SHOW,
-            INSTALL), scope=TOP, metavar="PATH",
+            INSTALL, PORTFOLIO), scope=TOP, metavar="PATH",
             shown="history.sqlite3 in the user data folder (~/.local/share/funnel-audit on Linux)"),
     Setting("cache", Kind.DIR, None, "Where the trained classifier is cached.", (AUDIT, RUN_DUE),
             scope=TOP, metavar="DIR", shown="user cache folder (~/.cache/funnel-audit on Linux)"),

@@ -21,6 +21,7 @@ from funnel_audit.settings import (
     DIFF,
     HISTORY,
     INSTALL,
+    PORTFOLIO,
     RUN_DUE,
     SETTINGS,
     SHOW,
@@ -37,7 +38,7 @@ from tests.conftest import ROOT, SAMPLES
 LEDGERLOOP = SAMPLES / "ledgerloop"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 FLAG = re.compile(r"--[a-z][a-z-]*")
-NOT_SETTINGS = {"--json", "--systemd", "--cron", "--at", "--dir"}  # verbs' own switches
+NOT_SETTINGS = {"--json", "--html", "--systemd", "--cron", "--at", "--dir"}  # verbs' own switches
 
 
 # --- the README and the table --------------------------------------------------------------
@@ -80,7 +81,7 @@ def test_readme_option_tables_are_the_settings_table() -> None:
             assert default == rows[flag].shown_default(verb), (verb, flag)
 
 
-@pytest.mark.parametrize("verb", [RUN_DUE, HISTORY, DIFF, SHOW, INSTALL])
+@pytest.mark.parametrize("verb", [RUN_DUE, HISTORY, DIFF, SHOW, INSTALL, PORTFOLIO])
 def test_readme_verb_lines_name_each_verbs_options(verb: str) -> None:
     line = next(li for li in README.splitlines() if li.startswith(f"| `funnel-audit {verb} "))
     usage = line.split("`")[1]
@@ -114,7 +115,7 @@ def test_readme_lists_every_file_key_and_variable() -> None:
 
 
 def test_every_option_of_every_verb_comes_from_the_table() -> None:
-    for verb in ("audit", "report", "run-due", "history", "diff"):
+    for verb in ("audit", "report", "run-due", "history", "diff", "portfolio"):
         command = cli.commands[verb]
         assert isinstance(command, click.Command)
         flags = {o for p in command.params for o in p.opts if o.startswith("--")}

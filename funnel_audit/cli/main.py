@@ -16,7 +16,13 @@ from types import FrameType
 
 import click
 
-from funnel_audit.cli import audit, history, model, schedule  # noqa: F401 - they register verbs
+from funnel_audit.cli import (  # noqa: F401 - they register verbs
+    audit,
+    history,
+    model,
+    portfolio,
+    schedule,
+)
 from funnel_audit.cli.app import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,

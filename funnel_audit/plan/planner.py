@@ -118,6 +118,10 @@ class _Plan:
     path: ConversionPath
     subjects: dict[Stage, list[Subject]]
     main: Subject | None  # the site's main offering, for pages about the whole site
+    lacking: dict[Stage, set[str]]  # per stage, the topics a finding says lack it
+    told: Counter[str]  # how many pieces each subject has had so far
+    slots: int
+    subjects_all: set[str]
     existing: str  # every page's path and title, lower-cased, to spot pages the site has
     used: set[str]
     spent: set[str]
@@ -133,8 +137,8 @@ def _has_page(fmt: Format, existing: str) -> bool:
 def _subjects_by_stage(
     pages: Sequence[PageResult], topics: Sequence[Topic], gaps: Sequence[Gap], avoid: list[str]
 ) -> dict[Stage, list[Subject]]:
-    """Per stage, subjects interleaved across topics: topics lacking the stage first, then those
-    with the fewest pages at it, so consecutive pieces move between topics."""
+    """Per stage, subjects interleaved across topics: topics lacking the stage first, then the
+    others in a fixed order."""
     found = topic_subjects(pages, [t.name for t in topics], avoid)
     seen: set[str] = set()
     for topic in list(found):  # a subject belongs to the first topic that names it
@@ -164,9 +168,9 @@ def _fill(template: str, subject: Subject, plan: _Plan, year: int) -> str:
 
 
 def _next_title(stage: Stage, plan: _Plan, year: int) -> tuple[Format, Subject, str] | None:
-    """The next clean, unused title for a stage: formats in turn, subjects in turn, a template
-    skipped when it reads wrong with the subject; foundational formats once, and never one the
-    site already has."""
+    """The next clean, unused title for a stage: formats in turn, each with its own fixed queue
+    of subjects, a template skipped when it reads wrong with the subject; foundational formats
+    once, and never one the site already has."""
     formats = sorted(
         (
             f
@@ -186,18 +190,33 @@ def _next_title(stage: Stage, plan: _Plan, year: int) -> tuple[Format, Subject, 
     if not formats:
         return None
     start = plan.cursor[stage]
-    for i in range(len(formats) * len(subjects)):
+    lacking = plan.lacking[stage]
+    for i in range(len(formats)):
         fmt = formats[(start + i) % len(formats)]
-        subject = subjects[(start + i // len(formats)) % len(subjects)]
         if fmt.site_wide or any("{site}" in t for t in fmt.titles):
-            subject = plan.main or subject
-        if not subject.text and not fmt.site_wide:
-            continue
-        for template in fmt.templates(bool(plan.site)):
-            title = _fill(template, subject, plan, year)
-            if title.lower() not in plan.used and clean_title(title):
-                return fmt, subject, title
+            pool = [plan.main or subjects[0]]
+        else:  # subjects under their share first, topics lacking the stage first, a fixed order
+            share = math.ceil(plan.slots / max(1, len(plan.subjects_all))) + 1
+            pool = sorted(
+                (s for s in subjects if s.text),
+                key=lambda s: (
+                    plan.told[s.text] >= share,
+                    s.topic not in lacking,
+                    _pair_order(fmt, s),
+                ),
+            )
+        for subject in pool:
+            for template in fmt.templates(bool(plan.site)):
+                title = _fill(template, subject, plan, year)
+                if title.lower() not in plan.used and clean_title(title):
+                    return fmt, subject, title
     return None
+
+
+def _pair_order(fmt: Format, subject: Subject) -> int:
+    """Where a subject comes in a format's queue: a hash of the pair, so a subject that appears
+    or goes on a re-audit does not move the others (the plan stays the plan)."""
+    return zlib.crc32(f"{fmt.name}|{subject.text.lower()}".encode())
 
 
 def build_calendar(
@@ -227,6 +246,10 @@ def build_calendar(
         path=path or conversion_path(pages, kind),
         subjects=subjects,
         main=_main_subject(pages, subjects[Stage.CONSIDERATION]),
+        lacking={s: {g.topic for g in gaps if g.topic and g.stage is s} for s in Stage.funnel()},
+        told=Counter(),
+        slots=slots,
+        subjects_all={s.text for ss in subjects.values() for s in ss},
         existing=" ".join(f" {page_words(p)} " for p in pages if not p.error),
         used=set(),
         spent=set(),
@@ -256,6 +279,7 @@ def build_calendar(
         plan.cursor[stage] += 1
         plan.used.add(title.lower())
         plan.per_format[fmt.name] += 1
+        plan.told[subject.text] += 1
         tactic = tactic_of(fmt.name)
         if tactic == FOUNDATIONAL:
             plan.spent.add(fmt.name)

@@ -280,14 +280,19 @@ def topic_subjects(
     if sum(len(v) for v in found.values()) < MIN_OFFERINGS:  # a shop's products, a firm's packages
         _read_offerings(pages, found, avoid, Stage.DECISION, rank=1)
     _merge_area_variants(found)
-    titles = " | ".join(
-        _key(p.title)
+    titles = " | ".join(  # a place a title names ("... in Springfield") is no topic
+        _key(REGION.sub("", PLACE.sub("", title_segment(p.title, avoid))))
         for p in pages
         if not p.error and p.stage in (Stage.CONSIDERATION, Stage.DECISION)
     )
+    offered = {k for subjects in found.values() for k in subjects}
     out: dict[str, list[Subject]] = {}
     for topic in topics:
         name = clean_subject(topic, avoid)
+        if name is not None and any(
+            k == _key(name) or k.startswith(_key(name) + " ") for k in offered
+        ):
+            continue  # an offering already says it, in the site's own words
         if name is not None and (_key(name) in titles or not any(found.values())):
             rank = 1 if len(name.split()) > 1 else 3
             old = found[topic].get(_key(name), (rank,))[0]

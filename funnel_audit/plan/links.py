@@ -36,6 +36,7 @@ class PagePicker:
                 self.by_stage[p.stage].append(p)
         self._words = {p.url: words(p.title) for ps in self.by_stage.values() for p in ps}
         self.by_url = {p.url: p for ps in self.by_stage.values() for p in ps}
+        self._asked: dict[tuple[object, ...], tuple[PageResult, ...]] = {}  # subjects recur
 
     @staticmethod
     def dead_end(page: PageResult) -> bool:
@@ -53,6 +54,19 @@ class PagePicker:
         """Up to `n` pages at `stages` (earlier stages in the list first), most relevant first:
         a page sharing the subject's own words (`stress`) first, then the topic, then other
         shared title words, then the longest."""
+        key = (tuple(stages), topic, frozenset(about), frozenset(stress), n)
+        if key not in self._asked:
+            self._asked[key] = self._rank(stages, topic, about, n, stress)
+        return self._asked[key]
+
+    def _rank(
+        self,
+        stages: Sequence[Stage],
+        topic: str,
+        about: set[str],
+        n: int,
+        stress: frozenset[str] | set[str],
+    ) -> tuple[PageResult, ...]:
         out: list[PageResult] = []
         seen: set[str] = set()
         for stage in stages:

@@ -64,9 +64,9 @@ def write_summary(
         sentence = (
             f"{name} has {total} page{'s' if total != 1 else ''} in the buyer's funnel"
             + (f" and {excluded} set aside (legal, careers, login, help)" if excluded else "")
-            + f". {'Most' if top.share > 0.5 else 'The largest share'} of them "
-            f"{STAGE_WORDS[top.stage.value]}: {top.stage.value} holds {top.share:.0%} of funnel "
-            f"pages against a {top.target:.0%} target"
+            + f". {top.stage.value.capitalize()} pages, which {STAGE_WORDS[top.stage.value]}, "
+            f"are {'most of them' if top.share > 0.5 else 'the largest group'}: "
+            f"{top.share:.0%} of funnel pages against a {top.target:.0%} target"
         )
         if low.share < low.target:
             sentence += (

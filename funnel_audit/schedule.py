@@ -33,9 +33,10 @@ from typing import TYPE_CHECKING, Any
 
 from funnel_audit.config import Cadence, SiteConfig
 from funnel_audit.config import audit_options as config_audit_options
-from funnel_audit.errors import FunnelAuditError, Terminated
+from funnel_audit.errors import FunnelAuditError, InputError, Terminated
 from funnel_audit.ports import AuditStore
 from funnel_audit.settings import default
+from funnel_audit.store.location import Location, is_database_url, password_of, shown
 from funnel_audit.store.open import open_store
 
 if TYPE_CHECKING:  # the audit machinery (scikit-learn) loads only when a site is audited
@@ -109,7 +110,11 @@ def audit_options(site: SiteConfig, day: date, parsers: int | None = None) -> Au
 
 
 def audit_site(
-    site: SiteConfig, db_path: Path, clock: Clock, model: ModelSource, parsers: int | None = None
+    site: SiteConfig,
+    db_path: Location,
+    clock: Clock,
+    model: ModelSource,
+    parsers: int | None = None,
 ) -> SiteRun:
     """Audit one site if it is still due and not running elsewhere; never raises for the site's
     own failures, so one bad site cannot stop the others (runs in a worker thread or process)."""
@@ -162,7 +167,7 @@ def audit_site(
 
 def run_due(
     sites: Sequence[SiteConfig],
-    db_path: Path,
+    db_path: Location,
     *,
     model: ModelSource,
     workers: int = default("workers"),
@@ -262,10 +267,19 @@ def _outcome(future: Future[SiteRun], name: str) -> SiteRun:
 
 
 def run_due_command(
-    config: Path, db: Path, workers: int | None = None, python: str | None = None
+    config: Path, db: Location, workers: int | None = None, python: str | None = None
 ) -> list[str]:
-    """The argv a timer or cron runs: this interpreter, absolute paths, nothing from the env."""
+    """The argv a timer or cron runs: this interpreter, absolute paths, nothing from the env.
+    A database URL holding a password is refused: the unit file and the crontab line are
+    readable, and the password belongs in ~/.pgpass, which PostgreSQL's client reads."""
     import sys
+
+    if password_of(db):
+        raise InputError(
+            f"the history database {shown(db)} carries a password, which would be written into "
+            "the timer's command line: give the URL without it and put the password in "
+            "~/.pgpass (host:port:database:user:password, mode 0600)"
+        )
 
     argv = [
         python or sys.executable,
@@ -275,7 +289,7 @@ def run_due_command(
         "--config",
         str(config.resolve()),
         "--db",
-        str(db.resolve()),
+        str(db).strip() if is_database_url(db) else str(Path(db).resolve()),
     ]
     if workers is not None:
         argv += ["--workers", str(workers)]

@@ -24,6 +24,7 @@ from funnel_audit.plan.start import calendar_start
 ENV_PREFIX = "FUNNEL_AUDIT_"
 AUDIT, REPORT, RUN_DUE = "audit", "report", "run-due"
 HISTORY, DIFF, SHOW, INSTALL = "history", "diff", "schedule show", "schedule install"
+EXPORT = "export"
 PORTFOLIO = "portfolio"
 SITE, TOP = "site", "top"  # where a key may stand in the file: [defaults]/[[sites]], or top level
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -39,6 +40,7 @@ class Kind(enum.Enum):
     FLAG = "true or false"
     PATH = "a path"
     FILE = "a file"
+    STORE = "a history database (a file, or a postgresql:// URL)"
     DIR = "a folder"
     HOSTS = "host names"
     PATTERNS = "regular expressions"
@@ -128,6 +130,10 @@ def coerce(row: Setting, raw: object, where: str, base: Path | None = None) -> o
         if isinstance(raw, str) and raw.strip().lower() in _TRUE + _FALSE:
             return raw.strip().lower() in _TRUE
         raise InputError(f"{where} must be true or false (or 1/0, yes/no, on/off), got {raw!r}")
+    if kind is Kind.STORE:
+        from funnel_audit.store.location import parse_location
+
+        return parse_location(raw, where, base)
     if kind in (Kind.PATH, Kind.FILE, Kind.DIR):
         if not isinstance(raw, str | Path) or not str(raw).strip():
             raise InputError(f"{where} must be a path, got {raw!r}")

@@ -22,6 +22,7 @@ from funnel_audit.models import Stage
 from funnel_audit.setting_kinds import AUDIT as AUDIT
 from funnel_audit.setting_kinds import DIFF as DIFF
 from funnel_audit.setting_kinds import ENV_PREFIX as ENV_PREFIX
+from funnel_audit.setting_kinds import EXPORT as EXPORT
 from funnel_audit.setting_kinds import HISTORY as HISTORY
 from funnel_audit.setting_kinds import INSTALL as INSTALL
 from funnel_audit.setting_kinds import PORTFOLIO as PORTFOLIO
@@ -40,7 +41,8 @@ DEFAULT_USER_AGENT = f"funnel-audit/{__version__} (+https://github.com/funnel-au
 
 _MIX = ((Stage.AWARENESS, 0.4), (Stage.CONSIDERATION, 0.3), (Stage.DECISION, 0.2),
         (Stage.CONVERSION, 0.1))  # fmt: skip
-_FILE_USERS = (AUDIT, REPORT, RUN_DUE, HISTORY, DIFF, SHOW, INSTALL, PORTFOLIO)
+_FILE_USERS = (AUDIT, REPORT, RUN_DUE, HISTORY, DIFF, SHOW, INSTALL, PORTFOLIO, EXPORT)
+_RENDER = (AUDIT, REPORT, EXPORT)  # the verbs that write a report
 _SITES = "The sites to audit, and settings for them."
 
 # A table reads best as one: ruff format would put every argument on a line of its own.
@@ -51,7 +53,7 @@ TABLE: tuple[Setting, ...] = (
             PORTFOLIO: "Settings file; its [[sites]] are listed even if never audited, with their "
             "next due date."},
             shown="./funnel-audit.toml, else ~/.config/funnel-audit/funnel-audit.toml"),
-    Setting("out", Kind.PATH, None, "Output folder.", (AUDIT, REPORT), scope=None, env=False,
+    Setting("out", Kind.PATH, None, "Output folder.", _RENDER, scope=None, env=False,
             metavar="DIR", shown="./funnel-audit-report/<site>-<date>/",
             shown_by={REPORT: "the folder holding AUDIT_JSON"}),
     Setting("max_pages", Kind.INT, 500, "Stop after this many pages.", low=1, metavar="N"),
@@ -91,22 +93,23 @@ TABLE: tuple[Setting, ...] = (
             "model.", metavar="FILE"),
     Setting("model", Kind.FILE, None, "A model written by `funnel-audit train`.",
             (AUDIT, RUN_DUE), scope=TOP, metavar="FILE", shown="the shipped model"),
-    Setting("client_name", Kind.TEXT, "", "Client name shown in the report.", (AUDIT, REPORT),
+    Setting("client_name", Kind.TEXT, "", "Client name shown in the report.", _RENDER,
             metavar="TEXT"),
-    Setting("agency_name", Kind.TEXT, "", "Agency name shown in the report.", (AUDIT, REPORT),
+    Setting("agency_name", Kind.TEXT, "", "Agency name shown in the report.", _RENDER,
             metavar="TEXT"),
     Setting("logo", Kind.FILE, None, "Logo image embedded in the report (PNG, JPEG, GIF, WebP "
-            "or SVG, at most 1 MB).", (AUDIT, REPORT), metavar="FILE"),
-    Setting("accent", Kind.COLOUR, "#1f4e79", "Report accent colour.", (AUDIT, REPORT),
+            "or SVG, at most 1 MB).", _RENDER, metavar="FILE"),
+    Setting("accent", Kind.COLOUR, "#1f4e79", "Report accent colour.", _RENDER,
             metavar="#RRGGBB"),
     Setting("templates", Kind.DIR, None, "Folder of templates that override the shipped report "
-            "templates.", (AUDIT, REPORT), metavar="DIR"),
+            "templates.", _RENDER, metavar="DIR"),
     Setting("xlsx", Kind.FLAG, False, "Also write report.xlsx, an Excel workbook.",
-            (AUDIT, REPORT)),
-    Setting("pdf", Kind.FLAG, False, "Also write report.pdf (needs Chromium).", (AUDIT, REPORT),
+            _RENDER),
+    Setting("pdf", Kind.FLAG, False, "Also write report.pdf (needs Chromium).", _RENDER,
             scope=None),
-    Setting("db", Kind.FILE, None, "History database.", (AUDIT, RUN_DUE, HISTORY, DIFF, SHOW,
-            INSTALL, PORTFOLIO), scope=TOP, metavar="PATH",
+    Setting("db", Kind.STORE, None, "History database: a SQLite file, or a PostgreSQL URL "
+            "(postgresql://user:password@host:port/database).", (AUDIT, RUN_DUE, HISTORY, DIFF,
+            SHOW, INSTALL, PORTFOLIO, EXPORT), scope=TOP, metavar="PATH|URL",
             shown="history.sqlite3 in the user data folder (~/.local/share/funnel-audit on Linux)"),
     Setting("cache", Kind.DIR, None, "Where the trained classifier is cached.", (AUDIT, RUN_DUE),
             scope=TOP, metavar="DIR", shown="user cache folder (~/.cache/funnel-audit on Linux)"),

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ("tests.crawl_fixtures",)  # the `site` and `raw_server` test servers
+# the `site` and `raw_server` test servers; a throwaway PostgreSQL and the `db` fixture that runs
+# a history test once on SQLite and once on PostgreSQL
+pytest_plugins = ("tests.crawl_fixtures", "tests.pg_server")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_sites"

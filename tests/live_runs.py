@@ -51,9 +51,19 @@ def slow_site(
         server.server_close()
 
 
-def committed_pages(db: Path) -> int:
-    """Pages committed to the history database so far (0 before it exists)."""
-    if not db.exists():
+def committed_pages(db: Path | str) -> int:
+    """Pages committed to the history so far (0 before it exists): a SQLite file, or a
+    PostgreSQL database's URL."""
+    if str(db).startswith("postgresql://"):
+        import psycopg
+
+        try:
+            with psycopg.connect(str(db), autocommit=True) as pg:
+                row = pg.execute("SELECT COUNT(*) FROM pages").fetchone()
+                return int(row[0]) if row else 0
+        except psycopg.Error:
+            return 0
+    if not Path(db).exists():
         return 0
     with sqlite3.connect(db) as conn:
         try:
@@ -62,7 +72,7 @@ def committed_pages(db: Path) -> int:
             return 0
 
 
-def wait_for_pages(db: Path, proc: subprocess.Popen[bytes], at_least: int) -> int:
+def wait_for_pages(db: Path | str, proc: subprocess.Popen[bytes], at_least: int) -> int:
     """Wait (up to two minutes) until `at_least` pages are committed or `proc` has ended."""
     committed, deadline = 0, time.monotonic() + 120
     while committed < at_least and time.monotonic() < deadline and proc.poll() is None:

@@ -1,4 +1,6 @@
-"""The SQLite history: migrations, audits and pages, interrupted runs never shown as complete."""
+"""The history on both backends (SQLite and PostgreSQL, the `db` fixture): migrations, audits and
+pages, interrupted runs never shown as complete. The WAL and unopenable-file checks are about a
+SQLite file and run on SQLite alone."""
 
 from __future__ import annotations
 
@@ -10,21 +12,26 @@ import pytest
 
 from funnel_audit.audit import AuditOptions, run_audit
 from funnel_audit.errors import StoreError
-from funnel_audit.store.history import HistoryStore
+from funnel_audit.store.history import MIGRATIONS, HistoryStore
+from funnel_audit.store.open import open_store
 from tests.conftest import SAMPLES
+from tests.pg_server import run_sql
 
 
-def test_migrations_are_recorded_once(tmp_path: Path) -> None:
+def test_migrations_are_recorded_once(db: str) -> None:
+    with open_store(db) as store:
+        assert store.schema_version() == len(MIGRATIONS)
+    with open_store(db) as store:
+        assert store.schema_version() == len(MIGRATIONS)
+    versions = [r[0] for r in run_sql(db, "SELECT version FROM schema_migrations")]
+    assert sorted(versions) == list(range(1, len(MIGRATIONS) + 1))
+
+
+def test_a_sqlite_history_is_in_wal_mode(tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite3"
-    with HistoryStore(db) as store:
-        assert store.schema_version() >= 1
-    with HistoryStore(db) as store:
-        assert store.schema_version() >= 1
+    HistoryStore(db).close()
     with sqlite3.connect(db) as conn:
-        versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations")]
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-    assert versions == sorted(set(versions))
-    assert mode == "wal"
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_unopenable_database_is_a_clear_error(tmp_path: Path) -> None:
@@ -33,10 +40,9 @@ def test_unopenable_database_is_a_clear_error(tmp_path: Path) -> None:
         HistoryStore(tmp_path / "file" / "h.sqlite3")
 
 
-def test_audit_is_stored_with_pages(tmp_path: Path, model) -> None:  # noqa: ANN001
-    db = tmp_path / "h.sqlite3"
+def test_audit_is_stored_with_pages(tmp_path: Path, model, db: str) -> None:  # noqa: ANN001
     clock = iter([datetime(2026, 11, 1, 9, 0, tzinfo=UTC), datetime(2026, 11, 1, 9, 5, tzinfo=UTC)])
-    with HistoryStore(db) as store:
+    with open_store(db) as store:
         outcome = run_audit(
             AuditOptions(target=str(SAMPLES / "ledgerloop"), out_dir=tmp_path / "out"),
             model=model,
@@ -55,10 +61,10 @@ def test_interrupted_audit_is_marked_and_keeps_pages(
     tmp_path: Path,
     model,  # noqa: ANN001
     monkeypatch: pytest.MonkeyPatch,
+    db: str,
 ) -> None:
     import funnel_audit.site_pages as pages_mod
 
-    db = tmp_path / "h.sqlite3"
     real_add = pages_mod.SitePages.add
     seen = {"n": 0}
 
@@ -69,23 +75,26 @@ def test_interrupted_audit_is_marked_and_keeps_pages(
         return real_add(self, item)
 
     monkeypatch.setattr(pages_mod.SitePages, "add", interrupting_add)
-    with HistoryStore(db) as store, pytest.raises(KeyboardInterrupt):
+    with open_store(db) as store, pytest.raises(KeyboardInterrupt):
         run_audit(
             AuditOptions(target=str(SAMPLES / "harbourline-plumbing"), out_dir=tmp_path / "o"),
             model=model,
             store=store,
         )
-    with HistoryStore(db) as store:
+    with open_store(db) as store:
         audit = store.audits()[0]
         assert audit.status == "interrupted"
         assert len(store.pages(audit.id)) == 19
 
 
-def test_second_audit_report_shows_changes_since_the_last(tmp_path: Path, model) -> None:  # noqa: ANN001
+def test_second_audit_report_shows_changes_since_the_last(
+    tmp_path: Path,
+    model,  # noqa: ANN001
+    db: str,
+) -> None:
     from bs4 import BeautifulSoup
 
-    db = tmp_path / "h.sqlite3"
-    with HistoryStore(db) as store:
+    with open_store(db) as store:
         for name in ("one", "two"):
             outcome = run_audit(
                 AuditOptions(target=str(SAMPLES / "ledgerloop"), out_dir=tmp_path / name),
@@ -104,7 +113,11 @@ def test_second_audit_report_shows_changes_since_the_last(tmp_path: Path, model)
     assert len(section.find_all("table")[1].find("tbody").find_all("tr")) == 2
 
 
-def test_report_lists_planned_entries_that_were_published(tmp_path: Path, model) -> None:  # noqa: ANN001
+def test_report_lists_planned_entries_that_were_published(
+    tmp_path: Path,
+    model,  # noqa: ANN001
+    db: str,
+) -> None:
     import json
     import shutil
 
@@ -112,8 +125,7 @@ def test_report_lists_planned_entries_that_were_published(tmp_path: Path, model)
 
     site = tmp_path / "ledgerloop"
     shutil.copytree(SAMPLES / "ledgerloop", site)
-    db = tmp_path / "h.sqlite3"
-    with HistoryStore(db) as store:
+    with open_store(db) as store:
         first = run_audit(
             AuditOptions(target=str(site), out_dir=tmp_path / "one"), model=model, store=store
         )
@@ -131,7 +143,7 @@ their finance director. Results: 62% faster approvals, zero duplicate payments, 
 <a class="btn" href="../demo.html">Book a demo</a></main></body></html>""",
         encoding="utf-8",
     )
-    with HistoryStore(db) as store:
+    with open_store(db) as store:
         second = run_audit(
             AuditOptions(target=str(site), out_dir=tmp_path / "two"), model=model, store=store
         )

@@ -1,11 +1,11 @@
-"""History migrations, concurrent writers, and diffs between audits (pure and through the CLI)."""
+"""History migrations, concurrent writers, and diffs between audits (pure and through the CLI);
+the store's tests run on both backends (the `db` fixture: SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import json
 import multiprocessing
 import shutil
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,9 +17,13 @@ from funnel_audit.audit import AuditOptions, run_audit
 from funnel_audit.cli.main import main
 from funnel_audit.errors import LookupFailed
 from funnel_audit.models import PageResult, Stage
-from funnel_audit.store.history import MIGRATIONS, HistoryStore
+from funnel_audit.ports import AuditStore
+from funnel_audit.store.history import MIGRATIONS
+from funnel_audit.store.open import open_store
 from funnel_audit.store.records import AuditRecord, StoredPage
+from funnel_audit.store.schema import POSTGRES, SQLITE, statements
 from tests.conftest import SAMPLES
+from tests.pg_server import run_sql
 
 HOST = "http://harbourline-plumbing.local"
 PRICING_PAGE = """<!doctype html><html><head><title>Frozen pipe repair prices | Harbourline</title>
@@ -60,20 +64,17 @@ def _record(
     return AuditRecord(audit_id, "s", "t", started_at, None, status, "v", gaps=gaps)
 
 
-def test_migration_2_upgrades_a_version_1_database(tmp_path: Path) -> None:
-    db = tmp_path / "old.sqlite3"
-    with sqlite3.connect(db) as conn:
-        conn.executescript(MIGRATIONS[0])
-        conn.execute(
-            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
-        )
-        conn.execute("INSERT INTO schema_migrations VALUES (1, '2026-01-01')")
-        conn.execute(
-            "INSERT INTO audits (site, target, started_at, status, settings, "
-            "model_version) VALUES ('a', 'a', '2026-01-01T00:00:00', 'complete', '{}', "
-            "'v1')"
-        )
-    with HistoryStore(db) as store:
+def test_migration_2_upgrades_a_version_1_database(db: str) -> None:
+    dialect = POSTGRES if db.startswith("postgresql://") else SQLITE
+    for statement in [
+        *statements(1, dialect),
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+        "INSERT INTO schema_migrations VALUES (1, '2026-01-01')",
+        "INSERT INTO audits (site, target, started_at, status, settings, model_version) "
+        "VALUES ('a', 'a', '2026-01-01T00:00:00', 'complete', '{}', 'v1')",
+    ]:
+        run_sql(db, statement)
+    with open_store(db) as store:
         assert store.schema_version() == len(MIGRATIONS) >= 2
         old = store.audit(1)
         assert old is not None and old.gaps is None and old.calendar is None
@@ -86,7 +87,7 @@ def test_migration_2_upgrades_a_version_1_database(tmp_path: Path) -> None:
 def _write_audits(db: str, site: str, count: int, barrier: Any) -> None:
     """One process's share of the concurrency test: many short write transactions."""
     barrier.wait()
-    with HistoryStore(Path(db)) as store:
+    with open_store(db) as store:
         for n in range(count):
             audit_id = store.start_audit(site, site, datetime.now(UTC), {}, "v")
             for batch in range(4):
@@ -114,8 +115,8 @@ def _write_audits(db: str, site: str, count: int, barrier: Any) -> None:
             store.finish_audit(audit_id, datetime.now(UTC), "complete", summary={"n": n})
 
 
-def test_two_processes_write_audits_of_different_sites_at_once(tmp_path: Path) -> None:
-    db = tmp_path / "shared.sqlite3"  # fresh: both processes also race to run the migrations
+def test_two_processes_write_audits_of_different_sites_at_once(db: str) -> None:
+    # the history is fresh: both processes also race to run the migrations
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(2)
     procs = [
@@ -127,7 +128,7 @@ def test_two_processes_write_audits_of_different_sites_at_once(tmp_path: Path) -
     for proc in procs:
         proc.join(60)
     assert [p.exitcode for p in procs] == [0, 0]
-    with HistoryStore(db) as store:
+    with open_store(db) as store:
         for site in ("alpha.example", "beta.example"):
             audits = store.audits(site)
             assert len(audits) == 15 and {a.status for a in audits} == {"complete"}
@@ -185,7 +186,7 @@ def test_pick_pair_defaults_to_last_two_complete_and_explains_errors() -> None:
         pick_pair([], "s")
 
 
-def _audit(site: Path, store: HistoryStore, model: Any, when: datetime, out: Path) -> int:
+def _audit(site: Path, store: AuditStore, model: Any, when: datetime, out: Path) -> int:
     outcome = run_audit(
         AuditOptions(target=str(site), out_dir=out), model=model, store=store, clock=lambda: when
     )
@@ -195,12 +196,11 @@ def _audit(site: Path, store: HistoryStore, model: Any, when: datetime, out: Pat
 
 
 def test_reaudit_after_the_site_changes_shows_exactly_those_changes(
-    tmp_path: Path, model: Any, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, model: Any, capsys: pytest.CaptureFixture[str], db: str
 ) -> None:
     site = tmp_path / "harbourline-plumbing"
     shutil.copytree(SAMPLES / "harbourline-plumbing", site)
-    db = tmp_path / "h.sqlite3"
-    with HistoryStore(db) as store:
+    with open_store(db) as store:
         first = _audit(site, store, model, datetime(2026, 11, 2, 9, tzinfo=UTC), tmp_path / "o1")
         (site / "advice" / "hidden-leaks.html").write_text(NEW_POST, encoding="utf-8")
         (site / "areas" / "saltmarsh.html").unlink()
@@ -247,12 +247,11 @@ def test_reaudit_after_the_site_changes_shows_exactly_those_changes(
 
 
 def test_history_and_diff_errors_are_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], db: str
 ) -> None:
     assert main(["history", "--db", str(tmp_path / "none.sqlite3")]) == 2
     assert not (tmp_path / "none.sqlite3").exists()  # reading never creates a database
-    db = tmp_path / "h.sqlite3"
-    HistoryStore(db).close()
+    open_store(db).close()
     assert main(["history", "nosuch.example", "--db", str(db)]) == 2
     assert main(["diff", "nosuch.example", "--db", str(db)]) == 2
     err = capsys.readouterr().err.strip().splitlines()

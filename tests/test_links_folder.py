@@ -9,7 +9,6 @@ every page carries, and a robots.txt that shuts everything out is one clear erro
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +30,10 @@ from funnel_audit.cli.main import main
 from funnel_audit.errors import InputError
 from funnel_audit.models import FetchedPage, PageResult, Stage
 from funnel_audit.read.extract import extract
-from funnel_audit.store.history import MIGRATIONS, HistoryStore
+from funnel_audit.store.history import MIGRATIONS
+from funnel_audit.store.open import open_store
+from funnel_audit.store.schema import POSTGRES, SQLITE, statements
+from tests.pg_server import run_sql
 from tests.servers import SiteServer
 
 LIVE = "https://www.acme.example"
@@ -448,24 +450,23 @@ def test_over_http_nav_links_do_not_make_every_stage_link_onward(
 
 
 # -- history and re-rendering keep body links -------------------------------------------------
-def test_body_links_survive_history_and_an_old_database_upgrades(tmp_path: Path) -> None:
-    db = tmp_path / "old.sqlite3"
-    with sqlite3.connect(db) as conn:  # a database as version 3 left it, with one page
-        conn.execute(
-            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
-        )
-        for number, sql in enumerate(MIGRATIONS[:3], start=1):
-            for statement in (s for s in sql.split(";") if s.strip()):
-                conn.execute(statement)
-            conn.execute("INSERT INTO schema_migrations VALUES (?, 'then')", (number,))
-        conn.execute(
-            "INSERT INTO audits (site, target, started_at, status, settings, "
-            "model_version) VALUES ('s', 't', 'then', 'complete', '{}', 'v')"
-        )
-        conn.execute(
-            "INSERT INTO pages (audit_id, url, links) VALUES (1, 'http://s/', '[\"http://s/a\"]')"
-        )
-    with HistoryStore(db) as store:
+def test_body_links_survive_history_and_an_old_database_upgrades(db: str) -> None:
+    # a history as version 3 left it, with one page (on SQLite and on PostgreSQL)
+    dialect = POSTGRES if db.startswith("postgresql://") else SQLITE
+    run_sql(db, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT)")
+    for number in (1, 2, 3):
+        for statement in statements(number, dialect):
+            run_sql(db, statement)
+        run_sql(db, f"INSERT INTO schema_migrations VALUES ({number}, 'then')")
+    run_sql(
+        db,
+        "INSERT INTO audits (site, target, started_at, status, settings, model_version) "
+        "VALUES ('s', 't', 'then', 'complete', '{}', 'v')",
+    )
+    run_sql(
+        db, "INSERT INTO pages (audit_id, url, links) VALUES (1, 'http://s/', '[\"http://s/a\"]')"
+    )
+    with open_store(db) as store:
         assert store.schema_version() == len(MIGRATIONS) >= 4
         old = store.page_results(1)[0][0]
         assert old.links == ("http://s/a",) and old.body_links is None

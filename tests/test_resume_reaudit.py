@@ -1,5 +1,6 @@
 """Resume an interrupted audit without refetching, and re-audit with conditional requests,
-against a real HTTP server on 127.0.0.1 and a real SQLite file."""
+against a real HTTP server on 127.0.0.1 and a real history: each test runs on a SQLite file and
+on a PostgreSQL database (the `db` fixture)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import functools
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -21,9 +21,10 @@ import pytest
 import funnel_audit.site_pages as pages_mod
 from funnel_audit.audit import AuditOptions, run_audit
 from funnel_audit.crawl.crawler import CrawlSettings
-from funnel_audit.store.history import HistoryStore
+from funnel_audit.store.open import open_store
 from tests.conftest import SAMPLES
 from tests.live_runs import children, slow_site, still_alive, wait_for_pages
+from tests.pg_server import run_sql
 
 
 class _LoggingHandler(SimpleHTTPRequestHandler):
@@ -63,9 +64,9 @@ def test_resume_continues_without_refetching(
     tmp_path: Path,
     model,  # noqa: ANN001
     monkeypatch: pytest.MonkeyPatch,
+    db: str,
 ) -> None:
     url, _folder, log = logged_site
-    db = tmp_path / "h.sqlite3"
     real_add = pages_mod.SitePages.add
     calls = {"n": 0}
 
@@ -76,16 +77,16 @@ def test_resume_continues_without_refetching(
         return real_add(self, item)
 
     monkeypatch.setattr(pages_mod.SitePages, "add", interrupting_add)
-    with HistoryStore(db) as store, pytest.raises(KeyboardInterrupt):
+    with open_store(db) as store, pytest.raises(KeyboardInterrupt):
         run_audit(_opts(url, tmp_path / "a"), model=model, store=store)
     monkeypatch.setattr(pages_mod.SitePages, "add", real_add)
-    with HistoryStore(db) as store:
+    with open_store(db) as store:
         first = store.audits()[0]
         assert first.status == "interrupted"
         kept = {p.url for p in store.pages(first.id)}
     assert len(kept) == 11
     log.clear()
-    with HistoryStore(db) as store:
+    with open_store(db) as store:
         outcome = run_audit(_opts(url, tmp_path / "b", resume=True), model=model, store=store)
         audits = store.audits()
         stored = store.pages(first.id)
@@ -99,11 +100,13 @@ def test_resume_continues_without_refetching(
 
 
 def test_reaudit_sends_conditional_requests_and_reuses_unchanged(
-    logged_site, tmp_path: Path, model
-) -> None:  # noqa: ANN001
+    logged_site,
+    tmp_path: Path,
+    model,  # noqa: ANN001
+    db: str,
+) -> None:
     url, folder, log = logged_site
-    db = tmp_path / "h.sqlite3"
-    with HistoryStore(db) as store:
+    with open_store(db) as store:
         first = run_audit(_opts(url, tmp_path / "a"), model=model, store=store)
     stages = {p.url: p.stage for p in first.result.pages}
     page = folder / "advice" / "frozen-pipes.html"
@@ -114,7 +117,7 @@ def test_reaudit_sends_conditional_requests_and_reuses_unchanged(
         encoding="utf-8",
     )
     log.clear()
-    with HistoryStore(db) as store:
+    with open_store(db) as store:
         second = run_audit(_opts(url, tmp_path / "b"), model=model, store=store)
     codes = dict(log)
     assert codes.get("/advice/frozen-pipes.html") == 200, "the changed page is fetched in full"
@@ -127,7 +130,7 @@ def test_reaudit_sends_conditional_requests_and_reuses_unchanged(
     assert families and families == [
         n for n in second.result.notes if n.startswith("page families")
     ]
-    with HistoryStore(db) as store:
+    with open_store(db) as store:
         latest = store.audits()[-1].id
         kept = dict(store.page_evidence(latest))
     judged = [p.url for p in second.result.pages if p.label_source == "model"]
@@ -135,13 +138,15 @@ def test_reaudit_sends_conditional_requests_and_reuses_unchanged(
 
 
 def test_reaudit_with_another_model_reads_every_page_again(
-    logged_site, tmp_path: Path, model
-) -> None:  # noqa: ANN001
+    logged_site,
+    tmp_path: Path,
+    model,  # noqa: ANN001
+    db: str,
+) -> None:
     from funnel_audit.classify.model import StageModel
 
     url, _folder, log = logged_site
-    db = tmp_path / "h.sqlite3"
-    with HistoryStore(db) as store:
+    with open_store(db) as store:
         run_audit(_opts(url, tmp_path / "a"), model=model, store=store)
     other = StageModel(
         model.fields,
@@ -151,7 +156,7 @@ def test_reaudit_with_another_model_reads_every_page_again(
         dict(model.metadata, version="retrained"),
     )
     log.clear()
-    with HistoryStore(db) as store:
+    with open_store(db) as store:
         second = run_audit(_opts(url, tmp_path / "b"), model=other, store=store)
     assert log and not [p for p, c in log if c == 304], "no conditional requests"
     assert any(
@@ -159,13 +164,16 @@ def test_reaudit_with_another_model_reads_every_page_again(
     ), second.result.notes
 
 
-def test_sigkill_loses_nothing_committed_and_resume_finishes(tmp_path: Path, model) -> None:  # noqa: ANN001
+def test_sigkill_loses_nothing_committed_and_resume_finishes(
+    tmp_path: Path,
+    model,  # noqa: ANN001
+    db: str,
+) -> None:
     """A process killed with SIGKILL mid-crawl; the next run resumes from what it committed.
     (`model` warms the shared model cache, so the child process does not train.)"""
     folder = tmp_path / "site"
     shutil.copytree(SAMPLES / "ledgerloop", folder)
     log: list[tuple[str, int]] = []
-    db = tmp_path / "h.sqlite3"
     with slow_site(folder, log) as url:
         cmd = [sys.executable, "-m", "funnel_audit", "audit", url, "--db", str(db), "--quiet",
                "--concurrency", "1", "--out", str(tmp_path / "o")]  # fmt: skip
@@ -177,17 +185,14 @@ def test_sigkill_loses_nothing_committed_and_resume_finishes(tmp_path: Path, mod
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         assert not still_alive(parsers, 10), "a parser process outlived its killed parent"
-        with sqlite3.connect(db) as conn:
-            kept = {r[0] for r in conn.execute("SELECT url FROM pages")}
-            status = conn.execute("SELECT status FROM audits").fetchone()[0]
+        kept = {r[0] for r in run_sql(db, "SELECT url FROM pages")}
+        status = run_sql(db, "SELECT status FROM audits")[0][0]
         assert status == "running" and len(kept) >= 8
         log.clear()
         done = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
-    with sqlite3.connect(db) as conn:
-        rows = [r[0] for r in conn.execute("SELECT url FROM pages")]
-        audits = conn.execute("SELECT status FROM audits").fetchall()
-    assert audits == [("complete",)]
+    rows = [r[0] for r in run_sql(db, "SELECT url FROM pages")]
+    assert run_sql(db, "SELECT status FROM audits") == [("complete",)]
     assert len(rows) == len(set(rows)) >= 37
     refetched = {url.rstrip("/") + path for path, _ in log} & kept
     assert not refetched, refetched
@@ -196,11 +201,11 @@ def test_sigkill_loses_nothing_committed_and_resume_finishes(tmp_path: Path, mod
 def test_sigterm_marks_the_audit_interrupted_keeps_its_pages_and_exits_143(
     tmp_path: Path,
     model,  # noqa: ANN001
+    db: str,
 ) -> None:
     """A service stop or `kill` sends SIGTERM: handled like Ctrl-C, never left `running`."""
     folder = tmp_path / "site"
     shutil.copytree(SAMPLES / "ledgerloop", folder)
-    db = tmp_path / "h.sqlite3"
     with slow_site(folder) as url:
         cmd = [sys.executable, "-m", "funnel_audit", "audit", url, "--db", str(db), "--quiet",
                "--concurrency", "1", "--out", str(tmp_path / "o")]  # fmt: skip
@@ -211,9 +216,8 @@ def test_sigterm_marks_the_audit_interrupted_keeps_its_pages_and_exits_143(
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err
     assert err.strip().count("\n") == 0 and "interrupted" in err
-    with sqlite3.connect(db) as conn:
-        status = conn.execute("SELECT status FROM audits").fetchone()[0]
-        kept = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+    status = run_sql(db, "SELECT status FROM audits")[0][0]
+    kept = run_sql(db, "SELECT COUNT(*) FROM pages")[0][0]
     assert status == "interrupted" and kept >= committed
 
 
@@ -221,6 +225,7 @@ def test_a_second_run_of_a_live_audit_stops_at_once(
     tmp_path: Path,
     model,  # noqa: ANN001
     capsys: pytest.CaptureFixture[str],
+    db: str,
 ) -> None:
     """`--resume` while another process still runs the same audit must not attach to it and
     fetch the rest beside it (issue 12, case 18): the target is locked while it is audited."""
@@ -228,7 +233,6 @@ def test_a_second_run_of_a_live_audit_stops_at_once(
 
     folder = tmp_path / "site"
     shutil.copytree(SAMPLES / "ledgerloop", folder)
-    db = tmp_path / "h.sqlite3"
     with slow_site(folder) as url:
         args = ["audit", url, "--db", str(db), "--quiet", "--concurrency", "1"]
         proc = subprocess.Popen(
@@ -244,5 +248,4 @@ def test_a_second_run_of_a_live_audit_stops_at_once(
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
     assert code == 7 and err.count("\n") == 0 and "another run is auditing" in err, err
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM audits").fetchone()[0] == 1
+    assert run_sql(db, "SELECT COUNT(*) FROM audits") == [(1,)]

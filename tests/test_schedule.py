@@ -1,4 +1,5 @@
-"""Scheduled re-audits: config checks, cadence maths, run-due through months, locks, install."""
+"""Scheduled re-audits: config checks, cadence maths, run-due through months, locks, install.
+The tests that keep a history run on SQLite and on PostgreSQL (the `db` fixture)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from funnel_audit.schedule import (
     run_due_command,
     systemd_units,
 )
-from funnel_audit.store.history import HistoryStore
+from funnel_audit.store.open import open_store
 from tests.conftest import SAMPLES
 
 
@@ -113,10 +114,9 @@ def test_cadence_maths() -> None:
     assert str(parse_cadence("every  14   DAYS")) == "every 14 days"
 
 
-def test_run_due_through_the_months(tmp_path: Path, model: Any) -> None:
+def test_run_due_through_the_months(tmp_path: Path, model: Any, db: str) -> None:
     broken = f'\n[[sites]]\nname = "broken"\nurl = "{_closed_port_url()}"\n'
     config = load_config(_config(tmp_path, GOOD_SITES + broken))
-    db = tmp_path / "h.sqlite3"
     clock = Clock(datetime(2026, 11, 3, 3, 0, tzinfo=UTC))
 
     def run() -> dict[str, str]:
@@ -136,7 +136,7 @@ def test_run_due_through_the_months(tmp_path: Path, model: Any) -> None:
     assert run()["harbourline"] == "not-due"
     clock.now = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # the 1st, and 14 days on again
     assert run() == {"harbourline": "complete", "ledgerloop": "complete", "broken": "failed"}
-    with HistoryStore(db) as store:
+    with open_store(db) as store:
         done = [a.started_at[:10] for a in store.complete_audits("harbourline")]
         assert done == ["2026-11-03", "2026-12-01"]
         assert len(store.complete_audits("ledgerloop")) == 3
@@ -147,10 +147,9 @@ def test_run_due_through_the_months(tmp_path: Path, model: Any) -> None:
         assert {s.name for s in store.sites()} == {"harbourline", "ledgerloop", "broken"}
 
 
-def test_a_site_already_running_is_skipped(tmp_path: Path, model: Any) -> None:
+def test_a_site_already_running_is_skipped(tmp_path: Path, model: Any, db: str) -> None:
     config = load_config(_config(tmp_path, GOOD_SITES))
-    db = tmp_path / "h.sqlite3"
-    with HistoryStore(db) as lock_store, lock_store.site_lock("harbourline") as got:
+    with open_store(db) as lock_store, lock_store.site_lock("harbourline") as got:
         assert got
         runs = run_due(
             config.sites,
@@ -163,17 +162,16 @@ def test_a_site_already_running_is_skipped(tmp_path: Path, model: Any) -> None:
         ("harbourline", "running"),
         ("ledgerloop", "complete"),
     ]
-    with HistoryStore(db) as store:
+    with open_store(db) as store:
         assert store.audits("harbourline") == []
 
 
 def test_run_due_command_in_worker_processes(
-    tmp_path: Path, model: Any, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, model: Any, capsys: pytest.CaptureFixture[str], db: str
 ) -> None:
     """The real CLI path: spawned worker processes each loading the model, exit 8 on a failure."""
     broken = f'\n[[sites]]\nname = "broken"\nurl = "{_closed_port_url()}"\n'
     path = _config(tmp_path, GOOD_SITES + broken)
-    db = tmp_path / "h.sqlite3"
     save_model(model, tmp_path / "model.npz")  # workers load it instead of retraining
     args = [
         "run-due",
@@ -270,17 +268,18 @@ def test_every_history_verb_has_help(verb: list[str], capsys: pytest.CaptureFixt
     assert "Usage: funnel-audit" in capsys.readouterr().out
 
 
-def test_run_due_stopped_with_sigterm_leaves_no_worker_behind(tmp_path: Path, model: Any) -> None:
+def test_run_due_stopped_with_sigterm_leaves_no_worker_behind(
+    tmp_path: Path, model: Any, db: str
+) -> None:
     """SIGTERM to `run-due` interrupts the audits in its worker processes (kept as
     `interrupted`), the workers exit, and so does run-due with 143 (issue 12, case 16)."""
     import signal
-    import sqlite3
     import subprocess
     import sys
 
     from tests.live_runs import children, slow_site, still_alive, wait_for_pages
+    from tests.pg_server import run_sql
 
-    db = tmp_path / "h.sqlite3"
     with slow_site(SAMPLES / "ledgerloop", delay=0.3) as url:
         sites = f'[[sites]]\nname = "slow"\nurl = "{url}"\nconcurrency = 1\n'
         cmd = [sys.executable, "-m", "funnel_audit", "run-due", "--config",
@@ -294,6 +293,4 @@ def test_run_due_stopped_with_sigterm_leaves_no_worker_behind(tmp_path: Path, mo
         proc.wait(timeout=60)
         assert not still_alive(workers, 30), "a worker outlived run-due"
     assert proc.returncode == 143
-    with sqlite3.connect(db) as conn:
-        status = conn.execute("SELECT status FROM audits").fetchone()[0]
-    assert status == "interrupted"
+    assert run_sql(db, "SELECT status FROM audits") == [("interrupted",)]

@@ -34,11 +34,12 @@ def test_the_audit_crawls_with_the_given_session_store_and_clock(
     model: Any,  # noqa: ANN401
     serve_folder: Callable[[Path], str],
     capsys: pytest.CaptureFixture[str],
+    db: str,
 ) -> None:
     url = serve_folder(SAMPLES / "harbourline-plumbing")
     session = CountingSession()
     moment = datetime(2027, 3, 1, 9, 30, tzinfo=UTC)
-    with open_store(tmp_path / "h.sqlite3") as store:
+    with open_store(db) as store:
         outcome = run_audit(
             AuditOptions(target=url, out_dir=tmp_path / "out", crawl=CrawlSettings(concurrency=2)),
             model=model,

@@ -1,6 +1,7 @@
 """Two sites never share a history key: two folders with the same name (`public`, `dist`, or two
 copies of `ledgerloop`) are two sites; `history`, `diff` and "since the last audit" agree on it
-(issue 12, case 3). Real folders, a real SQLite file, the CLI."""
+(issue 12, case 3). Real folders, the CLI, and a real history: a SQLite file and a PostgreSQL
+database (the `db` fixture)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,12 @@ from tests.conftest import SAMPLES
 
 
 def test_two_folders_with_one_name_are_two_sites(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], db: str
 ) -> None:
     one = tmp_path / "a" / "ledgerloop"
     two = tmp_path / "b" / "ledgerloop"
     shutil.copytree(SAMPLES / "ledgerloop", one)
     shutil.copytree(SAMPLES / "harbourline-plumbing", two)
-    db = tmp_path / "h.sqlite3"
     assert main(["audit", str(one), "--out", str(tmp_path / "o1"), "--db", str(db), "-q"]) == 0
     assert main(["audit", str(two), "--out", str(tmp_path / "o2"), "--db", str(db), "-q"]) == 0
     capsys.readouterr()
@@ -44,11 +44,10 @@ def test_two_folders_with_one_name_are_two_sites(
 
 
 def test_a_re_audit_of_one_folder_is_the_same_site(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], db: str
 ) -> None:
     site = tmp_path / "public"
     shutil.copytree(SAMPLES / "ledgerloop", site)
-    db = tmp_path / "h.sqlite3"
     for n in (1, 2):
         assert main(["audit", str(site), "--out", str(tmp_path / f"o{n}"), "--db", str(db),
                      "-q"]) == 0  # fmt: skip

@@ -13,6 +13,7 @@ from typing import Any
 
 from funnel_audit.models import AuditResult, PageResult, Stage
 from funnel_audit.ports import AuditStore
+from funnel_audit.store.records import AuditRecord
 
 
 def published_entries(
@@ -49,11 +50,21 @@ def published_entries(
 
 
 def since_last(
-    store: AuditStore, target: str, audit_id: int | None, result: AuditResult
+    store: AuditStore,
+    target: str,
+    audit_id: int | None,
+    result: AuditResult,
+    before: AuditRecord | None = None,
 ) -> dict[str, Any] | None:
-    """Stage counts then and now, and the trend over every complete audit of this target."""
+    """Stage counts then and now, and the trend over every complete audit of this target (only
+    those started `before` an audit, when it is given: an older audit exported again)."""
     earlier = [
-        a for a in store.audits(target) if a.target == target and a.complete and a.id != audit_id
+        a
+        for a in store.audits(target)
+        if a.target == target
+        and a.complete
+        and a.id != audit_id
+        and (before is None or (a.started_at, a.id) < (before.started_at, before.id))
     ]
     if not earlier:
         return None

@@ -17,9 +17,10 @@ from funnel_audit.cli.options import (
     db_path,
     model_cache,
     model_source,
+    report_branding,
     setting_options,
 )
-from funnel_audit.config import audit_options, checked
+from funnel_audit.config import audit_options
 from funnel_audit.plan.health import health
 from funnel_audit.settings import AUDIT, REPORT
 
@@ -67,19 +68,12 @@ def audit(ctx: click.Context, /, site: str, **_: object) -> None:
 def report(ctx: click.Context, /, audit_json: Path, **_: object) -> None:
     """Re-render report.html, pages.csv, calendar.csv/.ics from a stored AUDIT_JSON (no crawl)."""
     from funnel_audit.audit import rerender_audit
-    from funnel_audit.report.html import Branding, logo_data_uri
 
     values, _config = command_settings(ctx, REPORT)
-    branding = Branding(
-        client_name=values["client_name"],
-        agency_name=values["agency_name"],
-        accent=values["accent"],
-        logo_data_uri=checked(values, "logo", logo_data_uri, values["logo"]),
-    )
     outcome = rerender_audit(
         audit_json,
         values["out"],
-        branding=branding,
+        branding=report_branding(values),
         template_dir=values["templates"],
         xlsx=values["xlsx"],
     )

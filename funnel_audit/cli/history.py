@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import click
@@ -21,17 +20,16 @@ from funnel_audit.errors import LookupFailed
 from funnel_audit.models import Stage
 from funnel_audit.ports import AuditStore
 from funnel_audit.settings import DIFF, HISTORY
-from funnel_audit.store.open import open_store
+from funnel_audit.store.location import Location
+from funnel_audit.store.open import open_existing as open_existing_store
 
 SHORT = {"awareness": "aware", "consideration": "consid", "decision": "decis", "conversion": "conv"}
 
 
 @contextmanager
-def open_existing(path: Path) -> Iterator[AuditStore]:
-    """Open a history database that must already exist: reading never creates an empty one."""
-    if not path.is_file():
-        raise LookupFailed(f"no history database at {path} (run an audit first, or pass --db)")
-    store = open_store(path)
+def open_existing(location: Location) -> Iterator[AuditStore]:
+    """Open a history that must already exist: reading never creates an empty SQLite file."""
+    store = open_existing_store(location)
     try:
         yield store
     finally:

@@ -18,6 +18,7 @@ import click
 
 from funnel_audit.cli import (  # noqa: F401 - they register verbs
     audit,
+    export,
     history,
     model,
     portfolio,

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -30,6 +30,10 @@ from funnel_audit.settings import (
     names_for,
     resolve,
 )
+from funnel_audit.store.location import Location
+
+if TYPE_CHECKING:  # the report's modules load only when a report is written
+    from funnel_audit.report.html import Branding
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -127,12 +131,13 @@ def command_settings(
     return resolve(names, file, env, flags), config
 
 
-def db_path(values: Resolved) -> Path:
-    """The history database the command was given, else the default one."""
+def db_path(values: Resolved) -> Location:
+    """The history the command was given (a SQLite file or a PostgreSQL URL), else the default
+    SQLite file. Show it with `store.location.shown`: a URL may hold a password."""
     from funnel_audit.paths import db_path as default_db_path
 
     given = values["db"]
-    return given if isinstance(given, Path) else default_db_path()
+    return given if isinstance(given, Path | str) else default_db_path()
 
 
 @contextmanager
@@ -165,3 +170,17 @@ def model_source(values: Resolved) -> Callable[[], Any]:
         return default_model
     load_model(path)
     return functools.partial(load_model, path.resolve())
+
+
+def report_branding(values: Resolved) -> Branding:
+    """The report's branding from a command's settings (`report`, `export`); a bad logo names
+    where it came from."""
+    from funnel_audit.config import checked
+    from funnel_audit.report.html import Branding, logo_data_uri
+
+    return Branding(
+        client_name=values["client_name"],
+        agency_name=values["agency_name"],
+        accent=values["accent"],
+        logo_data_uri=checked(values, "logo", logo_data_uri, values["logo"]),
+    )

@@ -23,6 +23,7 @@ from funnel_audit.report.portfolio import collect, document, listed_sites
 from funnel_audit.report.portfolio_html import render_portfolio, write_portfolio
 from funnel_audit.schedule import due_date, local_now
 from funnel_audit.settings import PORTFOLIO
+from funnel_audit.store.location import Location
 
 WIDTH = 100
 NAME_WIDTH = 16
@@ -94,7 +95,7 @@ def table_lines(lines: list[SiteLine], today_text: str) -> list[str]:
     return out
 
 
-def _store(location: Path) -> AbstractContextManager[AuditStore | None]:
+def _store(location: Location) -> AbstractContextManager[AuditStore | None]:
     """The history, or None for a database file that does not exist yet (reading never
     creates one)."""
     if isinstance(location, Path) and not location.is_file():

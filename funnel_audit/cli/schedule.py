@@ -37,10 +37,11 @@ from funnel_audit.schedule import (
     systemd_units,
 )
 from funnel_audit.settings import INSTALL, RUN_DUE, SHOW, Resolved
-from funnel_audit.store.open import open_store
+from funnel_audit.store.location import Location, shown
+from funnel_audit.store.open import exists, open_store
 
 
-def _settings(ctx: click.Context, command: str) -> tuple[Resolved, ScheduleConfig, Path]:
+def _settings(ctx: click.Context, command: str) -> tuple[Resolved, ScheduleConfig, Location]:
     values, config = command_settings(ctx, command, need_sites=True)
     assert config is not None  # need_sites: found and listing sites, or ConfigError
     return values, config, db_path(values)
@@ -111,8 +112,8 @@ def show(ctx: click.Context, /, **_: object) -> None:
     """List each configured site with its cadence, last complete audit and next due date."""
     _values, config, db = _settings(ctx, SHOW)
     now = local_now()
-    store = open_store(db) if db.is_file() else None
-    click.echo(f"config: {config.path}\nhistory: {db}")
+    store = open_store(db) if exists(db) else None
+    click.echo(f"config: {config.path}\nhistory: {shown(db)}")
     click.echo(f"{'site':<24}{'cadence':<20}{'last audit':<12}{'next due':<12}state")
     try:
         for site in config.sites:

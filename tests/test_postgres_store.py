@@ -226,3 +226,25 @@ def test_the_result_is_kept_whole_with_each_complete_audit(
     run_sql(db, f"UPDATE audit_results SET format = 'other' WHERE audit_id = {older}")
     with open_store(db) as store, pytest.raises(StoreError, match="damaged audit_results row"):
         store.load_result(older)
+
+
+def test_pages_come_back_in_the_order_written_past_one_read_chunk(db: str) -> None:
+    from datetime import UTC, datetime
+
+    from funnel_audit.models import PageResult, Stage
+
+    def page(url: str) -> PageResult:
+        return PageResult(url, 200, None, 1, "text/html", "t", 10, Stage.AWARENESS, 0.9, (), False,
+                          "model")  # fmt: skip
+
+    urls = [f"http://big.example/{(n * 7919) % 1200}" for n in range(1200)]  # not in URL order
+    with open_store(db) as store:
+        audit_id = store.start_audit("big", "big", datetime.now(UTC), {}, "v")
+        for start in range(0, len(urls), 300):
+            batch = [page(u) for u in urls[start : start + 300]]
+            store.add_pages(audit_id, batch, evidence=lambda url: url.encode())
+        store.add_pages(audit_id, [page(urls[5])])  # written again: it moves to the end
+        order = [p.url for p, _ in store.iter_page_results(audit_id)]
+        assert order == [*urls[:5], *urls[6:], urls[5]]
+        assert [url for url, _ in store.page_evidence(audit_id)] == [*urls[:5], *urls[6:]]
+        assert [p.url for p in store.pages(audit_id)] == sorted(urls)

@@ -210,6 +210,22 @@ def diff_audits(
     )
 
 
+def one_site(audits: Sequence[AuditRecord], site: str, purpose: str) -> None:
+    """Refuse a name that finds no audits, or audits of several sites (`public` can name two
+    folders): the error gives the keys to choose from."""
+    if not audits:
+        raise LookupFailed(
+            f"no audits of {site!r} in the history database "
+            "(see `funnel-audit history` for the sites it holds)"
+        )
+    keys = sorted({a.site for a in audits})
+    if len(keys) > 1:
+        raise LookupFailed(
+            f"{site!r} names {len(keys)} sites: {', '.join(keys[:5])} "
+            f"(give one of those keys to {purpose})"
+        )
+
+
 def pick_pair(
     audits: Sequence[AuditRecord],
     site: str,
@@ -220,17 +236,7 @@ def pick_pair(
 
     With only `old_id`, it is compared with the latest complete audit.
     """
-    if not audits:
-        raise LookupFailed(
-            f"no audits of {site!r} in the history database "
-            "(see `funnel-audit history` for the sites it holds)"
-        )
-    keys = sorted({a.site for a in audits})
-    if len(keys) > 1:
-        raise LookupFailed(
-            f"{site!r} names {len(keys)} sites: {', '.join(keys[:5])} "
-            "(give one of those keys to compare audits of one site)"
-        )
+    one_site(audits, site, "compare audits of one site")
     by_id = {a.id: a for a in audits}
     complete = [a for a in audits if a.complete]
     for wanted in (old_id, new_id):

@@ -19,17 +19,9 @@ from funnel_audit.store.records import AuditRecord
 
 def pick_audit(audits: Sequence[AuditRecord], site: str, audit_id: int | None) -> AuditRecord:
     """The audit to export: `audit_id` among the site's audits, else its last complete one."""
-    if not audits:
-        raise LookupFailed(
-            f"no audits of {site!r} in the history database "
-            "(see `funnel-audit history` for the sites it holds)"
-        )
-    keys = sorted({a.site for a in audits})
-    if len(keys) > 1:
-        raise LookupFailed(
-            f"{site!r} names {len(keys)} sites: {', '.join(keys[:5])} "
-            "(give one of those keys to export an audit of one site)"
-        )
+    from funnel_audit.analyse.diff import one_site
+
+    one_site(audits, site, "export an audit of one site")
     if audit_id is not None:
         found = [a for a in audits if a.id == audit_id]
         if not found:

@@ -296,11 +296,19 @@ def run_due_command(
     return argv
 
 
-def _systemd_quote(arg: str) -> str:
+def systemd_quote(arg: str) -> str:
+    """One argument as a unit file line must spell it: specifiers (%) and variables ($)
+    escaped, quoted when it holds blanks, quotes, backslashes or a semicolon."""
     escaped = arg.replace("%", "%%").replace("$", "$$")
     if escaped and not any(c in escaped for c in " \t\"'\\;"):
         return escaped
     return '"' + escaped.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def systemd_path(path: Path) -> str:
+    """A path as a unit file's path settings (WorkingDirectory=, EnvironmentFile=) take it:
+    specifiers (%) escaped and no quotes, which those settings would keep as part of the path."""
+    return str(path).replace("%", "%%")
 
 
 def systemd_units(argv: Sequence[str], at: str, workdir: Path) -> dict[str, str]:
@@ -308,8 +316,8 @@ def systemd_units(argv: Sequence[str], at: str, workdir: Path) -> dict[str, str]
     service = (
         "[Unit]\nDescription=funnel-audit: re-audit the sites that are due\n\n"
         "[Service]\nType=oneshot\n"
-        f"WorkingDirectory={_systemd_quote(str(workdir))}\n"
-        f"ExecStart={' '.join(_systemd_quote(a) for a in argv)}\n"
+        f"WorkingDirectory={systemd_path(workdir)}\n"
+        f"ExecStart={' '.join(systemd_quote(a) for a in argv)}\n"
         "Nice=10\n"
     )
     timer = (

@@ -127,6 +127,13 @@ TABLE: tuple[Setting, ...] = (
             scope=None, short="-q", help_by={RUN_DUE: "Print only failures and the final line."}),
     Setting("workers", Kind.INT, 2, "Sites audited at once.", (RUN_DUE, INSTALL), scope=TOP,
             low=1, high=32, metavar="N"),
+    Setting("broker", Kind.TEXT, None, "Celery broker of the distributed mode, a Redis URL "
+            "(redis://HOST:PORT/N).", (INSTALL,), scope=TOP, metavar="URL",
+            help_by={INSTALL: "Write systemd units for a Celery worker and beat using this Redis "
+                     "broker (redis://HOST:PORT/N) instead of the run-due timer."}),
+    Setting("worker_concurrency", Kind.INT, None, "Audits one worker runs at once.", (INSTALL,),
+            flag="--concurrency", scope=TOP, low=1, high=64, metavar="N",
+            shown="one per CPU"),
     Setting("output_dir", Kind.DIR, "funnel-audit-reports", "Where `run-due` writes reports: "
             "<output_dir>/<name>/<YYYY-MM-DD>/.", (), scope=TOP, env=False),
     Setting("cadence", Kind.TEXT, "monthly", "How often `run-due` audits a site.", (), env=False),

@@ -9,6 +9,7 @@ import io
 import json
 import re
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from funnel_audit.cli.main import main
 from funnel_audit.models import Stage, StageShare
 from tests.browser import CHROMIUM, Browser
 from tests.conftest import SAMPLES
+from tests.pg_server import PASSWORD, PgServer
 
 HOSTILE = "ledger<img src=x onerror=alert(1)>\x1b[31m"
 CLIENT = "<script>alert('client')</script> & Sons"
@@ -32,7 +34,7 @@ class History:
     from a hostile folder name, a site that only ever failed, and a config that also lists a
     site never audited."""
 
-    db: Path
+    db: str
     config: Path
     harbour: Path
     health: list[int]  # harbourline's health as `audit` printed it, oldest first
@@ -42,6 +44,7 @@ def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
     capsys.readouterr()
     code = main(list(args))
     captured = capsys.readouterr()
+    assert PASSWORD not in captured.out + captured.err, "a database password was shown"
     return code, captured.out, captured.err
 
 
@@ -53,10 +56,23 @@ def _run(*args: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-@pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory, model: object) -> History:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def history(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, model: object
+) -> Iterator[History]:
+    """The history on each backend: a SQLite file, then a throwaway PostgreSQL database."""
     base = tmp_path_factory.mktemp("portfolio")
-    db = base / "history.sqlite3"
+    server: PgServer | None = None
+    db = str(base / "history.sqlite3")
+    if request.param == "postgres":
+        server = request.getfixturevalue("pg_server")
+        db = server.new_database()
+    yield _build(base, db)
+    if server is not None:
+        server.drop_database(db)
+
+
+def _build(base: Path, db: str) -> History:
     harbour = base / "harbour"
     shutil.copytree(SAMPLES / "harbourline-plumbing", harbour)
     ledger = base / HOSTILE
@@ -221,6 +237,7 @@ def test_html_page_is_escaped_self_contained_and_written_atomically(
     assert code == 0 and err == "" and f"wrote {page} (4 sites)" in out
     assert [p.name for p in page.parent.iterdir()] == ["portfolio.html"]  # no temporary left
     html = page.read_text(encoding="utf-8")
+    assert PASSWORD not in html
     soup = BeautifulSoup(html, "html.parser")
     assert soup.find("script") is None and soup.find("img") is None
     csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})

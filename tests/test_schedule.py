@@ -235,7 +235,7 @@ def test_unit_and_cron_quoting_survive_odd_paths(tmp_path: Path) -> None:
     )
     service = systemd_units(argv, "03:00", Path("/srv/my sites"))["funnel-audit-run-due.service"]
     assert '--config "/srv/my sites/50%%.toml"' in service
-    assert 'WorkingDirectory="/srv/my sites"' in service
+    assert "WorkingDirectory=/srv/my sites\n" in service  # a path setting takes no quotes
     assert "'/srv/my sites/50\\%.toml'" in cron_line(argv, "03:00", Path("/tmp/log"))
 
 

@@ -24,6 +24,7 @@ from funnel_audit.report.portfolio_html import render_portfolio, write_portfolio
 from funnel_audit.schedule import due_date, local_now
 from funnel_audit.settings import PORTFOLIO
 from funnel_audit.store.location import Location
+from funnel_audit.store.open import exists
 
 WIDTH = 100
 NAME_WIDTH = 16
@@ -59,7 +60,7 @@ def _stage_cell(line: SiteLine, i: int) -> str:
     return f"{figure.share * 100:>3.0f}{flag}{moved:>3}"
 
 
-def table_lines(lines: list[SiteLine], today_text: str) -> list[str]:
+def table_lines(lines: list[SiteLine]) -> list[str]:
     """The terminal table: one row per site within WIDTH columns, then the failures' errors."""
     head = (
         f"{'site':<{NAME_WIDTH}} {'last audit':<10} {'id':>5} {'pages':>5}"
@@ -98,7 +99,7 @@ def table_lines(lines: list[SiteLine], today_text: str) -> list[str]:
 def _store(location: Location) -> AbstractContextManager[AuditStore | None]:
     """The history, or None for a database file that does not exist yet (reading never
     creates one)."""
-    if isinstance(location, Path) and not location.is_file():
+    if not exists(location):
         return nullcontext(None)
     return open_existing(location)
 
@@ -143,5 +144,5 @@ def portfolio(ctx: click.Context, /, as_json: bool, html_file: Path | None, **_:
     if not lines:
         click.echo(EMPTY)
         return
-    for text in table_lines(lines, now.date().isoformat()):
+    for text in table_lines(lines):
         click.echo(text)

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from funnel_audit.cli.app import cli
 from funnel_audit.cli.options import (
@@ -24,6 +25,13 @@ from funnel_audit.cli.options import (
 )
 from funnel_audit.config import ScheduleConfig
 from funnel_audit.errors import InputError, ScheduledRunFailed
+from funnel_audit.jobs.units import (
+    ENV_FILE,
+    check_broker,
+    distributed_units,
+    enable_line,
+    write_units,
+)
 from funnel_audit.schedule import (
     SiteRun,
     cron_line,
@@ -155,19 +163,24 @@ def install(ctx: click.Context, /, mode: str, at: str, unit_dir: Path | None, **
     """Run `run-due` daily: write a systemd user timer, or print the crontab line.
 
     The command uses this Python interpreter and absolute paths to the config file and the
-    history database, so it does not depend on the working directory or environment.
+    history database, so it does not depend on the working directory or environment. With
+    --broker, write instead the units of the distributed mode: a Celery worker
+    (funnel-audit-worker.service) and beat (funnel-audit-beat.service); a database or broker URL
+    holding a password goes into funnel-audit.env beside them (mode 0600), never into a unit.
     """
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", at):
         raise InputError(f"bad --at {at!r}: use HH:MM, e.g. 03:00")
     values, config, db = _settings(ctx, INSTALL)
+    if values["broker"] is not None:
+        _install_distributed(ctx, values, config, mode, unit_dir)
+        return
     workers = values["workers"] if values.origin("workers") == "--workers" else None
     argv = run_due_command(config.path, db, workers)  # the file's own `workers` stays live
     if mode == "cron":
         click.echo(cron_line(argv, at, config.path.parent / "funnel-audit-run-due.log"))
         click.echo("# add it with `crontab -e`", err=True)
         return
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    target = unit_dir or Path(base) / "systemd" / "user"
+    target = unit_dir or _user_unit_dir()
     try:
         written = install_systemd(systemd_units(argv, at, config.path.parent), target)
     except OSError as exc:
@@ -179,3 +192,51 @@ def install(ctx: click.Context, /, mode: str, at: str, unit_dir: Path | None, **
         "systemctl --user enable --now funnel-audit-run-due.timer"
     )
     click.echo("(to run while you are logged out: loginctl enable-linger $USER)")
+
+
+def _user_unit_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "systemd" / "user"
+
+
+def _install_distributed(
+    ctx: click.Context,
+    values: Resolved,
+    config: ScheduleConfig,
+    mode: str,
+    unit_dir: Path | None,
+) -> None:
+    """`schedule install --systemd --broker URL`: the worker and beat units."""
+    if mode == "cron":
+        raise InputError("--broker writes systemd units (a worker and beat); drop --cron")
+    for flag, name in (("--at", "at"), ("--workers", "workers")):
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            raise InputError(
+                f"{flag} is for the run-due timer; with --broker, beat queues the due sites "
+                "and each worker takes --concurrency audits at once"
+            )
+    broker = check_broker(str(values["broker"]), values.origin("broker"))
+    if not values.given("db"):
+        raise InputError(
+            "--broker needs --db (or FUNNEL_AUDIT_DB, or db in the config file): the history "
+            "every worker shares, e.g. postgresql://user:password@host:5432/funnel"
+        )
+    target = unit_dir or _user_unit_dir()
+    files = distributed_units(
+        config.path, values["db"], broker, target, values["worker_concurrency"]
+    )
+    try:
+        written, removed = write_units(files, target)
+    except OSError as exc:
+        raise InputError(f"cannot write systemd units to {target}: {exc.strerror or exc}") from exc
+    for path in written:
+        click.echo(
+            f"wrote {path}" + (" (mode 0600: it holds a password)" if path.name == ENV_FILE else "")
+        )
+    if removed is not None:
+        click.echo(f"removed {removed} (no URL holds a password now)")
+    click.echo(f"enable them with: {enable_line()}")
+    click.echo(
+        "(run beat on one machine only; to keep them running while you are logged out: "
+        "loginctl enable-linger $USER)"
+    )

@@ -1,0 +1,1 @@
+"""Audits as jobs: run locally by `run-due`, or on several machines as Celery tasks."""

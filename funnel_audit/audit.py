@@ -26,7 +26,7 @@ from funnel_audit.errors import OutputError, TargetError
 from funnel_audit.findings import build_result, is_folder_target
 from funnel_audit.models import AuditResult
 from funnel_audit.options import AuditOptions, AuditOutcome
-from funnel_audit.ports import AuditStore, PageReader, ReadPage
+from funnel_audit.ports import OPEN_GATE, AuditStore, PageReader, ReadPage, RequestGate
 from funnel_audit.read.readers import page_reader
 from funnel_audit.read.reading import ModelSource, default_parsers
 from funnel_audit.report import workbook
@@ -122,12 +122,13 @@ def _read_pages(
     notes: list[str],
     known: dict[str, KnownPage],
     session: requests.Session | None,
+    gate: RequestGate,
 ) -> Iterator[ReadPage]:
     """Every page of the site once, with its reading: a folder walked, or a site crawled."""
     if folder is not None:
         yield from read_folder_site(folder, opts.crawl, reader, notes=notes)
         return
-    crawler = Crawler(opts.crawl, session=session, progress=progress)
+    crawler = Crawler(opts.crawl, session=session, progress=progress, gate=gate)
     try:
         start = strip_userinfo(opts.target)
         yield from crawler.read_site(start, reader, known=known, aliases=aliases)
@@ -145,10 +146,12 @@ def run_audit(
     progress: Callable[[CrawlProgress], None] | None = None,
     write_outputs: bool = True,
     session: requests.Session | None = None,
+    gate: RequestGate = OPEN_GATE,
 ) -> AuditOutcome:
     """Audit one site end to end (see `_audit`). With a store, the target is locked for the
     whole run: a second run of it (a `--resume` while the first still crawls, an overlapping
-    schedule) stops at once instead of fetching the same pages beside it."""
+    schedule) stops at once instead of fetching the same pages beside it. `gate` is what each
+    request passes through (a distributed worker's cap on requests in flight)."""
     check_templates(opts.template_dir)  # a broken --templates stops before the crawl
     target, folder = resolve_target(opts.target)
     with live_audit_lock(store, site_identity(target, folder)[1], target):
@@ -161,6 +164,7 @@ def run_audit(
             progress=progress,
             write_outputs=write_outputs,
             session=session,
+            gate=gate,
         )
 
 
@@ -174,6 +178,7 @@ def _audit(
     progress: Callable[[CrawlProgress], None] | None = None,
     write_outputs: bool = True,
     session: requests.Session | None = None,
+    gate: RequestGate = OPEN_GATE,
 ) -> AuditOutcome:
     """Audit one site end to end: crawl -> read -> classify -> store batches as pages come, then
     judge the site, analyse, plan and write the outputs. The side effects come in: the model, the
@@ -219,7 +224,9 @@ def _audit(
         else None
     )
     try:
-        pages_in = _read_pages(opts, folder, reader, aliases, progress, notes, reuse.known, session)
+        pages_in = _read_pages(
+            opts, folder, reader, aliases, progress, notes, reuse.known, session, gate
+        )
         for item in pages_in:
             result = pages.add(item)
             if result is not None and batches is not None:

@@ -64,6 +64,12 @@ class ScheduledRunFailed(FunnelAuditError):
     exit_code = 8
 
 
+class BrokerError(FunnelAuditError):
+    """The distributed mode's broker (Redis) cannot be reached, or refuses the login."""
+
+    exit_code = 9
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM (a service stop, `kill`, a scheduler's timeout), handled like Ctrl-C: the audit
     is marked interrupted, every page already read is kept, and the exit code is 143."""

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from funnel_audit.models import AuditResult, CalendarEntry, FetchedPage, Gap, PageResult
-from funnel_audit.store.records import AuditRecord, SiteRecord, StoredPage
+from funnel_audit.store.records import AuditRecord, JobRecord, SiteRecord, StoredPage
 
 if TYPE_CHECKING:
     import numpy as np
@@ -102,6 +102,26 @@ class Classifier(Protocol):
     ) -> list[Prediction]:
         """Predictions from weighed vectors, with an optional prior and reason mask."""
         ...
+
+
+class RequestGate(Protocol):
+    """What every HTTP request of a crawl passes through before it goes out. On one machine it
+    is `OPEN_GATE` and does nothing; a distributed worker's gate holds a slot of a cap shared by
+    every worker (`jobs/gate.py`), so the requests in flight across machines stay under it."""
+
+    def slot(self) -> AbstractContextManager[object]:
+        """Held while one request is in flight (sent, and its body read)."""
+        ...
+
+
+class _OpenGate:
+    """The gate of a crawl on one machine: no cap, no cost."""
+
+    def slot(self) -> AbstractContextManager[object]:
+        return nullcontext()
+
+
+OPEN_GATE: RequestGate = _OpenGate()
 
 
 class AuditStore(Protocol):
@@ -232,6 +252,47 @@ class AuditStore(Protocol):
 
     def is_locked(self, name: str) -> bool:
         """Whether some run holds the site's lock."""
+        ...
+
+    def queue_job(
+        self, site: str, target: str, spec: dict[str, Any], now: datetime
+    ) -> JobRecord | None:
+        """Queue a job for a site; None when it has one queued or running already (a
+        constraint in the database: two processes queueing one site at once write one row)."""
+        ...
+
+    def job(self, job_id: int) -> JobRecord | None:
+        """One job, or None."""
+        ...
+
+    def live_job(self, site: str) -> JobRecord | None:
+        """The site's queued or running job, if any."""
+        ...
+
+    def jobs(self, ids: Sequence[int] | None = None, *, live: bool = False) -> list[JobRecord]:
+        """Jobs oldest first: these ids or all; only queued or running ones with `live`."""
+        ...
+
+    def mark_sent(self, job_id: int, sends: int, now: datetime) -> bool:
+        """Count one more message for a live job if `sends` were counted so far (one of two
+        racing senders wins)."""
+        ...
+
+    def claim_job(self, job_id: int, worker: str, now: datetime) -> JobRecord | None:
+        """A worker takes up a live job: running, attempt + 1; None if it finished meanwhile."""
+        ...
+
+    def finish_job(
+        self,
+        job_id: int,
+        state: str,
+        now: datetime,
+        *,
+        audit_id: int | None = None,
+        report: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Close a job as done or failed."""
         ...
 
     def close(self) -> None:

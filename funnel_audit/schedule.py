@@ -25,16 +25,16 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     as_completed,
 )
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from multiprocessing import get_context
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from funnel_audit.config import Cadence, SiteConfig
 from funnel_audit.config import audit_options as config_audit_options
 from funnel_audit.errors import FunnelAuditError, InputError, Terminated
-from funnel_audit.ports import AuditStore
+from funnel_audit.ports import OPEN_GATE, AuditStore, RequestGate
 from funnel_audit.settings import default
 from funnel_audit.store.location import Location, is_database_url, password_of, shown
 from funnel_audit.store.open import open_store
@@ -64,6 +64,15 @@ class SiteRun:
     error: str = ""
     seconds: float = 0.0
     next_due: date | None = None
+
+
+def run_line(run: SiteRun) -> str:
+    """One site's line as `run-due` prints it: name, result, pages, seconds, report or reason."""
+    detail = run.report or run.error
+    if run.status == "not-due" and run.next_due:
+        detail = f"next due {run.next_due.isoformat()}"
+    pages = str(run.pages) if run.status == "complete" else "-"
+    return f"{run.name:<24}{run.status:<10}{pages:>6}{run.seconds:>9.1f}  {detail}"
 
 
 def _scheduled(year: int, month: int, day: int) -> date:
@@ -118,51 +127,83 @@ def audit_site(
 ) -> SiteRun:
     """Audit one site if it is still due and not running elsewhere; never raises for the site's
     own failures, so one bad site cannot stop the others (runs in a worker thread or process)."""
-    from funnel_audit.audit import run_audit
-
     began = time.monotonic()
-
-    def failed(message: str) -> SiteRun:
-        return SiteRun(
-            site.name, "failed", error=message[:500], seconds=round(time.monotonic() - began, 2)
-        )
-
     try:
         with open_store(db_path) as store, store.site_lock(site.name) as locked:
             if not locked:
                 return SiteRun(site.name, "running", error="another run is auditing it")
-            now = clock()
-            due = due_date(store, site, now)
-            if due > now.date():
-                return SiteRun(site.name, "not-due", next_due=due)
-            store.upsert_site(
-                site.name, site.url, site.settings(), client_name=site["client_name"], now=now
-            )
-            outcome = run_audit(
-                audit_options(site, now.date(), parsers),
-                model=model,
-                store=store,
-                today=now.date(),
-                clock=clock,
-            )
-            result = outcome.result
-            if result.audit_id is not None:
-                store.record_findings(result.audit_id, result.gaps, result.calendar)
-            report = outcome.files.get("report.html", outcome.out_dir)
-            return SiteRun(
-                site.name,
-                "complete",
-                audit_id=result.audit_id,
-                pages=len(result.pages),
-                report=str(report),
-                seconds=round(time.monotonic() - began, 2),
-            )
-    except FunnelAuditError as exc:
-        return failed(str(exc))
-    except OSError as exc:
-        return failed(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
-    except Exception as exc:  # noqa: BLE001 - one site's bug must not stop the others
-        return failed(f"internal error: {type(exc).__name__}: {exc}")
+            return audit_due(store, site, clock, model, parsers, began=began)
+    except Exception as exc:  # noqa: BLE001 - one site's failure must not stop the others
+        return _failed(site, exc, began)
+
+
+def audit_due(
+    store: AuditStore,
+    site: SiteConfig,
+    clock: Clock,
+    model: ModelSource,
+    parsers: int | None = None,
+    *,
+    began: float | None = None,
+    out_dir: Path | None | Literal["site"] = "site",
+    resume: bool = False,
+    gate: RequestGate = OPEN_GATE,
+) -> SiteRun:
+    """Audit a site whose lock the caller holds, if it is due; never raises for the site's own
+    failures. Its files go to the site's dated folder (`out_dir="site"`), to `out_dir`, or
+    nowhere (None: the result stays in the history database alone). A distributed worker
+    passes `resume` (continue the audit a dead worker left) and its shared `gate`."""
+    from funnel_audit.audit import run_audit
+
+    began = time.monotonic() if began is None else began
+    try:
+        now = clock()
+        due = due_date(store, site, now)
+        if due > now.date():
+            return SiteRun(site.name, "not-due", next_due=due)
+        store.upsert_site(
+            site.name, site.url, site.settings(), client_name=site["client_name"], now=now
+        )
+        opts = audit_options(site, now.date(), parsers)
+        if out_dir != "site" or resume:
+            opts = replace(opts, out_dir=opts.out_dir if out_dir == "site" else out_dir)
+            opts = replace(opts, resume=resume)
+        outcome = run_audit(
+            opts,
+            model=model,
+            store=store,
+            today=now.date(),
+            clock=clock,
+            write_outputs=opts.out_dir is not None,
+            gate=gate,
+        )
+        result = outcome.result
+        if result.audit_id is not None:
+            store.record_findings(result.audit_id, result.gaps, result.calendar)
+        report = outcome.files.get("report.html", outcome.out_dir) if outcome.files else ""
+        return SiteRun(
+            site.name,
+            "complete",
+            audit_id=result.audit_id,
+            pages=len(result.pages),
+            report=str(report),
+            seconds=round(time.monotonic() - began, 2),
+        )
+    except Exception as exc:  # noqa: BLE001 - one site's failure must not stop the others
+        return _failed(site, exc, began)
+
+
+def _failed(site: SiteConfig, exc: Exception, began: float) -> SiteRun:
+    """A site's audit that failed, with its one-line reason."""
+    if isinstance(exc, FunnelAuditError):
+        message = str(exc)
+    elif isinstance(exc, OSError):
+        message = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+    else:
+        message = f"internal error: {type(exc).__name__}: {exc}"
+    return SiteRun(
+        site.name, "failed", error=message[:500], seconds=round(time.monotonic() - began, 2)
+    )
 
 
 def run_due(

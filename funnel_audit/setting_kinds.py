@@ -26,6 +26,7 @@ AUDIT, REPORT, RUN_DUE = "audit", "report", "run-due"
 HISTORY, DIFF, SHOW, INSTALL = "history", "diff", "schedule show", "schedule install"
 EXPORT = "export"
 PORTFOLIO = "portfolio"
+WORKER, BEAT = "worker", "beat"
 SITE, TOP = "site", "top"  # where a key may stand in the file: [defaults]/[[sites]], or top level
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")

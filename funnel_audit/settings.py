@@ -20,6 +20,7 @@ from typing import Any
 from funnel_audit import __version__
 from funnel_audit.models import Stage
 from funnel_audit.setting_kinds import AUDIT as AUDIT
+from funnel_audit.setting_kinds import BEAT as BEAT
 from funnel_audit.setting_kinds import DIFF as DIFF
 from funnel_audit.setting_kinds import ENV_PREFIX as ENV_PREFIX
 from funnel_audit.setting_kinds import EXPORT as EXPORT
@@ -31,6 +32,7 @@ from funnel_audit.setting_kinds import RUN_DUE as RUN_DUE
 from funnel_audit.setting_kinds import SHOW as SHOW
 from funnel_audit.setting_kinds import SITE as SITE
 from funnel_audit.setting_kinds import TOP as TOP
+from funnel_audit.setting_kinds import WORKER as WORKER
 from funnel_audit.setting_kinds import Kind as Kind
 from funnel_audit.setting_kinds import Setting as Setting
 from funnel_audit.setting_kinds import coerce as coerce
@@ -41,7 +43,19 @@ DEFAULT_USER_AGENT = f"funnel-audit/{__version__} (+https://github.com/funnel-au
 
 _MIX = ((Stage.AWARENESS, 0.4), (Stage.CONSIDERATION, 0.3), (Stage.DECISION, 0.2),
         (Stage.CONVERSION, 0.1))  # fmt: skip
-_FILE_USERS = (AUDIT, REPORT, RUN_DUE, HISTORY, DIFF, SHOW, INSTALL, PORTFOLIO, EXPORT)
+_FILE_USERS = (
+    AUDIT,
+    REPORT,
+    RUN_DUE,
+    HISTORY,
+    DIFF,
+    SHOW,
+    INSTALL,
+    PORTFOLIO,
+    EXPORT,
+    WORKER,
+    BEAT,
+)
 _RENDER = (AUDIT, REPORT, EXPORT)  # the verbs that write a report
 _SITES = "The sites to audit, and settings for them."
 
@@ -51,7 +65,8 @@ TABLE: tuple[Setting, ...] = (
     Setting("config", Kind.FILE, None, "Settings file (funnel-audit.toml).", _FILE_USERS,
             scope=None, metavar="FILE", help_by={RUN_DUE: _SITES, SHOW: _SITES, INSTALL: _SITES,
             PORTFOLIO: "Settings file; its [[sites]] are listed even if never audited, with their "
-            "next due date."},
+            "next due date.", WORKER: "Settings file (its top-level db, broker, output_dir...).",
+            BEAT: _SITES},
             shown="./funnel-audit.toml, else ~/.config/funnel-audit/funnel-audit.toml"),
     Setting("out", Kind.PATH, None, "Output folder.", _RENDER, scope=None, env=False,
             metavar="DIR", shown="./funnel-audit-report/<site>-<date>/",
@@ -92,7 +107,7 @@ TABLE: tuple[Setting, ...] = (
     Setting("labels", Kind.FILE, None, "CSV of url,stage with manual labels that override the "
             "model.", metavar="FILE"),
     Setting("model", Kind.FILE, None, "A model written by `funnel-audit train`.",
-            (AUDIT, RUN_DUE), scope=TOP, metavar="FILE", shown="the shipped model"),
+            (AUDIT, RUN_DUE, WORKER), scope=TOP, metavar="FILE", shown="the shipped model"),
     Setting("client_name", Kind.TEXT, "", "Client name shown in the report.", _RENDER,
             metavar="TEXT"),
     Setting("agency_name", Kind.TEXT, "", "Agency name shown in the report.", _RENDER,
@@ -109,9 +124,10 @@ TABLE: tuple[Setting, ...] = (
             scope=None),
     Setting("db", Kind.STORE, None, "History database: a SQLite file, or a PostgreSQL URL "
             "(postgresql://user:password@host:port/database).", (AUDIT, RUN_DUE, HISTORY, DIFF,
-            SHOW, INSTALL, PORTFOLIO, EXPORT), scope=TOP, metavar="PATH|URL",
+            SHOW, INSTALL, PORTFOLIO, EXPORT, WORKER, BEAT), scope=TOP, metavar="PATH|URL",
             shown="history.sqlite3 in the user data folder (~/.local/share/funnel-audit on Linux)"),
-    Setting("cache", Kind.DIR, None, "Where the trained classifier is cached.", (AUDIT, RUN_DUE),
+    Setting("cache", Kind.DIR, None, "Where the trained classifier is cached.",
+            (AUDIT, RUN_DUE, WORKER),
             scope=TOP, metavar="DIR", shown="user cache folder (~/.cache/funnel-audit on Linux)"),
     Setting("resume", Kind.FLAG, False, "Continue the last interrupted audit of TARGET without "
             "refetching its pages.", scope=None, env=False),
@@ -121,21 +137,38 @@ TABLE: tuple[Setting, ...] = (
             flag="--no-history", scope=None),
     Setting("parsers", Kind.INT, None, "Processes that read and classify pages while the crawl "
             "fetches (~70 MB each); 0 reads them in the crawling process (one core, least "
-            "memory).", (AUDIT, RUN_DUE), scope=TOP, low=0, high=16, metavar="N",
+            "memory).", (AUDIT, RUN_DUE, WORKER), scope=TOP, low=0, high=16, metavar="N",
             shown="one per CPU, up to 3 (0 on a single CPU)"),
     Setting("quiet", Kind.FLAG, False, "No progress output; only the summary.", (AUDIT, RUN_DUE),
             scope=None, short="-q", help_by={RUN_DUE: "Print only failures and the final line."}),
     Setting("workers", Kind.INT, 2, "Sites audited at once.", (RUN_DUE, INSTALL), scope=TOP,
             low=1, high=32, metavar="N"),
     Setting("broker", Kind.TEXT, None, "Celery broker of the distributed mode, a Redis URL "
-            "(redis://HOST:PORT/N).", (INSTALL,), scope=TOP, metavar="URL",
+            "(redis://HOST:PORT/N).", (INSTALL, RUN_DUE, WORKER, BEAT), scope=TOP, metavar="URL",
             help_by={INSTALL: "Write systemd units for a Celery worker and beat using this Redis "
-                     "broker (redis://HOST:PORT/N) instead of the run-due timer."}),
-    Setting("worker_concurrency", Kind.INT, None, "Audits one worker runs at once.", (INSTALL,),
-            flag="--concurrency", scope=TOP, low=1, high=64, metavar="N",
+                     "broker (redis://HOST:PORT/N) instead of the run-due timer.",
+                     RUN_DUE: "Queue each due site on this Redis broker (redis://HOST:PORT/N) "
+                     "for the workers, instead of auditing here."}),
+    Setting("wait", Kind.FLAG, False, "With --broker: wait for the queued audits, one line per "
+            "site as it finishes (exit code 8 if any failed).", (RUN_DUE,), scope=None,
+            env=False),
+    Setting("worker_concurrency", Kind.INT, None, "Audits one worker runs at once.",
+            (INSTALL, WORKER), flag="--concurrency", scope=TOP, low=1, high=64, metavar="N",
             shown="one per CPU"),
+    Setting("max_in_flight", Kind.INT, 64, "Requests in flight across all workers together "
+            "(a cap they share through the broker; give every worker the same value).",
+            (WORKER,), scope=TOP, low=1, high=10000, metavar="N"),
+    Setting("busy_host_delay", Kind.FLOAT, 60.0, "Seconds a worker waits before trying again a "
+            "site whose host another worker is crawling.", (WORKER,), scope=TOP, low=0.1,
+            high=3600, metavar="SECONDS"),
+    Setting("beat_at", Kind.TEXT, "03:00", "Time of day (HH:MM, local) beat queues the due "
+            "sites, besides once at its start.", (BEAT,), scope=TOP,
+            metavar="HH:MM"),
     Setting("output_dir", Kind.DIR, "funnel-audit-reports", "Where `run-due` writes reports: "
-            "<output_dir>/<name>/<YYYY-MM-DD>/.", (), scope=TOP, env=False),
+            "<output_dir>/<name>/<YYYY-MM-DD>/.", (WORKER,), scope=TOP, metavar="DIR",
+            help_by={WORKER: "Also write each audit's files under DIR/<name>/<YYYY-MM-DD>/ "
+                     "(without it, results stay in the history database: see `export`)."},
+            shown_by={WORKER: "none"}),
     Setting("cadence", Kind.TEXT, "monthly", "How often `run-due` audits a site.", (), env=False),
 )
 # fmt: on

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 # the `site` and `raw_server` test servers; a throwaway PostgreSQL and the `db` fixture that runs
-# a history test once on SQLite and once on PostgreSQL
-pytest_plugins = ("tests.crawl_fixtures", "tests.pg_server")
+# a history test once on SQLite and once on PostgreSQL; a throwaway Redis for the distributed mode
+pytest_plugins = ("tests.crawl_fixtures", "tests.pg_server", "tests.redis_server")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_sites"

@@ -75,7 +75,7 @@ def test_worker_and_beat_units_without_secrets(
     )
     assert _exec_start(beat) == (
         f'ExecStart={python} -m funnel_audit beat --config "{config.resolve()}" '
-        "--broker redis://127.0.0.1:6379/0"
+        f"--broker redis://127.0.0.1:6379/0 --db {db.resolve()}"
     )
     for unit in (worker, beat):
         assert "Restart=on-failure" in unit and "EnvironmentFile" not in unit

@@ -18,6 +18,7 @@ from funnel_audit.cli.main import cli, main
 from funnel_audit.cli.options import model_cache
 from funnel_audit.config import load_config
 from funnel_audit.settings import (
+    BEAT,
     DIFF,
     HISTORY,
     INSTALL,
@@ -28,6 +29,7 @@ from funnel_audit.settings import (
     SITE,
     TABLE,
     TOP,
+    WORKER,
     Kind,
     Layer,
     names_for,
@@ -81,7 +83,7 @@ def test_readme_option_tables_are_the_settings_table() -> None:
             assert default == rows[flag].shown_default(verb), (verb, flag)
 
 
-@pytest.mark.parametrize("verb", [RUN_DUE, HISTORY, DIFF, SHOW, INSTALL, PORTFOLIO])
+@pytest.mark.parametrize("verb", [RUN_DUE, HISTORY, DIFF, SHOW, INSTALL, PORTFOLIO, WORKER, BEAT])
 def test_readme_verb_lines_name_each_verbs_options(verb: str) -> None:
     line = next(li for li in README.splitlines() if li.startswith(f"| `funnel-audit {verb} "))
     usage = line.split("`")[1]
@@ -115,7 +117,8 @@ def test_readme_lists_every_file_key_and_variable() -> None:
 
 
 def test_every_option_of_every_verb_comes_from_the_table() -> None:
-    for verb in ("audit", "report", "export", "run-due", "history", "diff", "portfolio"):
+    for verb in ("audit", "report", "export", "run-due", "history", "diff", "portfolio", "worker",
+                 "beat"):  # fmt: skip
         command = cli.commands[verb]
         assert isinstance(command, click.Command)
         flags = {o for p in command.params for o in p.opts if o.startswith("--")}

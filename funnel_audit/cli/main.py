@@ -20,6 +20,7 @@ from funnel_audit.cli import (  # noqa: F401 - they register verbs
     audit,
     export,
     history,
+    jobs,
     model,
     portfolio,
     schedule,

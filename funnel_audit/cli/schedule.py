@@ -15,6 +15,7 @@ import click
 from click.core import ParameterSource
 
 from funnel_audit.cli.app import cli
+from funnel_audit.cli.jobs import queue_sites
 from funnel_audit.cli.options import (
     EPILOG,
     command_settings,
@@ -41,6 +42,7 @@ from funnel_audit.schedule import (
     local_now,
     run_due,
     run_due_command,
+    run_line,
     summary_counts,
     systemd_units,
 )
@@ -55,14 +57,6 @@ def _settings(ctx: click.Context, command: str) -> tuple[Resolved, ScheduleConfi
     return values, config, db_path(values)
 
 
-def _run_line(run: SiteRun) -> str:
-    detail = run.report or run.error
-    if run.status == "not-due" and run.next_due:
-        detail = f"next due {run.next_due.isoformat()}"
-    pages = str(run.pages) if run.status == "complete" else "-"
-    return f"{run.name:<24}{run.status:<10}{pages:>6}{run.seconds:>9.1f}  {detail}"
-
-
 @cli.command("run-due", epilog=EPILOG)
 @setting_options(RUN_DUE)
 @click.pass_context
@@ -75,11 +69,14 @@ def run_due_cmd(ctx: click.Context, /, **_: object) -> None:
     site's settings come from the file alone; the options here are the run's own.
     """
     values, config, db = _settings(ctx, RUN_DUE)
+    if values["broker"] is not None:
+        queue_sites(ctx, values, config, db)
+        return
     quiet = values["quiet"]
 
     def report(run: SiteRun) -> None:
         if not quiet or run.status == "failed":
-            click.echo(_run_line(run))
+            click.echo(run_line(run))
 
     with model_cache(values):
         model = model_source(values)  # a bad model file stops here, once, not in every worker

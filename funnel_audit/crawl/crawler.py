@@ -34,7 +34,7 @@ from funnel_audit.crawl.sitemaps import MAX_SITEMAP_BYTES, collect_sitemap_urls
 from funnel_audit.crawl.urls import InvalidURLError, dedup_key, host_is_public, normalize_url
 from funnel_audit.errors import CrawlError, InputError, TargetError
 from funnel_audit.models import FetchedPage
-from funnel_audit.ports import PageReader, ReadPage
+from funnel_audit.ports import OPEN_GATE, PageReader, ReadPage, RequestGate
 
 if TYPE_CHECKING:
     from funnel_audit.read.reading import Reading
@@ -63,10 +63,12 @@ class Crawler:
         settings: CrawlSettings,
         session: requests.Session | None = None,
         progress: Callable[[CrawlProgress], None] | None = None,
+        gate: RequestGate = OPEN_GATE,
     ) -> None:
         self.settings = settings
         self.session = session
         self.progress = progress
+        self.gate = gate
         self.notes: list[str] = []
         self._known: dict[str, KnownPage] = {}
         self._include = _compile(settings.include, "--include")
@@ -136,6 +138,7 @@ class Crawler:
             timeout=settings.timeout,
             retries=settings.retries,
             stop=self._stop,
+            gate=self.gate,
         )
         host = urlsplit(start).hostname or ""
         allow_private = settings.allow_private or host_is_public(host) is False

@@ -20,6 +20,7 @@ import requests
 import urllib3
 
 from funnel_audit.crawl.session import Deadline, make_session
+from funnel_audit.ports import OPEN_GATE, RequestGate
 
 __all__ = ["Hop", "HostThrottle", "Transport", "make_session", "parse_retry_after"]
 
@@ -153,8 +154,10 @@ class Transport:
         timeout: float,
         retries: int,
         stop: threading.Event,
+        gate: RequestGate = OPEN_GATE,
     ) -> None:
         self.session = session
+        self.gate = gate  # a cap on requests in flight shared with other workers, if any
         self.throttle = throttle
         self.user_agent = user_agent
         self.timeout = timeout
@@ -211,7 +214,7 @@ class Transport:
             "Accept-Encoding": "gzip, deflate",
             **(extra_headers or {}),
         }
-        with Deadline(self.timeout) as deadline:
+        with self.gate.slot(), Deadline(self.timeout) as deadline:
             try:
                 response = self.session.get(
                     url,

@@ -87,10 +87,12 @@ def worker_command(
     return argv
 
 
-def beat_command(python: str, config: Path, broker: str | None) -> list[str]:
-    """`funnel-audit beat`; a None broker comes from the environment file instead."""
+def beat_command(python: str, config: Path, db: str | None, broker: str | None) -> list[str]:
+    """`funnel-audit beat`; a None db or broker comes from the environment file instead
+    (beat reads which sites are due from the database the workers share)."""
     argv = [python, "-m", "funnel_audit", "beat", "--config", str(config)]
-    return argv + (["--broker", broker] if broker else [])
+    argv += ["--broker", broker] if broker else []
+    return argv + (["--db", db] if db else [])
 
 
 def _service(description: str, argv: Sequence[str], workdir: Path, env: Path | None) -> str:
@@ -146,7 +148,7 @@ def distributed_units(
     )
     beat = _service(
         "funnel-audit: Celery beat queueing the sites that are due",
-        beat_command(python, config.resolve(), inline_broker),
+        beat_command(python, config.resolve(), inline_db, inline_broker),
         workdir,
         env,
     )

@@ -44,6 +44,22 @@ def redact(text: str) -> str:
     return f"{match.group('head')}{user}:***@{text[match.end() :]}"
 
 
+_ANY_USERINFO = re.compile(
+    r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^\s/?#:@]*):[^\s/?#@]*@"
+)
+
+
+def redact_all(text: str, *secrets: str) -> str:
+    """`text` (a log line, a library's message) with the password of every URL in it, and
+    each of `secrets` wherever it stands, replaced by `***`."""
+    from urllib.parse import unquote
+
+    line = _QUERY_PASSWORD.sub(r"\1***", _ANY_USERINFO.sub(r"\g<head>\g<user>:***@", text))
+    for secret in {*secrets, *(unquote(s) for s in secrets)} - {""}:
+        line = line.replace(secret, "***")
+    return line
+
+
 def shown(location: Location) -> str:
     """A location as every message shows it: a path as it is, a URL without its password."""
     return redact(str(location)) if is_database_url(location) else str(location)

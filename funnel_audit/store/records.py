@@ -56,3 +56,32 @@ class SiteRecord:
     client_name: str
     settings: dict[str, Any]
     updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """One site queued for a worker (the distributed mode): `queued` until a worker takes it,
+    `running` while one audits it (or until another takes over from one that died), then
+    `done` or `failed`. `spec` is the site's entry of the config file, as the worker reads it."""
+
+    id: int
+    site: str
+    target: str
+    state: str
+    spec: dict[str, Any]
+    queued_at: str
+    sent_at: str | None
+    sends: int
+    started_at: str | None
+    finished_at: str | None
+    attempt: int
+    worker: str | None
+    audit_floor: int
+    audit_id: int | None
+    report: str | None
+    error: str | None
+
+    @property
+    def live(self) -> bool:
+        """Queued or running: the site cannot be queued again while it is."""
+        return self.state in ("queued", "running")

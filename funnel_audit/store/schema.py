@@ -93,6 +93,34 @@ MIGRATIONS: tuple[str, ...] = (
         data BLOB NOT NULL
     );
     """,
+    # 7: the jobs of the distributed mode (`run-due --broker`, workers, beat), one row per site
+    # queued. The partial unique index is what makes queueing exactly-once: a second row for a
+    # site that already has one queued or running cannot be written, whichever process tries.
+    # `sends` counts the messages sent for the job and `attempt` the workers that took it up, so
+    # a job left running by a dead worker is told apart without comparing machines' clocks;
+    # `audit_floor` (the newest audit id when it was queued) tells its own audit from older ones.
+    """
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        site TEXT NOT NULL,
+        target TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+        spec TEXT NOT NULL,
+        queued_at TEXT NOT NULL,
+        sent_at TEXT,
+        sends INTEGER NOT NULL DEFAULT 0,
+        started_at TEXT,
+        finished_at TEXT,
+        attempt INTEGER NOT NULL DEFAULT 0,
+        worker TEXT,
+        audit_floor INTEGER NOT NULL DEFAULT 0,
+        audit_id INTEGER,
+        report TEXT,
+        error TEXT
+    );
+    CREATE UNIQUE INDEX jobs_live ON jobs (site) WHERE state IN ('queued', 'running');
+    CREATE INDEX jobs_state ON jobs (state, id);
+    """,
 )
 
 # SQLite keeps each row's insertion order in its rowid; pages are read back in that order (the

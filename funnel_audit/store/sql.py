@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from funnel_audit.models import AuditResult, CalendarEntry, Gap, PageResult
+from funnel_audit.store.jobs import JobQueries
 from funnel_audit.store.records import AuditRecord, SiteRecord, StoredPage
 from funnel_audit.store.results import RESULT_FORMAT, decode_result, encode_result
 from funnel_audit.store.rows import (
@@ -40,7 +41,7 @@ STORED_PAGE_COLUMNS = (
 )
 
 
-class SqlStore(ABC):
+class SqlStore(JobQueries, ABC):
     """The history in a SQL database; a subclass supplies the connection and the locks."""
 
     dialect: str

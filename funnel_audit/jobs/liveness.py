@@ -1,0 +1,62 @@
+"""Which worker holds which job's message, and whether that worker is alive, kept in Redis.
+
+A message a worker has taken but not yet started (a moment after it is fetched, or while a
+busy host's retry waits for its time) is invisible to the database: its job still reads
+`queued`. Should that worker die, Redis would hand the message out again only after the
+visibility timeout (hours). So each worker notes every message it receives (`held:<job>`), and
+renews a short lease on its own name (`alive:<node>`) every few seconds; the reaper sends again a
+queued job whose holder's lease has run out. Keys expire on their own; redis-py's connection
+pool is safe across the pool's forks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+PREFIX = "funnel-audit:"
+LEASE_SECONDS = 30
+HELD_SECONDS = 24 * 3600
+
+
+class Liveness:
+    """The worker leases and message holders in the broker's Redis."""
+
+    def __init__(self, broker: str) -> None:
+        import redis
+
+        self._client: Any = redis.Redis.from_url(
+            broker, socket_timeout=10, socket_connect_timeout=10
+        )
+        self._errors = (redis.RedisError, OSError)
+
+    def renew(self, node: str) -> None:
+        """`node` is alive for the next LEASE_SECONDS."""
+        with contextlib.suppress(*self._errors):
+            self._client.set(f"{PREFIX}alive:{node}", 1, ex=LEASE_SECONDS)
+
+    def hold(self, job_id: int, node: str) -> None:
+        """`node` has received a message of job `job_id`."""
+        with contextlib.suppress(*self._errors):
+            self._client.set(f"{PREFIX}held:{job_id}", node, ex=HELD_SECONDS)
+
+    def held_by_the_dead(self, job_id: int) -> bool:
+        """Whether the last worker to receive a message of `job_id` has stopped renewing its
+        lease (False when unknown, or when Redis cannot say)."""
+        try:
+            node = self._client.get(f"{PREFIX}held:{job_id}")
+            if node is None:
+                return False
+            return not self._client.exists(f"{PREFIX}alive:{node.decode()}")
+        except self._errors:
+            return False
+
+    def forget(self, job_id: int) -> None:
+        """The job's message has been sent again: no one holds it now."""
+        with contextlib.suppress(*self._errors):
+            self._client.delete(f"{PREFIX}held:{job_id}")
+
+    def close(self) -> None:
+        """Close the connection to Redis."""
+        with contextlib.suppress(*self._errors):
+            self._client.close()

@@ -121,3 +121,131 @@ def test_two_run_due_at_once_queue_each_site_once(
     with pytest.raises(Exception, match="jobs_live|unique"):
         run_sql(pg_url, "INSERT INTO jobs (site, target, state, spec, queued_at) "
                         "VALUES ('s1', 'x', 'queued', '{}', 'now')")  # fmt: skip
+
+
+def test_a_busy_host_is_deferred_not_failed(tmp_path: Path, pg_url: str, broker: str) -> None:
+    """While another worker crawls the site's host, the task goes back to the queue for later
+    (no failure, no attempt counted), and runs once the host is free."""
+    from funnel_audit.jobs.runner import host_lock
+
+    with serve_sites([SAMPLES / "ledgerloop"], 0.0, Traffic()) as (url,):
+        config = write_config(tmp_path / "funnel-audit.toml", {"solo": url}, max_pages=5)
+        store = open_store(pg_url)
+        with workers(tmp_path, 1, pg_url, broker, "--busy-host-delay", "0.5") as (worker,):
+            with host_lock(store, url) as free:  # as a worker on another machine would
+                assert free
+                queued = cli("run-due", "--config", str(config), "--broker", broker, "--db", pg_url)
+                assert queued.returncode == 0, queued.stderr
+                deadline = time.monotonic() + 30
+                while worker.output().count("being crawled by another worker") < 3:
+                    assert time.monotonic() < deadline, worker.output()
+                    time.sleep(0.1)
+                assert _jobs(pg_url) == [("solo", "queued", 0)]
+            deadline = time.monotonic() + 60
+            while _jobs(pg_url)[0][1] == "queued" and time.monotonic() < deadline:
+                time.sleep(0.2)
+            while _jobs(pg_url)[0][1] == "running" and time.monotonic() < deadline:
+                time.sleep(0.2)
+        store.close()
+        _clean(queued.stdout, queued.stderr, worker.output())
+    assert _jobs(pg_url) == [("solo", "done", 1)], worker.output()[-3000:]
+
+
+def test_the_cap_on_requests_in_flight_holds_across_workers_and_wait_exits_8(
+    tmp_path: Path, pg_url: str, broker: str
+) -> None:
+    """Two workers, three sites crawled four requests at a time each, a cap of 2 in flight:
+    the servers never see more than 2 at once. A site that cannot be reached fails, so
+    `--wait` exits 8; the workers write the others' files under --output-dir."""
+    traffic = Traffic()
+    out = tmp_path / "reports"
+    with serve_sites([SAMPLES / "ledgerloop"] * 3, 0.05, traffic) as urls:
+        sites = {f"site{i}": url for i, url in enumerate(urls, 1)}
+        sites["gone"] = "http://127.0.0.1:9/"  # nothing listens there: refused at once
+        config = write_config(tmp_path / "funnel-audit.toml", sites, max_pages=25, concurrency=4)
+        flags = ("--concurrency", "2", "--max-in-flight", "2", "--output-dir", str(out))
+        with workers(tmp_path, 2, pg_url, broker, *flags) as pair:
+            done = cli("run-due", "--config", str(config), "--broker", broker, "--db", pg_url,
+                       "--wait", timeout=180)  # fmt: skip
+            logs = [worker.output() for worker in pair]
+    _clean(done.stdout, done.stderr, *logs)
+    assert done.returncode == 8, done.stdout + done.stderr
+    assert done.stderr.strip() == "funnel-audit: error: 1 of 4 site(s) failed: gone"
+    assert traffic.peak == 2, traffic.peak  # reached, never passed
+    states = {site: state for site, state, _ in _jobs(pg_url)}
+    assert states == {"site1": "done", "site2": "done", "site3": "done", "gone": "failed"}
+    error = run_sql(pg_url, "SELECT error FROM jobs WHERE site = 'gone'")[0][0]
+    assert error and "\n" not in error
+    for name in ("site1", "site2", "site3"):
+        (day,) = (out / name).iterdir()
+        assert (day / "report.html").is_file() and (day / "audit.json").is_file()
+        assert f"{name:<24}complete" in done.stdout
+    # written whole or not at all: nothing half-written, no file of the failed site
+    assert not list(out.rglob("*.tmp*")) and not [p for p in out.rglob("gone/**/*") if p.is_file()]
+
+
+def test_beat_queues_the_due_sites(tmp_path: Path, pg_url: str, broker: str, redis_server) -> None:  # noqa: ANN001
+    config = write_config(
+        tmp_path / "funnel-audit.toml",
+        {"a": str(SAMPLES / "ledgerloop"), "b": str(SAMPLES / "harbourline-plumbing")},
+    )
+    open_store(pg_url).close()  # migrated, so the jobs table can be watched from the start
+    beat = subprocess.Popen(
+        [sys.executable, "-m", "funnel_audit", "beat", "--config", str(config), "--broker", broker,
+         "--db", pg_url, "--beat-at", "04:30"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while len(run_sql(pg_url, "SELECT id FROM jobs")) < 2 and time.monotonic() < deadline:
+            assert beat.poll() is None, beat.communicate()[0]
+            time.sleep(0.2)
+    finally:
+        beat.terminate()
+        output = beat.communicate(timeout=30)[0]
+    _clean(output)
+    assert "daily at 04:30" in output and "2 of 2 site(s) queued" in output, output
+    assert _jobs(pg_url) == [("a", "queued", 0), ("b", "queued", 0)]
+    assert redis_server.client(int(broker.rsplit("/", 1)[1])).llen("funnel-audit") == 2
+    again = cli("run-due", "--config", str(config), "--broker", broker, "--db", pg_url)
+    assert again.returncode == 0 and again.stdout.count("already-queued") == 2, again.stdout
+
+
+def test_jobs_are_queued_once_per_site_on_both_backends(db: str) -> None:
+    from datetime import datetime
+
+    now = datetime.now().astimezone()
+    with open_store(db) as store:
+        first = store.queue_job("harbour", "https://h.example/", {"k": 1}, now)
+        assert first is not None and first.state == "queued" and first.attempt == 0
+        assert store.queue_job("harbour", "https://h.example/", {}, now) is None
+        assert store.mark_sent(first.id, 0, now) and not store.mark_sent(first.id, 0, now)
+        claimed = store.claim_job(first.id, "w1", now)
+        assert claimed is not None and (claimed.state, claimed.attempt) == ("running", 1)
+        assert store.queue_job("harbour", "https://h.example/", {}, now) is None
+        taken_over = store.claim_job(first.id, "w2", now)  # the first worker died
+        assert taken_over is not None and (taken_over.attempt, taken_over.worker) == (2, "w2")
+        store.finish_job(first.id, "done", now, audit_id=7)
+        assert store.claim_job(first.id, "w3", now) is None
+        second = store.queue_job("harbour", "https://h.example/", {}, now)
+        assert second is not None and second.id != first.id
+        assert [j.id for j in store.jobs(live=True)] == [second.id]
+        assert store.live_job("harbour") == second
+
+
+def test_broker_problems_are_one_line(tmp_path: Path, pg_url: str) -> None:
+    config = write_config(tmp_path / "funnel-audit.toml", {"a": str(SAMPLES / "ledgerloop")})
+    down = f"redis://:{REDIS_PASSWORD}@127.0.0.1:9/0"
+    open_store(pg_url).close()
+    queued = cli("run-due", "--config", str(config), "--broker", down, "--db", pg_url)
+    assert queued.returncode == 9, queued.stderr
+    assert queued.stderr.startswith("funnel-audit: error: cannot reach the broker redis://:***@")
+    assert queued.stderr.count("\n") == 1
+    assert run_sql(pg_url, "SELECT COUNT(*) FROM jobs") == [(0,)]  # nothing queued
+    worker = cli("worker", "--db", pg_url)
+    assert worker.returncode == 6 and "needs --broker" in worker.stderr
+    wrong = cli("worker", "--broker", "amqp://x/", "--db", pg_url)
+    assert wrong.returncode == 6 and "unsupported broker" in wrong.stderr
+    local = cli("run-due", "--config", str(config), "--broker", down, "--workers", "3")
+    assert local.returncode == 6 and "--workers is for audits run here" in local.stderr
+    _clean(queued.stderr, worker.stderr, wrong.stderr, local.stderr)

@@ -115,6 +115,7 @@ def worker_cmd(ctx: click.Context, /, **_: object) -> None:
 
     from funnel_audit.jobs.runner import WorkerContext
     from funnel_audit.jobs.worker import node_name, run_worker
+    from funnel_audit.read.reading import default_parsers
 
     values, _config = command_settings(ctx, WORKER)
     broker = _broker(values, "worker")
@@ -126,7 +127,8 @@ def worker_cmd(ctx: click.Context, /, **_: object) -> None:
             db=db,
             broker=broker,
             model=model_source(values),
-            parsers=values["parsers"],
+            # the audits running at once share the CPUs for their parser processes
+            parsers=values["parsers"] if values.given("parsers") else default_parsers(concurrency),
             output_dir=output_dir.resolve() if output_dir is not None else None,
             max_in_flight=values["max_in_flight"],
             busy_host_delay=values["busy_host_delay"],

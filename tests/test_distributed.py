@@ -233,7 +233,7 @@ def test_jobs_are_queued_once_per_site_on_both_backends(db: str) -> None:
         assert store.live_job("harbour") == second
 
 
-def test_broker_problems_are_one_line(tmp_path: Path, pg_url: str) -> None:
+def test_broker_problems_are_one_line(tmp_path: Path, pg_url: str, redis_server) -> None:  # noqa: ANN001
     config = write_config(tmp_path / "funnel-audit.toml", {"a": str(SAMPLES / "ledgerloop")})
     down = f"redis://:{REDIS_PASSWORD}@127.0.0.1:9/0"
     open_store(pg_url).close()
@@ -242,6 +242,10 @@ def test_broker_problems_are_one_line(tmp_path: Path, pg_url: str) -> None:
     assert queued.stderr.startswith("funnel-audit: error: cannot reach the broker redis://:***@")
     assert queued.stderr.count("\n") == 1
     assert run_sql(pg_url, "SELECT COUNT(*) FROM jobs") == [(0,)]  # nothing queued
+    refused = cli("run-due", "--config", str(config), "--db", pg_url, "--broker",
+                  f"redis://:Wr0ng-pw@127.0.0.1:{redis_server.port}/0")  # fmt: skip
+    assert refused.returncode == 9 and "Wr0ng-pw" not in refused.stdout + refused.stderr
+    assert refused.stderr.count("\n") == 1 and "redis://:***@127.0.0.1" in refused.stderr
     worker = cli("worker", "--db", pg_url)
     assert worker.returncode == 6 and "needs --broker" in worker.stderr
     wrong = cli("worker", "--broker", "amqp://x/", "--db", pg_url)

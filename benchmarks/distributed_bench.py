@@ -68,7 +68,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -269,8 +269,9 @@ class _Logged(SimpleHTTPRequestHandler):
     hits: list[Hit]
 
     def log_request(self, code: object = "-", size: object = "-") -> None:
-        status = int(code) if str(code).isdigit() else 0
-        self.hits.append((self.server.server_address[1], status, self.path))
+        status = int(str(code)) if str(code).isdigit() else 0
+        port = cast(ThreadingHTTPServer, self.server).server_port
+        self.hits.append((port, status, self.path))
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
@@ -292,7 +293,7 @@ class PythonServers:
             server.daemon_threads = True
             threading.Thread(target=server.serve_forever, daemon=True).start()
             self.servers.append(server)
-        self.pid = os.getpid()
+        self.pid: int | None = None  # they are this process: its own CPU is theirs
 
     def mark(self) -> int:
         return len(self.hits)
@@ -367,7 +368,7 @@ class Postgres:
         import psycopg
 
         with psycopg.connect(self.url(database), autocommit=True) as conn:
-            cur = conn.execute(statement)  # type: ignore[arg-type]
+            cur = conn.execute(statement)
             return cur.fetchall() if cur.description else []
 
     def dump_size(self, database: str) -> int:
@@ -442,8 +443,10 @@ class Redis:
         return int(self._client.llen(QUEUE)), int(self._client.memory_usage(QUEUE) or 0)
 
     def stop(self, keep: Path | None) -> None:
+        """Stop the server and remove its folder (again: nothing happens)."""
         if self._client is not None:
             self._client.close()
+            self._client = None
         if self.proc.poll() is None:
             self.proc.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -627,18 +630,10 @@ class Worker:
                 self.proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.kill()
-        leftovers = [p for p in descendants(1) if _pgid(p) == self.pid]
-        for pid in leftovers:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        self._out.close()
-
-
-def _pgid(pid: int) -> int | None:
-    try:
-        return os.getpgid(pid)
-    except ProcessLookupError:
-        return None
+        with contextlib.suppress(ProcessLookupError):  # a pool or parser process left over
+            os.killpg(self.pid, signal.SIGKILL)
+        if not self._out.closed:
+            self._out.close()
 
 
 # -- one run -----------------------------------------------------------------------------------
@@ -705,10 +700,10 @@ def write_config(path: Path, sites: dict[str, str], pages: int) -> Path:
 
 def _choose_victim(
     pg: Postgres, database: str, workers: list[Worker], pages: int, patience: bool
-) -> tuple:
+) -> tuple[Worker, str, int] | None:
     """The worker to kill: one whose running audit is well under way, 10 pages committed (a
     fifth of a smaller site) and at most 80% of the site (without patience, the running audit
-    furthest along); (worker, site, audit id), or () when there is none yet."""
+    furthest along); (worker, site, audit id), or None when there is none yet."""
     rows = pg.sql(
         database,
         "SELECT j.worker, j.site, a.id, (SELECT COUNT(*) FROM pages p WHERE p.audit_id = a.id) "
@@ -719,8 +714,54 @@ def _choose_victim(
         if not patience or min(10, pages // 5) <= committed <= 0.8 * pages:
             for worker in workers:
                 if str(node).startswith(worker.name) and worker.proc.poll() is None:
-                    return worker, site, audit_id
-    return ()
+                    return worker, str(site), int(audit_id)
+    return None
+
+
+def _kill_one(
+    setup: Setup, database: str, workers: list[Worker], done: int, started: float, label: str
+) -> dict[str, Any]:
+    """SIGKILL a worker in the middle of an audit, if one is; what was killed, and the pages
+    that audit had committed, to check that they are not fetched again."""
+    target = math.ceil(len(setup.sites) / 3)
+    # wait a little for an audit in the middle of its site, then take any
+    patient = done < target + max(1, len(setup.sites) // 15)
+    choice = _choose_victim(setup.postgres, database, workers, setup.pages, patient)
+    if choice is None:
+        return {}
+    victim, site, audit_id = choice
+    victim.kill()
+    at = time.perf_counter() - started
+    mark = setup.web.mark()
+    time.sleep(0.5)  # a commit already sent by the dead worker lands now or never
+    committed = setup.postgres.sql(database, f"SELECT url FROM pages WHERE audit_id = {audit_id}")
+    say(
+        f"{label}: killed worker {victim.index + 1} (process group {victim.pid}) at {at:.1f} s, "
+        f"{done} sites done, mid-audit of {site} ({len(committed)} pages committed)"
+    )
+    return {
+        "worker": victim.index + 1,
+        "at_s": round(at, 1),
+        "sites_done_then": done,
+        "site": site,
+        "audit_id": audit_id,
+        "pages_committed_then": len(committed),
+        "_mark": mark,
+        "_urls": [u for (u,) in committed],
+    }
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a process started in its own session, and its group, if it still runs."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
 
 
 def run_once(setup: Setup, n: int, kill: bool) -> Result:
@@ -732,21 +773,26 @@ def run_once(setup: Setup, n: int, kill: bool) -> Result:
     database = f"run_{n}w" + ("_kill" if kill else "")
     pg = setup.postgres
     db = pg.create(database)
-    redis = Redis(setup.redis_binary)
     config = write_config(folder / "funnel-audit.toml", setup.sites, setup.pages)
-    workers: list[Worker] = []
-    sampler: Sampler | None = None
-    try:
-        workers = [
-            Worker(i, folder / f"worker{i + 1}.log", redis.url, db, setup.env, setup.concurrency)
-            for i in range(n)
-        ]
+    # every process started here is stopped on the way out, whatever happens (each callback
+    # runs even when one before it fails or is interrupted)
+    with contextlib.ExitStack() as stack:
+        redis = Redis(setup.redis_binary)
+        stack.callback(redis.stop, folder)
+        workers = []
+        for i in range(n):
+            log = folder / f"worker{i + 1}.log"
+            workers.append(Worker(i, log, redis.url, db, setup.env, setup.concurrency))
+            stack.callback(workers[-1].stop)
         for worker in workers:
             worker.wait_ready()
         roots = {f"w{w.index}": w.pid for w in workers}
-        roots |= {"postgres": pg.pid(), "redis": redis.pid, "web": setup.web.pid}
+        roots |= {"postgres": pg.pid(), "redis": redis.pid}
+        if setup.web.pid is not None:
+            roots["web"] = setup.web.pid
         sampler = Sampler(roots, {f"w{w.index}" for w in workers})
         sampler.start()
+        stack.callback(sampler.stop)
         mark = setup.web.mark()
         busy0, total0 = machine_busy()
         own0 = os.times()
@@ -757,66 +803,39 @@ def run_once(setup: Setup, n: int, kill: bool) -> Result:
             f"sites (load average {result.load_before:.2f})"
         )
         started = time.perf_counter()
-        with open(folder / "run-due.log", "w") as out:
-            run_due = subprocess.Popen(
-                [sys.executable, "-m", "funnel_audit", "run-due", "--config", str(config),
-                 "--broker", redis.url, "--db", db, "--wait"],
-                stdout=out, stderr=subprocess.STDOUT, env=setup.env, cwd=folder,
-                start_new_session=True,
-            )  # fmt: skip
-            sampler.watch("run-due", run_due.pid)
-            target = math.ceil(len(setup.sites) / 3)
-            queue_peak = (0, 0)
-            while run_due.poll() is None:
-                time.sleep(0.2)
-                length, size = redis.queue()
-                if length > queue_peak[0]:
-                    queue_peak = (length, size)
-                if not kill or result.kill:
-                    continue
-                done = pg.sql(database, "SELECT COUNT(*) FROM jobs WHERE state = 'done'")[0][0]
-                if done < target:
-                    continue
-                # wait a little for an audit in the middle of its site, then take any
-                patient = done < target + max(1, len(setup.sites) // 15)
-                choice = _choose_victim(pg, database, workers, setup.pages, patient)
-                if not choice:
-                    continue
-                victim, site, audit_id = choice
-                victim.kill()
-                victim.killed_at = time.perf_counter() - started
-                kill_mark = setup.web.mark()
-                time.sleep(0.5)  # a commit already sent by the dead worker lands now or never
-                committed = pg.sql(database, f"SELECT url FROM pages WHERE audit_id = {audit_id}")
-                result.kill = {
-                    "worker": victim.index + 1,
-                    "at_s": round(victim.killed_at, 1),
-                    "sites_done_then": done,
-                    "site": site,
-                    "audit_id": audit_id,
-                    "pages_committed_then": len(committed),
-                    "_mark": kill_mark,
-                    "_urls": [u for (u,) in committed],
-                }
-                say(
-                    f"{label}: killed worker {victim.index + 1} (process group {victim.pid}) "
-                    f"at {victim.killed_at:.1f} s, {done} sites done, mid-audit of {site} "
-                    f"({len(committed)} pages committed)"
-                )
-            result.run_due_exit = run_due.wait()
+        out = stack.enter_context(open(folder / "run-due.log", "w"))
+        run_due = subprocess.Popen(
+            [sys.executable, "-m", "funnel_audit", "run-due", "--config", str(config),
+             "--broker", redis.url, "--db", db, "--wait"],
+            stdout=out, stderr=subprocess.STDOUT, env=setup.env, cwd=folder,
+            start_new_session=True,
+        )  # fmt: skip
+        stack.callback(_end, run_due)
+        sampler.watch("run-due", run_due.pid)
+        queue_peak = (0, 0)
+        while run_due.poll() is None:
+            time.sleep(0.2)
+            length, size = redis.queue()
+            if length > queue_peak[0]:
+                queue_peak = (length, size)
+            if not kill or result.kill:
+                continue
+            done = pg.sql(database, "SELECT COUNT(*) FROM jobs WHERE state = 'done'")[0][0]
+            if done >= math.ceil(len(setup.sites) / 3):
+                result.kill = _kill_one(setup, database, workers, done, started, label)
+        result.run_due_exit = run_due.wait()
         result.wall_s = time.perf_counter() - started
         busy1, total1 = machine_busy()
-        result.machine_busy_share = (busy1 - busy0) / max(1e-9, total1 - total0)
         own1 = os.times()
-        own_cpu = own1.user + own1.system - own0.user - own0.system
         hits = setup.web.since(mark)
         after_kill = setup.web.since(result.kill.pop("_mark")) if result.kill else []
-    finally:
+        # the orderly end: the workers stop before the sampler's last look, Redis is read
+        # before it stops
         for worker in workers:
             worker.stop()
-        usage = sampler.stop() if sampler is not None else {}
-        info = redis.info() if redis.proc.poll() is None else {}
-        redis.stop(folder)
+        usage = sampler.stop()
+        info = redis.info()
+    result.machine_busy_share = (busy1 - busy0) / max(1e-9, total1 - total0)
     for worker in workers:
         one = usage[f"w{worker.index}"]
         result.worker_peak_rss_mb.append(round(one.peak_rss_kb / 1024, 1))
@@ -824,7 +843,8 @@ def run_once(setup: Setup, n: int, kill: bool) -> Result:
         result.worker_cpu_s.append(round(one.cpu_seconds, 1))
     result.postgres_cpu_s = round(usage["postgres"].cpu_seconds, 1)
     result.redis_cpu_s = round(usage["redis"].cpu_seconds, 1)
-    result.web_cpu_s = round(usage["web"].cpu_seconds, 1)
+    own_cpu = own1.user + own1.system - own0.user - own0.system
+    result.web_cpu_s = round(usage["web"].cpu_seconds if "web" in usage else own_cpu, 1)
     result.run_due_cpu_s = round(usage["run-due"].cpu_seconds, 1)
     ours = sum(u.cpu_seconds for u in usage.values()) + own_cpu
     result.others_cpu_s = round(max(0.0, (busy1 - busy0) - ours), 1)
@@ -1155,4 +1175,8 @@ def _wait_served(urls: list[str], within: float = 15) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        say("interrupted; everything it started is stopped")
+        sys.exit(130)

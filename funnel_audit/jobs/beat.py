@@ -17,7 +17,7 @@ from typing import Any
 from funnel_audit.config import ScheduleConfig
 from funnel_audit.jobs.app import make_app
 from funnel_audit.jobs.queue import Queued, queue_due
-from funnel_audit.jobs.worker import Redacting
+from funnel_audit.jobs.worker import redact_celery_logs
 from funnel_audit.store.location import Location, password_of
 from funnel_audit.store.open import open_store
 
@@ -50,7 +50,6 @@ def run_beat(
     secrets: tuple[str, ...] = (),
 ) -> None:
     """Queue the due sites now, then run beat until it is stopped."""
-    from celery import signals
     from celery.beat import Scheduler
     from celery.schedules import crontab
 
@@ -75,11 +74,7 @@ def run_beat(
             except Exception as exc:  # noqa: BLE001 - beat goes on to the next day
                 log.error("could not queue the due sites: %s", exc)
 
-    def redact_handlers(logger: logging.Logger | None = None, **_: object) -> None:
-        for handler in logging.getLogger().handlers + (logger.handlers if logger else []):
-            handler.addFilter(Redacting(password_of(db), *secrets))
-
-    signals.after_setup_logger.connect(redact_handlers, weak=False)
+    redact_celery_logs(password_of(db), *secrets)
     beat = app.Beat(scheduler=QueueHere, quiet=True, loglevel="INFO", max_interval=60)
     beat.setup_logging()
     queue_once(load, db, app)

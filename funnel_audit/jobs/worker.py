@@ -53,6 +53,20 @@ class Redacting(logging.Filter):
         return True
 
 
+def redact_celery_logs(*secrets: str) -> None:
+    """Put one `Redacting` filter on every handler Celery sets up (root and task loggers), so
+    no password reaches a log line; a handler that has one already is left as it is."""
+    from celery import signals
+
+    def redact_handlers(logger: logging.Logger | None = None, **_: object) -> None:
+        for handler in logging.getLogger().handlers + (logger.handlers if logger else []):
+            if not any(isinstance(f, Redacting) for f in handler.filters):
+                handler.addFilter(Redacting(*secrets))
+
+    signals.after_setup_logger.connect(redact_handlers, weak=False)
+    signals.after_setup_task_logger.connect(redact_handlers, weak=False)
+
+
 def _audit_task(task: Any, job_id: int, site: str) -> str:  # noqa: ANN401 - Celery's task
     ctx = _CONTEXT[0]
     outcome = run_job(job_id, ctx, site)
@@ -97,11 +111,6 @@ def run_worker(ctx: WorkerContext, concurrency: int) -> int:
     alive = Liveness(ctx.broker)
     alive.renew(ctx.name)
 
-    def redact_handlers(logger: logging.Logger | None = None, **_: object) -> None:
-        for handler in logging.getLogger().handlers + (logger.handlers if logger else []):
-            if not any(isinstance(f, Redacting) for f in handler.filters):
-                handler.addFilter(Redacting(*secrets))
-
     def start_reaper(**_: object) -> None:
         threading.Thread(
             target=_reap, args=(ctx, app, stop, alive), name="reaper", daemon=True
@@ -112,8 +121,7 @@ def run_worker(ctx: WorkerContext, concurrency: int) -> int:
         if args and isinstance(args[0], int):
             alive.hold(args[0], ctx.name)
 
-    signals.after_setup_logger.connect(redact_handlers, weak=False)
-    signals.after_setup_task_logger.connect(redact_handlers, weak=False)
+    redact_celery_logs(*secrets)
     signals.worker_ready.connect(start_reaper, weak=False)
     signals.task_received.connect(note_holder, weak=False)
     worker = app.Worker(

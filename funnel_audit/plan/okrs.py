@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -279,32 +279,38 @@ def _overweight_objective(
     )
 
 
-def _flow_objective(key: str, gaps: Sequence[Gap], start: date) -> Objective:
-    due = start + timedelta(weeks=FLOW_WEEKS)
-    results = []
-    for i, gap in enumerate(sorted(gaps, key=lambda g: (-g.severity, g.kind))[:3], 1):
-        n = count_of(gap)
-        results.append(
-            KeyResult(
-                f"{key}.KR{i}",
-                flow_fix(gap),
-                n,
-                "pages",
-                due,
-                "pages with a path to a conversion page within two clicks (re-audit)",
-            )
-        )
+def _fix_objective(
+    key: str,
+    gaps: Sequence[Gap],
+    *,
+    kind: str,
+    due: date,
+    fix: Callable[[Gap], str],
+    kpi: str,
+    headline: str,
+    most: int,
+) -> Objective:
+    """One objective over findings fixed page by page (links, weak pages): a key result per
+    finding, worst first, at most `most`; `headline` takes the pages' total as `{n}` and `{s}`."""
+    results = tuple(
+        KeyResult(f"{key}.KR{i}", fix(gap), count_of(gap), "pages", due, kpi)
+        for i, gap in enumerate(sorted(gaps, key=lambda g: (-g.severity, g.kind))[:most], 1)
+    )
     total = sum(r.target for r in results)
-    return Objective(
+    text = headline.format(n=total, s="s" if total != 1 else "") + f" by {due.isoformat()}"
+    return Objective(key, None, kind, text, 0.0, 1.0, due, results)
+
+
+def _flow_objective(key: str, gaps: Sequence[Gap], start: date) -> Objective:
+    return _fix_objective(
         key,
-        None,
-        "link-flow",
-        f"Let visitors flow through the funnel: fix the links on {total} page"
-        f"{'s' if total != 1 else ''} by {due.isoformat()}",
-        0.0,
-        1.0,
-        due,
-        tuple(results),
+        gaps,
+        kind="link-flow",
+        due=start + timedelta(weeks=FLOW_WEEKS),
+        fix=flow_fix,
+        kpi="pages with a path to a conversion page within two clicks (re-audit)",
+        headline="Let visitors flow through the funnel: fix the links on {n} page{s}",
+        most=3,
     )
 
 
@@ -316,29 +322,13 @@ QUALITY_WORDING = {
 
 
 def _quality_objective(key: str, gaps: Sequence[Gap], start: date) -> Objective:
-    due = start + timedelta(weeks=QUALITY_WEEKS)
-    results = []
-    for i, gap in enumerate(sorted(gaps, key=lambda g: (-g.severity, g.kind))[:4], 1):
-        n = count_of(gap)
-        results.append(
-            KeyResult(
-                f"{key}.KR{i}",
-                quality_fix(gap),
-                n,
-                "pages",
-                due,
-                "the same finding gone at the next re-audit",
-            )
-        )
-    total = sum(r.target for r in results)
-    return Objective(
+    return _fix_objective(
         key,
-        None,
-        "content-quality",
-        f"Make the most of what is there: fix {total} weak page{'s' if total != 1 else ''} "
-        f"by {due.isoformat()}",
-        0.0,
-        1.0,
-        due,
-        tuple(results),
+        gaps,
+        kind="content-quality",
+        due=start + timedelta(weeks=QUALITY_WEEKS),
+        fix=quality_fix,
+        kpi="the same finding gone at the next re-audit",
+        headline="Make the most of what is there: fix {n} weak page{s}",
+        most=4,
     )

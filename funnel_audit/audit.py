@@ -36,7 +36,7 @@ from funnel_audit.report.calendar_files import (
     write_tasks_csv,
 )
 from funnel_audit.report.exports import write_audit_json, write_labels_todo, write_pages_csv
-from funnel_audit.report.html import Branding, render_report
+from funnel_audit.report.html import render_report
 from funnel_audit.report.pdf import drop_stale_pdf
 from funnel_audit.report.staging import staged_outputs
 from funnel_audit.report.templates_check import check_templates
@@ -49,7 +49,6 @@ __all__ = [
     "OUTPUT_FILES",
     "AuditOptions",
     "AuditOutcome",
-    "rerender_audit",
     "resolve_target",
     "run_audit",
     "write_all",
@@ -356,33 +355,3 @@ def write_all(
     except OSError as exc:
         raise OutputError(f"cannot write outputs to {out_dir}: {exc.strerror or exc}") from exc
     return {name: out_dir / name for name in names}
-
-
-def rerender_audit(
-    audit_json: Path,
-    out_dir: Path | None = None,
-    *,
-    branding: Branding | None = None,
-    template_dir: Path | None = None,
-    xlsx: bool = False,
-) -> AuditOutcome:
-    """Write every output again from a stored audit.json, without crawling or classifying.
-
-    Lets an agency rebrand a report or pick up template fixes for an audit already delivered.
-    `out_dir` defaults to the folder the audit.json is in; `xlsx` writes report.xlsx too.
-    """
-    from funnel_audit.report.stored_audit import read_audit_json
-
-    check_templates(template_dir)
-    if xlsx:
-        workbook.require_workbook_libraries()
-    result = read_audit_json(audit_json)
-    out = prepare_out_dir(out_dir if out_dir is not None else audit_json.parent)
-    opts = AuditOptions(
-        target=result.target,
-        out_dir=out,
-        branding=branding or Branding(),
-        template_dir=template_dir,
-        xlsx=xlsx,
-    )
-    return AuditOutcome(result, out, write_all(result, out, opts))

@@ -109,6 +109,7 @@ def test_packages_mirror_the_data_flow() -> None:
         "config",
         "options",
         "audit",
+        "rewrite",
         "site_pages",
         "findings",
         "schedule",

@@ -67,7 +67,7 @@ def audit(ctx: click.Context, /, site: str, **_: object) -> None:
 @click.pass_context
 def report(ctx: click.Context, /, audit_json: Path, **_: object) -> None:
     """Re-render report.html, pages.csv, calendar.csv/.ics from a stored AUDIT_JSON (no crawl)."""
-    from funnel_audit.audit import rerender_audit
+    from funnel_audit.rewrite import rerender_audit
 
     values, _config = command_settings(ctx, REPORT)
     outcome = rerender_audit(

@@ -49,14 +49,11 @@ def export_audit(
     without a stored result (one from before results were kept, or one that did not complete) is
     a LookupFailed naming it."""
     from funnel_audit.analyse.since_last import since_last
-    from funnel_audit.audit import AuditOptions, default_out_dir, prepare_out_dir, write_all
+    from funnel_audit.audit import default_out_dir, prepare_out_dir
     from funnel_audit.findings import is_folder_target
-    from funnel_audit.report import workbook
-    from funnel_audit.report.templates_check import check_templates
+    from funnel_audit.rewrite import check_rewrite, rewrite_outputs
 
-    check_templates(template_dir)
-    if xlsx:
-        workbook.require_workbook_libraries()
+    check_rewrite(template_dir, xlsx)
     result = store.load_result(record.id)
     if result is None:
         raise LookupFailed(
@@ -69,11 +66,4 @@ def export_audit(
         out_dir or default_out_dir(result.target, folder, result.started_at.date())
     )
     previous = since_last(store, record.target, record.id, result, before=record)
-    opts = AuditOptions(
-        target=result.target,
-        out_dir=out,
-        branding=branding or Branding(),
-        template_dir=template_dir,
-        xlsx=xlsx,
-    )
-    return AuditOutcome(result, out, write_all(result, out, opts, previous))
+    return rewrite_outputs(result, out, branding, template_dir, xlsx, previous)

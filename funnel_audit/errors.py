@@ -48,6 +48,11 @@ class StoreError(FunnelAuditError):
     exit_code = 7
 
 
+class StoreUnavailable(StoreError):
+    """The history database's server cannot be reached for now (down, restarting, the
+    connection lost): a distributed worker waits and tries again instead of failing the job."""
+
+
 class LookupFailed(FunnelAuditError):
     """A site or audit asked for on the command line is not in the history database."""
 

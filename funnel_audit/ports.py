@@ -278,8 +278,13 @@ class AuditStore(Protocol):
         racing senders wins)."""
         ...
 
+    def unmark_sent(self, job_id: int, sends: int) -> None:
+        """Take back a send `mark_sent(job_id, sends)` counted whose message never left."""
+        ...
+
     def claim_job(self, job_id: int, worker: str, now: datetime) -> JobRecord | None:
-        """A worker takes up a live job: running, attempt + 1; None if it finished meanwhile."""
+        """A worker takes up a live job: running, attempt + 1 (and takeovers + 1 when another
+        worker had it running); None if it finished meanwhile."""
         ...
 
     def finish_job(

@@ -148,11 +148,13 @@ def audit_due(
     out_dir: Path | None | Literal["site"] = "site",
     resume: bool = False,
     gate: RequestGate = OPEN_GATE,
+    retry_on: tuple[type[Exception], ...] = (),
 ) -> SiteRun:
     """Audit a site whose lock the caller holds, if it is due; never raises for the site's own
     failures. Its files go to the site's dated folder (`out_dir="site"`), to `out_dir`, or
     nowhere (None: the result stays in the history database alone). A distributed worker
-    passes `resume` (continue the audit a dead worker left) and its shared `gate`."""
+    passes `resume` (continue the audit a dead worker left), its shared `gate`, and the errors
+    it retries rather than fails the site for (`retry_on`, raised as they are)."""
     from funnel_audit.audit import run_audit
 
     began = time.monotonic() if began is None else began
@@ -189,6 +191,8 @@ def audit_due(
             report=str(report),
             seconds=round(time.monotonic() - began, 2),
         )
+    except retry_on:
+        raise
     except Exception as exc:  # noqa: BLE001 - one site's failure must not stop the others
         return _failed(site, exc, began)
 

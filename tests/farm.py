@@ -103,7 +103,7 @@ class Worker:
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
-        self.name = f"funnel-audit-{self.proc.pid}@"
+        self.name = f"funnel-audit-{self.proc.pid}-"  # the node name's start
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")

@@ -92,6 +92,10 @@ class PgServer:
             "--locale=C", "--auth-host=scram-sha-256", "--auth-local=trust", "--no-sync",
         )  # fmt: skip
         pwfile.unlink()
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the server on its data (again, after `pause`)."""
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} "
             f"-c unix_socket_directories={self.base} -c fsync=off "
@@ -101,6 +105,10 @@ class PgServer:
             str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-o", options,
             "-l", str(self.base / "server.log"), "-w", "-t", "60", "start",
         )  # fmt: skip
+
+    def pause(self) -> None:
+        """Stop the server as an outage would (every connection cut), keeping its data."""
+        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         """Stop the server and remove its data."""

@@ -64,3 +64,23 @@ def test_staged_outputs_replace_all_files_or_none(tmp_path: Path) -> None:
         (stage / "b.txt").write_text("new b")
     assert [(tmp_path / n).read_text() for n in ("a.txt", "b.txt")] == ["new a", "new b"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_a_killed_runs_temporary_folder_is_removed_by_the_next_audit(tmp_path: Path) -> None:
+    """SIGKILL leaves `.funnel-audit-writing-*` behind; the next write into the folder removes
+    one over an hour old, and leaves a fresh one (another run may be writing it) and links."""
+    out = tmp_path / "out"
+    out.mkdir()
+    stale, fresh = out / ".funnel-audit-writing-dead", out / ".funnel-audit-writing-busy"
+    for folder in (stale, fresh):
+        folder.mkdir()
+        (folder / "report.html").write_text("half")
+    two_hours_ago = stale.stat().st_mtime - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / ".funnel-audit-writing-link").symlink_to(elsewhere)
+    os.utime(out / ".funnel-audit-writing-link", (two_hours_ago,) * 2, follow_symlinks=False)
+    assert main(["audit", str(SITE), "--out", str(out), "--no-history", "-q"]) == 0
+    assert not stale.exists() and (fresh / "report.html").exists() and elsewhere.is_dir()
+    assert (out / "report.html").is_file()

@@ -18,12 +18,13 @@ from funnel_audit.cli.options import (
     setting_options,
 )
 from funnel_audit.config import ScheduleConfig, find_config, load_config
-from funnel_audit.errors import InputError, ScheduledRunFailed
+from funnel_audit.errors import InputError, ScheduledRunFailed, StoreUnavailable
 from funnel_audit.jobs.units import check_broker
-from funnel_audit.schedule import run_line, summary_counts
+from funnel_audit.schedule import local_now, run_line, summary_counts
 from funnel_audit.settings import BEAT, WORKER, Resolved
 from funnel_audit.store.location import Location, redact, shown
 from funnel_audit.store.open import open_store
+from funnel_audit.store.reconnect import Reconnecting
 from funnel_audit.store.records import JobRecord
 
 _LOCAL_ONLY = (("--workers", "workers"), ("--parsers", "parsers"), ("--model", "model"),
@@ -54,6 +55,7 @@ def queue_sites(ctx: click.Context, values: Resolved, config: ScheduleConfig, db
     """`run-due --broker`: queue each due site, one line per site; with --wait, one more line
     per site as its audit ends, and exit code 8 if any failed."""
     from funnel_audit.jobs.app import make_app
+    from funnel_audit.jobs.messages import broker_watch
     from funnel_audit.jobs.queue import job_run, queue_due, wait_for
 
     for flag, name in _LOCAL_ONLY:
@@ -64,8 +66,8 @@ def queue_sites(ctx: click.Context, values: Resolved, config: ScheduleConfig, db
             )
     broker = _broker(values, "run-due --broker")
     quiet = values["quiet"]
-    with open_store(db) as store:
-        results = queue_due(config, store, make_app(broker))
+    with open_store(db) as store, broker_watch(broker) as (messages, alive):
+        results = queue_due(config, store, make_app(broker), local_now, messages, alive)
         if not quiet:
             click.echo(f"{'site':<24}{'result':<18}job / reason")
             for item in results:
@@ -77,18 +79,26 @@ def queue_sites(ctx: click.Context, values: Resolved, config: ScheduleConfig, db
             f"{len(results) - fresh - live} not due (broker {redact(broker)}, "
             f"history {shown(db)})"
         )
-        if not values["wait"]:
-            return
-        ids = [r.job_id for r in results if r.job_id is not None]
-        if not quiet and ids:
-            click.echo(f"{'site':<24}{'result':<10}{'pages':>6}{'seconds':>9}  report / reason")
+    if not values["wait"]:
+        return
+    ids = [r.job_id for r in results if r.job_id is not None]
+    if not quiet and ids:
+        click.echo(f"{'site':<24}{'result':<10}{'pages':>6}{'seconds':>9}  report / reason")
+
+    def outage(exc: StoreUnavailable) -> None:
+        click.echo(f"warning: {exc}; waiting for it to come back", err=True)
+
+    with Reconnecting(db, on_outage=outage) as history:
 
         def report(job: JobRecord) -> None:
-            run = job_run(store, job)
+            run = history.read(lambda store: job_run(store, job))
             if not quiet or run.status == "failed":
                 click.echo(run_line(run))
 
-        runs = [job_run(store, job) for job in wait_for(store, ids, report)]
+        runs = [
+            history.read(lambda store, job=job: job_run(store, job))  # type: ignore[misc]
+            for job in wait_for(history, ids, report)
+        ]
     counts = summary_counts(runs)
     click.echo(
         f"{len(runs)} site(s) waited for: {counts['complete']} audited, {counts['failed']} failed"

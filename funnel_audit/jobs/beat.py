@@ -16,8 +16,10 @@ from typing import Any
 
 from funnel_audit.config import ScheduleConfig
 from funnel_audit.jobs.app import make_app
+from funnel_audit.jobs.messages import broker_watch
 from funnel_audit.jobs.queue import Queued, queue_due
 from funnel_audit.jobs.worker import redact_celery_logs
+from funnel_audit.schedule import local_now
 from funnel_audit.store.location import Location, password_of
 from funnel_audit.store.open import open_store
 
@@ -32,8 +34,8 @@ def queue_once(
 ) -> list[Queued]:
     """Read the config file and queue its due sites; one log line per site queued."""
     config = load()
-    with open_store(db) as store:
-        results = queue_due(config, store, app)
+    with open_store(db) as store, broker_watch(str(app.conf.broker_url)) as (messages, alive):
+        results = queue_due(config, store, app, local_now, messages, alive)
     for item in results:
         if item.status == "queued":
             log.info("queued %s (%s)", item.name, item.detail)

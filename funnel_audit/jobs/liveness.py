@@ -12,6 +12,7 @@ pool is safe across the pool's forks.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from typing import Any
 
 PREFIX = "funnel-audit:"
@@ -40,16 +41,23 @@ class Liveness:
         with contextlib.suppress(*self._errors):
             self._client.set(f"{PREFIX}held:{job_id}", node, ex=HELD_SECONDS)
 
-    def held_by_the_dead(self, job_id: int) -> bool:
-        """Whether the last worker to receive a message of `job_id` has stopped renewing its
-        lease (False when unknown, or when Redis cannot say)."""
+    def held_by_the_dead(self, job_ids: Sequence[int]) -> set[int]:
+        """Those of `job_ids` whose last receiving worker has stopped renewing its lease (none
+        when unknown, or when Redis cannot say); two round trips however many jobs wait."""
+        if not job_ids:
+            return set()
         try:
-            node = self._client.get(f"{PREFIX}held:{job_id}")
-            if node is None:
-                return False
-            return not self._client.exists(f"{PREFIX}alive:{node.decode()}")
+            nodes = self._client.mget([f"{PREFIX}held:{job_id}" for job_id in job_ids])
+            held = [(job_id, node) for job_id, node in zip(job_ids, nodes, strict=True) if node]
+            if not held:
+                return set()
+            with self._client.pipeline(transaction=False) as pipe:
+                for _, node in held:
+                    pipe.exists(f"{PREFIX}alive:{node.decode()}")
+                alive = pipe.execute()
         except self._errors:
-            return False
+            return set()
+        return {job_id for (job_id, _), up in zip(held, alive, strict=True) if not up}
 
     def forget(self, job_id: int) -> None:
         """The job's message has been sent again: no one holds it now."""

@@ -6,18 +6,24 @@ local `run-due` reads it. A site is queued by writing its job row first (refused
 when the site already has one queued or running: exactly once, however many processes queue at
 the same moment), then sending its message. Sending again is always safe, because a worker
 ignores a message for a job that is finished or that a live worker holds; so a job whose message
-may be gone is simply sent again:
+may be gone is simply sent again (`resend_lost`), by every live worker's reaper within seconds
+(`jobs/worker.py`) and by each `run-due --broker` and beat:
 
-- a job left running by a dead worker (its site lock is free, and no message was sent for it
-  since that worker took it up), or queued but its message taken by a worker that died
-  (`jobs/liveness.py`): within seconds, by every live worker's reaper (`jobs/worker.py`);
+- a job left running by a dead worker: its site lock is free, and no message was sent for it
+  since that worker took it up (`sends <= attempt`);
+- a job queued whose message a worker took and then died (`jobs/liveness.py`);
 - a job queued with no message sent a minute after it was written (the queueing process died
-  in between), or whose last message is older than the visibility timeout (Redis lost it, say):
-  by the next `run-due --broker` or beat.
+  in between, or the broker could not be reached);
+- a job whose last message is over a minute old and is nowhere in the broker, neither waiting
+  nor taken (`jobs/messages.py`): Redis lost its data, or a retry could not be published.
+
+Each send is counted in the job's row by a conditional update on the count the sender read, so
+of two reapers deciding at once only one sends; a send the broker refused is taken back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,18 +32,26 @@ from typing import TYPE_CHECKING
 
 from funnel_audit.config import ScheduleConfig
 from funnel_audit.crawl.urls import strip_userinfo
-from funnel_audit.errors import BrokerError
-from funnel_audit.jobs.app import VISIBILITY_TIMEOUT, send
+from funnel_audit.errors import BrokerError, StoreError
+from funnel_audit.jobs.app import send
 from funnel_audit.jobs.spec import site_specs
 from funnel_audit.ports import AuditStore
 from funnel_audit.schedule import Clock, SiteRun, due_date, local_now
+from funnel_audit.store.reconnect import Reconnecting
 from funnel_audit.store.records import JobRecord
 
 if TYPE_CHECKING:
     from celery import Celery
 
+    from funnel_audit.jobs.messages import BrokerMessages
+
 UNSENT_GRACE = timedelta(minutes=1)
-LOST_AFTER = timedelta(seconds=VISIBILITY_TIMEOUT)
+LOST_GRACE = timedelta(minutes=1)  # a message this old, in neither the queue nor a worker's hands
+
+
+def _nobody(job_ids: Sequence[int]) -> set[int]:
+    """No job's message is held by a dead worker (when no one can tell)."""
+    return set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +66,20 @@ class Queued:
 
 
 def queue_due(
-    config: ScheduleConfig, store: AuditStore, app: Celery, clock: Clock = local_now
+    config: ScheduleConfig,
+    store: AuditStore,
+    app: Celery,
+    clock: Clock = local_now,
+    messages: BrokerMessages | None = None,
+    held_by_the_dead: Callable[[Sequence[int]], set[int]] = _nobody,
 ) -> list[Queued]:
-    """Queue every due site of `config` that has no job queued or running; results in config
-    order. A broker that fails stops it (BrokerError), the job it failed on marked failed."""
+    """Queue every due site of `config` that has no job queued or running, and send again the
+    live jobs of its sites whose message is gone; results in config order. A broker that
+    fails stops it (BrokerError), the job it failed on marked failed."""
     now = clock()
     specs = site_specs(config)
     out: list[Queued] = []
+    live: list[JobRecord] = []
     for site in config.sites:
         due = due_date(store, site, now)
         if due > now.date():
@@ -66,22 +87,29 @@ def queue_due(
             continue
         target = strip_userinfo(site.url)
         job = store.queue_job(site.name, target, specs[site.name], now)
-        live = None if job is not None else store.live_job(site.name)
-        if job is None and live is None:  # it finished between the two statements
+        running = None if job is not None else store.live_job(site.name)
+        if job is None and running is None:  # it finished between the two statements
             job = store.queue_job(site.name, target, specs[site.name], now)
-        if live is not None:
-            resent = resend_if_lost(store, app, live, now)
-            out.append(_already(live, resent))
+        if running is not None:
+            live.append(running)
+            out.append(Queued(site.name, "", running.id))
             continue
         if job is None:
             continue
         try:
             send_job(store, app, job, now)
         except BrokerError as exc:
-            store.finish_job(job.id, "failed", clock(), error=str(exc))
+            store.finish_job(job.id, "failed", clock(), error=str(exc)[:500])
             raise
         out.append(Queued(site.name, "queued", job.id, f"job {job.id}"))
-    return out
+    resent = {job.id for job, _ in resend_lost(store, app, now, held_by_the_dead, messages, live)}
+    by_id = {job.id: job for job in live}
+    return [
+        _already(by_id[item.job_id], item.job_id in resent)
+        if not item.status and item.job_id is not None
+        else item
+        for item in out
+    ]
 
 
 def _already(job: JobRecord, resent: bool) -> Queued:
@@ -95,10 +123,16 @@ def _already(job: JobRecord, resent: bool) -> Queued:
 
 
 def send_job(store: AuditStore, app: Celery, job: JobRecord, now: datetime) -> bool:
-    """Send a message for `job` unless another process has just sent one (True if we did)."""
+    """Send a message for `job` unless another process has sent one since `job` was read (True
+    if we did). A message the broker refuses is not counted (BrokerError goes up)."""
     if not store.mark_sent(job.id, job.sends, now):
         return False
-    send(app, job.id, job.site)
+    try:
+        send(app, job.id, job.site)
+    except BrokerError:
+        with contextlib.suppress(StoreError):  # else the job reads as sent: found lost later
+            store.unmark_sent(job.id, job.sends)
+        raise
     return True
 
 
@@ -111,50 +145,60 @@ def _age(stamp: str | None, now: datetime) -> timedelta:
     return now - then
 
 
-def resend_if_lost(store: AuditStore, app: Celery, job: JobRecord, now: datetime) -> bool:
-    """Send `job` again when its message may be gone (see the module's docstring)."""
-    unsent = job.sends == 0 and _age(job.queued_at, now) > UNSENT_GRACE
-    stale = job.sends > 0 and _age(job.sent_at, now) > LOST_AFTER
-    if not (unsent or stale):
-        return False
-    if job.state == "running" and store.is_locked(job.site):
-        return False  # a live worker has it
-    return send_job(store, app, job, now)
+def _why_send(job: JobRecord, now: datetime, dead: set[int]) -> str:
+    """Why `job` (not held by a live worker) must be sent again, from its row and the jobs
+    whose message a dead worker took (`dead`); '' if nothing says so."""
+    if job.state == "running":
+        return "was left by a worker that died" if job.sends <= job.attempt else ""
+    if job.sends == 0:
+        return "was never sent" if _age(job.queued_at, now) > UNSENT_GRACE else ""
+    return "was taken by a worker that died before starting it" if job.id in dead else ""
 
 
-def resend_orphans(
+def resend_lost(
     store: AuditStore,
     app: Celery,
     now: datetime,
-    held_by_the_dead: Callable[[int], bool] = lambda job_id: False,
-) -> list[int]:
-    """Send again each job a dead worker left behind: running, its site lock free (the
-    database or the kernel dropped it with the worker) and no message sent since it was taken
-    up; or queued, its message taken by a worker whose lease ran out (`held_by_the_dead`)."""
-    sent = []
-    for job in store.jobs(live=True):
-        if job.state == "running":
-            if job.sends > job.attempt or store.is_locked(job.site):
-                continue
-        elif job.sends == 0 or not held_by_the_dead(job.id):
-            continue
-        fresh = store.job(job.id)  # it may have moved on while the lock was looked at
-        if fresh is not None and fresh.state == job.state and send_job(store, app, fresh, now):
-            sent.append(job.id)
+    held_by_the_dead: Callable[[Sequence[int]], set[int]] = _nobody,
+    messages: BrokerMessages | None = None,
+    jobs: Sequence[JobRecord] | None = None,
+) -> list[tuple[JobRecord, str]]:
+    """Send again each live job (of `jobs`, or every one) whose message is gone, as the
+    module's docstring lists; with `messages`, also those whose message the broker lost. Each
+    job sent, with why."""
+    live = store.jobs(live=True) if jobs is None else list(jobs)
+    dead = held_by_the_dead([job.id for job in live if job.state == "queued" and job.sends])
+    sent: list[tuple[JobRecord, str]] = []
+    suspects: list[JobRecord] = []
+    for job in live:
+        if job.state == "running" and store.is_locked(job.site):
+            continue  # a live worker has it
+        why = _why_send(job, now, dead)
+        if why:
+            if send_job(store, app, job, now):
+                sent.append((job, why))
+        elif job.sends > 0 and _age(job.sent_at, now) > LOST_GRACE:
+            suspects.append(job)
+    if messages is not None and suspects:
+        gone = messages.missing((job.id, job.site) for job in suspects)
+        for job in suspects:
+            if job.id in gone and send_job(store, app, job, now):
+                sent.append((job, "lost its message"))
     return sent
 
 
 def wait_for(
-    store: AuditStore,
+    db: Reconnecting,
     ids: Sequence[int],
     on_done: Callable[[JobRecord], None],
     poll: float = 1.0,
 ) -> list[JobRecord]:
-    """Wait until every job of `ids` is done or failed, calling `on_done` as each finishes."""
+    """Wait until every job of `ids` is done or failed, calling `on_done` as each finishes; a
+    database that goes away for a while is waited for too."""
     pending = set(ids)
     finished: dict[int, JobRecord] = {}
     while pending:
-        for job in store.jobs(sorted(pending)):
+        for job in db.read(lambda store: store.jobs(sorted(pending))):
             if not job.live:
                 pending.discard(job.id)
                 finished[job.id] = job

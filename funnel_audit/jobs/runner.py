@@ -12,6 +12,10 @@ the next one:
    dead worker left an audit of this job unfinished, it is resumed (its committed pages are
    kept, not fetched again); every request passes through the cap shared by all workers;
 5. the job is closed as done (with its audit and report folder) or failed (one line).
+
+A database that cannot be reached (StoreUnavailable) at any step is not the site's failure: it
+goes up to the task (`jobs/worker.py`), which waits and runs the job again; the lost connection
+took the locks with it, so the next try takes them afresh and resumes the audit.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from funnel_audit.config import SiteConfig
-from funnel_audit.errors import FunnelAuditError
+from funnel_audit.errors import FunnelAuditError, StoreUnavailable
 from funnel_audit.jobs.gate import SharedGate
 from funnel_audit.jobs.spec import site_from_spec
 from funnel_audit.ports import AuditStore
@@ -39,7 +43,8 @@ if TYPE_CHECKING:
     from funnel_audit.read.reading import ModelSource
 
 BUSY = "busy"
-MAX_ATTEMPTS = 3  # workers that may die on one job before it is failed
+DEFAULT_PORTS = {"http": 80, "https": 443}  # so `https://h/` and `https://h:443/` share a lock
+MAX_TAKEOVERS = 3  # workers that may die on one job before it is failed
 log = logging.getLogger("funnel_audit.jobs")
 
 
@@ -63,7 +68,8 @@ def host_key(url: str) -> str | None:
     if "://" not in url:
         return None
     parts = urlsplit(url)
-    return f"{(parts.hostname or '').lower()}:{parts.port or parts.scheme}"
+    port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower(), 0)
+    return f"{(parts.hostname or '').lower()}:{port}"
 
 
 @contextlib.contextmanager
@@ -112,8 +118,8 @@ def run_job(job_id: int, ctx: WorkerContext, site_name: str, clock: Clock = loca
 def _audit(
     store: AuditStore, job: JobRecord, site: SiteConfig, ctx: WorkerContext, clock: Clock
 ) -> str:
-    if job.attempt > MAX_ATTEMPTS:
-        error = f"a worker died while auditing it, {job.attempt - 1} times: given up"
+    if job.takeovers >= MAX_TAKEOVERS:
+        error = f"a worker died while auditing it, {job.takeovers} times: given up"
         store.finish_job(job.id, "failed", clock(), error=error)
         log.error("job %s %s: %s", job.id, job.site, error)
         return "failed"
@@ -130,7 +136,15 @@ def _audit(
     gate = SharedGate(ctx.broker, ctx.max_in_flight, float(site["timeout"]))
     try:
         run = audit_due(
-            store, site, clock, ctx.model, ctx.parsers, out_dir=out_dir, resume=resume, gate=gate
+            store,
+            site,
+            clock,
+            ctx.model,
+            ctx.parsers,
+            out_dir=out_dir,
+            resume=resume,
+            gate=gate,
+            retry_on=(StoreUnavailable,),
         )
     finally:
         gate.close()

@@ -1,10 +1,16 @@
 """`funnel-audit worker`: a Celery worker (prefork pool) that audits one site per task.
 
 The main process takes messages and hands each to a pool process, which audits the site
-(`jobs/runner.py`). The main process also runs the reaper: every few seconds it looks for jobs a
-dead worker left running and sends them again (`jobs/queue.resend_orphans`), so killing a worker
-(even SIGKILL of its main process and pool together) loses no site. Stopping it with SIGTERM is
-Celery's warm shutdown: no new task, the audits in flight run to their end.
+(`jobs/runner.py`). The main process also runs the reaper: every few seconds it looks for jobs
+whose message is gone (a dead worker's, one Redis lost) and sends them again
+(`jobs/queue.resend_lost`), so killing a worker (even SIGKILL of its main process and pool
+together) loses no site. Stopping it with SIGTERM is Celery's warm shutdown: no new task, the
+audits in flight run to their end.
+
+A history database that cannot be reached is waited for: the task tries again in place for two
+minutes (its message stays unacknowledged, so nothing depends on Redis meanwhile), then goes
+back to the queue and is tried again later. Either way the job is never dropped while the
+database is away, and never failed for it.
 
 Nothing it prints or logs carries a password: Celery's banner is off, this module prints the
 broker and the database with their passwords hidden, and a filter on every log handler hides
@@ -16,21 +22,30 @@ from __future__ import annotations
 import logging
 import os
 import random
+import secrets
 import socket
 import threading
+import time
 from typing import Any
 
+from funnel_audit.errors import StoreUnavailable
 from funnel_audit.jobs.app import make_app, password_of_url, register
 from funnel_audit.jobs.liveness import Liveness
-from funnel_audit.jobs.queue import resend_orphans
+from funnel_audit.jobs.messages import BrokerMessages
+from funnel_audit.jobs.queue import resend_lost
 from funnel_audit.jobs.runner import BUSY, WorkerContext, run_job
 from funnel_audit.schedule import local_now
 from funnel_audit.store.location import password_of, redact_all
 from funnel_audit.store.open import open_store
 
 REAP_SECONDS = 5.0
+SCAN_SECONDS = 30.0  # how often the reaper reads the broker's messages to find lost ones
+OUTAGE_WAIT = 120.0  # seconds a task waits in place for the history database
+OUTAGE_REQUEUE = 60.0  # then back to the queue for this long
 log = logging.getLogger("funnel_audit.jobs")
-_CONTEXT: list[WorkerContext] = []  # set once in the main process, inherited by the pool
+# set once in the main process, inherited by the pool
+_CONTEXT: list[WorkerContext] = []
+_ALIVE: list[Liveness] = []
 
 
 class Redacting(logging.Filter):
@@ -69,34 +84,71 @@ def redact_celery_logs(*secrets: str) -> None:
 
 def _audit_task(task: Any, job_id: int, site: str) -> str:  # noqa: ANN401 - Celery's task
     ctx = _CONTEXT[0]
-    outcome = run_job(job_id, ctx, site)
+    outcome = _through_outages(task, job_id, site, ctx)
     if outcome == BUSY:
         delay = ctx.busy_host_delay * random.uniform(0.8, 1.2)  # noqa: S311 - spreading retries
         log.info(
             "job %s: its host is being crawled by another worker; again in %.0f s", job_id, delay
         )
         raise task.retry(countdown=delay, max_retries=None)
+    if _ALIVE:
+        _ALIVE[0].forget(job_id)
     return outcome
 
 
+def _through_outages(task: Any, job_id: int, site: str, ctx: WorkerContext) -> str:  # noqa: ANN401
+    """`run_job`, tried again while the history database cannot be reached: in place for
+    OUTAGE_WAIT seconds, then from the queue (a lost connection took the site's lock with it,
+    so each try takes it afresh and resumes the audit)."""
+    waited, pause = 0.0, 1.0
+    while True:
+        try:
+            return run_job(job_id, ctx, site)
+        except StoreUnavailable as exc:
+            if waited >= OUTAGE_WAIT:
+                log.warning(
+                    "job %s %s: %s; back to the queue, again in %.0f s",
+                    job_id,
+                    site,
+                    exc,
+                    OUTAGE_REQUEUE,
+                )
+                raise task.retry(countdown=OUTAGE_REQUEUE, max_retries=None) from None
+            log.warning("job %s %s: %s; trying again in %.0f s", job_id, site, exc, pause)
+            time.sleep(pause)
+            waited += pause
+            pause = min(pause * 2, 15.0)
+
+
 def _reap(ctx: WorkerContext, app: Any, stop: threading.Event, alive: Liveness) -> None:  # noqa: ANN401
+    messages = BrokerMessages(ctx.broker)
+    scanned = 0.0
     while not stop.is_set():
         alive.renew(ctx.name)
+        scan = time.monotonic() - scanned >= SCAN_SECONDS
         try:
             # a store of its own for each round: no connection lingers into a pool process
             # forked meanwhile
             with open_store(ctx.db) as store:
-                for job_id in resend_orphans(store, app, local_now(), alive.held_by_the_dead):
-                    alive.forget(job_id)
-                    log.warning("job %s was left by a worker that died: sent again", job_id)
+                found = resend_lost(
+                    store, app, local_now(), alive.held_by_the_dead, messages if scan else None
+                )
+            if scan:
+                scanned = time.monotonic()
+            for job, why in found:
+                alive.forget(job.id)
+                log.warning("job %s %s %s: sent again", job.id, job.site, why)
         except Exception as exc:  # noqa: BLE001 - the reaper must outlive a database blink
-            log.warning("could not look for jobs left by dead workers: %s", exc)
+            log.warning("could not look for jobs whose message is gone: %s", exc)
         stop.wait(REAP_SECONDS)
+    messages.close()
 
 
 def node_name() -> str:
-    """This worker's Celery node name, unique per process (several may run on one machine)."""
-    return f"funnel-audit-{os.getpid()}@{socket.gethostname()}"
+    """This worker's Celery node name, unique per process (several may run on one machine) and
+    per start (a restarted container's worker often has the same process id as the dead one,
+    and must not look like it to the reaper)."""
+    return f"funnel-audit-{os.getpid()}-{secrets.token_hex(3)}@{socket.gethostname()}"
 
 
 def run_worker(ctx: WorkerContext, concurrency: int) -> int:
@@ -106,9 +158,10 @@ def run_worker(ctx: WorkerContext, concurrency: int) -> int:
     app = make_app(ctx.broker)
     register(app, _audit_task)
     _CONTEXT[:] = [ctx]
-    secrets = (password_of(ctx.db), password_of_url(ctx.broker))
+    hidden = (password_of(ctx.db), password_of_url(ctx.broker))
     stop = threading.Event()
     alive = Liveness(ctx.broker)
+    _ALIVE[:] = [alive]
     alive.renew(ctx.name)
 
     def start_reaper(**_: object) -> None:
@@ -121,7 +174,7 @@ def run_worker(ctx: WorkerContext, concurrency: int) -> int:
         if args and isinstance(args[0], int):
             alive.hold(args[0], ctx.name)
 
-    redact_celery_logs(*secrets)
+    redact_celery_logs(*hidden)
     signals.worker_ready.connect(start_reaper, weak=False)
     signals.task_received.connect(note_holder, weak=False)
     worker = app.Worker(

@@ -2,23 +2,46 @@
 
 Every file is written into a temporary folder inside the output folder first; only when all of
 them are written is each renamed over its old version (one filesystem, so each rename is
-atomic). A full disk, a failing template or an interrupt leaves the previous outputs whole.
+atomic). A full disk, a failing template or an interrupt leaves the previous outputs whole. A
+run killed outright (SIGKILL, a machine lost) cannot remove its temporary folder; the next
+write into the same folder removes any that is over an hour old (writing takes seconds).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 
+STAGE_PREFIX = ".funnel-audit-writing-"
+STALE_SECONDS = 3600.0
+
+
+def sweep_stale_stages(out_dir: Path, now: float | None = None) -> None:
+    """Remove the temporary folders killed runs left in `out_dir` (over an hour old)."""
+    now = time.time() if now is None else now
+    with contextlib.suppress(OSError):
+        for entry in out_dir.iterdir():
+            if not entry.name.startswith(STAGE_PREFIX):
+                continue
+            with contextlib.suppress(OSError):
+                info = entry.lstat()  # a link is never followed
+                if stat.S_ISDIR(info.st_mode) and now - info.st_mtime > STALE_SECONDS:
+                    shutil.rmtree(entry, ignore_errors=True)
+
+
 @contextmanager
 def staged_outputs(out_dir: Path) -> Iterator[Path]:
     """A folder to write every output into; its files replace the old ones on success."""
-    stage = Path(tempfile.mkdtemp(prefix=".funnel-audit-writing-", dir=out_dir))
+    sweep_stale_stages(out_dir)
+    stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=out_dir))
     try:
         yield stage
         for item in sorted(stage.iterdir()):

@@ -22,7 +22,7 @@ from funnel_audit.store.rows import Cursor, row_dict
 
 JOB_COLUMNS = (
     "id, site, target, state, spec, queued_at, sent_at, sends, started_at, finished_at, "
-    "attempt, worker, audit_floor, audit_id, report, error"
+    "attempt, worker, audit_floor, audit_id, report, error, takeovers"
 )
 FINAL_STATES = ("done", "failed")
 
@@ -81,7 +81,8 @@ class JobQueries(ABC):
 
     def mark_sent(self, job_id: int, sends: int, now: datetime) -> bool:
         """Count one more message sent for a live job, if `sends` were counted so far: of two
-        processes about to send again for the same job, only one gets True (and sends)."""
+        processes about to send again for the same job, only one gets True (and sends). The
+        caller passes the count it decided on, never one read again after deciding."""
         with self._tx():
             row = self._execute(
                 "UPDATE jobs SET sends = sends + 1, sent_at = ? "
@@ -90,14 +91,26 @@ class JobQueries(ABC):
             ).fetchone()
         return row is not None
 
+    def unmark_sent(self, job_id: int, sends: int) -> None:
+        """Take back the send counted by `mark_sent(job_id, sends)`: its message never left (the
+        broker could not be reached), so the job must still look unsent to the next reaper."""
+        with self._tx():
+            self._execute(
+                "UPDATE jobs SET sends = sends - 1 WHERE id = ? AND sends = ?",
+                (job_id, sends + 1),
+            )
+
     def claim_job(self, job_id: int, worker: str, now: datetime) -> JobRecord | None:
-        """A worker takes up a live job (a new one, or one whose worker died): running, one
-        more attempt. None when it has finished meanwhile."""
+        """A worker takes up a live job (a new one, one whose worker died, or its own again
+        after the database came back): running, one more attempt, and one more takeover when
+        another worker had it running. None when it has finished meanwhile."""
         with self._tx():
             row = self._execute(
-                "UPDATE jobs SET state = 'running', attempt = attempt + 1, started_at = ?, "
-                "worker = ? WHERE id = ? AND state IN ('queued', 'running') RETURNING id",
-                (now.isoformat(), worker, job_id),
+                "UPDATE jobs SET takeovers = takeovers + CASE WHEN state = 'running' AND "
+                "COALESCE(worker, '') <> ? THEN 1 ELSE 0 END, state = 'running', "
+                "attempt = attempt + 1, started_at = ?, worker = ? "
+                "WHERE id = ? AND state IN ('queued', 'running') RETURNING id",
+                (worker, now.isoformat(), worker, job_id),
             ).fetchone()
         return None if row is None else self.job(job_id)
 

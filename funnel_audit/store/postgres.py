@@ -5,12 +5,17 @@ The operations are `sql.py`'s, the same as SQLite's, and so are the numbered mig
 
 - migrations run under a transaction-level advisory lock, so two processes opening a new
   database at once apply each step once;
-- a site's lock is a session-level advisory lock on its own connection, keyed by a 64-bit hash
-  of the site's name: it holds across machines, and PostgreSQL drops it when the holder's
-  connection ends, even after a crash, as the kernel drops a SQLite history's `flock`;
+- a site's lock is a session-level advisory lock, keyed by a 64-bit hash of the site's name,
+  taken on the store's own connection: it holds across machines, PostgreSQL drops it when the
+  holder's connection ends, even after a crash, as the kernel drops a SQLite history's `flock`,
+  and a run whose connection was lost (and so its lock) cannot write another row. The session
+  is never timed out for idleness, and TCP keepalives both ways let the server drop the locks
+  of a machine that lost power within about a minute. (So a pooler between the workers and
+  the server must hand out whole sessions: PgBouncer's transaction mode breaks the locks.);
 - pages keep their written order in a `seq` column (SQLite's rowid), read back in chunks;
 - every driver failure is one StoreError line (exit 7) that names the database without its
-  password (`location.shown`).
+  password (`location.shown`); a lost or refused connection is a StoreUnavailable, which a
+  distributed worker waits out.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from funnel_audit.errors import StoreError
+from funnel_audit.errors import StoreError, StoreUnavailable
 from funnel_audit.store.location import scrub, shown
 from funnel_audit.store.rows import Cursor
 from funnel_audit.store.schema import POSTGRES
@@ -64,8 +69,38 @@ def reason(exc: BaseException) -> str:
     return words[:1].lower() + words[1:] if words[:2] != words[:2].upper() else words
 
 
+# libpq's side: notice a server that went silent within about a minute, instead of waiting
+# on a dead socket for the kernel's quarter of an hour
+CLIENT_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,
+}
+# the server's side of the same, and no idle-session timeout: the session holds the locks
+SESSION_SETTINGS = (
+    ("tcp_keepalives_idle", "30"),
+    ("tcp_keepalives_interval", "10"),
+    ("tcp_keepalives_count", "3"),
+)
+# SQLSTATE classes that say "not now" rather than "never": connection exceptions, a server
+# shutting down or starting up, too many connections
+TRANSIENT_STATES = ("08", "57P", "53")
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether a driver error means the server cannot be reached for now (a refused or lost
+    connection, a restart), not that the request or the login is wrong."""
+    if psycopg is None or not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = exc.sqlstate
+    return state is None or state.startswith(TRANSIENT_STATES)
+
+
 def _connect(url: str) -> psycopg.Connection[tuple[Any, ...]]:
-    """A connection in autocommit mode (transactions are opened explicitly)."""
+    """A connection in autocommit mode (transactions are opened explicitly), with keepalives
+    both ways and no idle-session timeout."""
     if psycopg is None:
         raise StoreError(
             f"cannot use the history database {shown(url)}: PostgreSQL needs psycopg "
@@ -75,9 +110,18 @@ def _connect(url: str) -> psycopg.Connection[tuple[Any, ...]]:
         options = psycopg.conninfo.conninfo_to_dict(url)
         options.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
         options.setdefault("application_name", "funnel-audit")
-        return psycopg.connect(psycopg.conninfo.make_conninfo("", **options), autocommit=True)
+        for name, value in CLIENT_KEEPALIVES.items():
+            options.setdefault(name, value)
+        conn = psycopg.connect(psycopg.conninfo.make_conninfo("", **options), autocommit=True)
+        settings = list(SESSION_SETTINGS)
+        if conn.info.server_version >= 140000:
+            settings.append(("idle_session_timeout", "0"))
+        calls = ", ".join("set_config(%s, %s, false)" for _ in settings)
+        conn.execute(f"SELECT {calls}", [part for pair in settings for part in pair])
+        return conn
     except psycopg.Error as exc:
-        raise StoreError(
+        kind = StoreUnavailable if transient(exc) else StoreError
+        raise kind(
             scrub(f"cannot connect to the history database {shown(url)}: {reason(exc)}", url)
         ) from None
 
@@ -90,6 +134,7 @@ class PostgresStore(SqlStore):
     def __init__(self, url: str) -> None:
         self.url = url
         self.conn = _connect(url)
+        self._held: set[int] = set()  # the lock keys this store holds
         try:
             self._migrate()
         except BaseException:
@@ -98,7 +143,8 @@ class PostgresStore(SqlStore):
 
     def _failed(self, exc: BaseException) -> StoreError:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return StoreError(
+        kind = StoreUnavailable if transient(exc) or self.conn.closed else StoreError
+        return kind(
             scrub(f"the history database {shown(self.url)} failed: {first[:200]}", self.url)
         )
 
@@ -144,23 +190,23 @@ class PostgresStore(SqlStore):
 
     @contextmanager
     def site_lock(self, name: str) -> Iterator[bool]:
-        """Hold the site's advisory lock on a connection of its own while auditing it; yields
-        False at once if another run, on any machine, holds it."""
+        """Hold the site's advisory lock on this store's connection while auditing it; yields
+        False at once if another run, on any machine or on this store, holds it."""
         key = lock_key(name)
-        conn = _connect(self.url)
+        if key in self._held:  # PostgreSQL's session locks nest; a site's lock does not
+            yield False
+            return
+        row = self._execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()
+        got = bool(row[0])
+        if got:
+            self._held.add(key)
         try:
-            try:
-                got = bool(conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0])  # type: ignore[index]
-            except psycopg.Error as exc:
-                raise self._failed(exc) from None
-            try:
-                yield got
-            finally:
-                if got:
-                    with contextlib.suppress(psycopg.Error):
-                        conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            yield got
         finally:
-            conn.close()
+            if got:
+                self._held.discard(key)
+                with contextlib.suppress(StoreError):  # a lost connection dropped it already
+                    self._execute("SELECT pg_advisory_unlock(?)", (key,))
 
     def is_locked(self, name: str) -> bool:
         """True while some run, on any machine, holds the site's lock (for `schedule show`)."""

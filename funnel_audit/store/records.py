@@ -80,6 +80,7 @@ class JobRecord:
     audit_id: int | None
     report: str | None
     error: str | None
+    takeovers: int = 0
 
     @property
     def live(self) -> bool:

@@ -121,6 +121,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX jobs_live ON jobs (site) WHERE state IN ('queued', 'running');
     CREATE INDEX jobs_state ON jobs (state, id);
     """,
+    # 8: how many times another worker took a running job over from one that died. `attempt`
+    # also counts a worker taking its own job up again after the database came back, which is
+    # no reason to give the job up.
+    """
+    ALTER TABLE jobs ADD COLUMN takeovers INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 # SQLite keeps each row's insertion order in its rowid; pages are read back in that order (the

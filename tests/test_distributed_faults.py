@@ -1,0 +1,337 @@
+"""The distributed mode's exactly-once promise under the faults a real deployment meets, against
+real servers: PostgreSQL stopped and started again while jobs are queued and running, a
+worker's database connection (and so its locks) cut mid-audit, a send the broker refuses,
+reapers racing for one job, and Redis losing its data."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from funnel_audit.errors import BrokerError, StoreUnavailable
+from funnel_audit.jobs.app import make_app, send
+from funnel_audit.jobs.messages import BrokerMessages, job_of
+from funnel_audit.jobs.queue import resend_lost, send_job
+from funnel_audit.jobs.runner import host_key
+from funnel_audit.schedule import local_now
+from funnel_audit.store.open import open_store
+from funnel_audit.store.reconnect import Reconnecting
+from tests.conftest import SAMPLES
+from tests.farm import Traffic, serve_sites, workers, write_config
+from tests.pg_server import PASSWORD as PG_PASSWORD
+from tests.pg_server import PgServer, run_sql
+from tests.redis_server import PASSWORD as REDIS_PASSWORD
+
+pytestmark = pytest.mark.usefixtures("model")
+LATER = timedelta(minutes=5)  # past every grace period of `resend_lost`
+
+
+def _run_due(config: Path, broker: str, db: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "funnel_audit", "run-due", "--config", str(config),
+         "--broker", broker, "--db", db, "--wait"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def _wait_for_pages(db: str, pages: int, within: float = 90) -> None:
+    deadline = time.monotonic() + within
+    sql = (
+        "SELECT a.id FROM audits a WHERE a.status = 'running' AND "
+        f"(SELECT COUNT(*) FROM pages p WHERE p.audit_id = a.id) >= {pages}"
+    )
+    while not run_sql(db, sql):
+        assert time.monotonic() < deadline, "no audit got going"
+        time.sleep(0.2)
+
+
+def _one_complete_audit_each(db: str, urls: list[str], sites: list[str]) -> None:
+    audits = run_sql(db, "SELECT site, status, COUNT(*) FROM audits GROUP BY site, status")
+    expected = [(f"127.0.0.1_{u.split(':')[2].strip('/')}", "complete", 1) for u in urls]
+    assert sorted(audits) == sorted(expected)
+    assert run_sql(db, "SELECT audit_id, url FROM pages GROUP BY 1, 2 HAVING COUNT(*) > 1") == []
+    jobs = run_sql(db, "SELECT site, state, error FROM jobs ORDER BY site")
+    assert jobs == [(name, "done", None) for name in sorted(sites)]
+
+
+def _clean(*texts: str) -> None:
+    for text in texts:
+        assert PG_PASSWORD not in text and REDIS_PASSWORD not in text, text[-500:]
+
+
+def test_a_database_outage_loses_no_job(
+    tmp_path: Path, pg_server: PgServer, pg_url: str, broker: str
+) -> None:
+    """PostgreSQL stops for eight seconds while one audit runs on each worker and two more
+    wait: every job still ends done with one complete audit, none failed, none dropped, and
+    `run-due --wait` waits the outage out."""
+    traffic = Traffic()
+    with serve_sites([SAMPLES / "ledgerloop"] * 4, 0.2, traffic) as urls:
+        sites = {f"site{i}": url for i, url in enumerate(urls, 1)}
+        config = write_config(tmp_path / "funnel-audit.toml", sites, max_pages=16, concurrency=1)
+        with workers(tmp_path, 2, pg_url, broker) as pool:
+            waiting = _run_due(config, broker, pg_url)
+            _wait_for_pages(pg_url, 3)
+            pg_server.pause()
+            time.sleep(8)
+            pg_server.resume()
+            out, err = waiting.communicate(timeout=240)
+            logs = [worker.output() for worker in pool]
+    assert waiting.returncode == 0, out + err
+    _clean(out, err, *logs)
+    assert "4 site(s) waited for: 4 audited, 0 failed" in out, out
+    assert "waiting for it to come back" in err, err
+    assert any("trying again in" in log for log in logs), logs
+    _one_complete_audit_each(pg_url, urls, list(sites))
+
+
+def test_a_worker_whose_connection_is_cut_stops_writing_and_the_audit_ends_once(
+    tmp_path: Path, pg_url: str, broker: str
+) -> None:
+    """The server cuts the connection of each worker that holds a site's lock (an idle timeout
+    or a NAT would): the lock goes with the connection that writes, so no worker writes on
+    without it, and each audit is resumed and ends once, its committed pages not fetched
+    again."""
+    traffic = Traffic()
+    with serve_sites([SAMPLES / "ledgerloop"] * 2, 0.2, traffic) as urls:
+        sites = {f"site{i}": url for i, url in enumerate(urls, 1)}
+        config = write_config(tmp_path / "funnel-audit.toml", sites, max_pages=16, concurrency=1)
+        with workers(tmp_path, 2, pg_url, broker) as pool:
+            waiting = _run_due(config, broker, pg_url)
+            _wait_for_pages(pg_url, 4)
+            # a message being worked on is seen in the broker (kombu's unacked hash): such a
+            # job is never taken for lost
+            running = set(run_sql(pg_url, "SELECT id, site FROM jobs WHERE state = 'running'"))
+            messages = BrokerMessages(broker)
+            assert running and running <= (messages.present() or set())
+            messages.close()
+            cut = run_sql(
+                pg_url,
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN "
+                "(SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)",
+            )
+            committed = run_sql(
+                pg_url,
+                "SELECT a.target, p.url FROM audits a JOIN pages p ON p.audit_id = a.id "
+                "WHERE a.status = 'running'",
+            )
+            hits_before = len(traffic.hits)
+            out, err = waiting.communicate(timeout=180)
+            logs = [worker.output() for worker in pool]
+    assert cut, "no worker held a lock"
+    assert waiting.returncode == 0, out + err
+    _clean(out, err, *logs)
+    assert any("resuming" in log for log in logs), logs
+    _one_complete_audit_each(pg_url, urls, list(sites))
+    again = {(int(t.split(":")[2].strip("/")), "/" + u.split("/", 3)[3]) for t, u in committed}
+    assert again and not again & set(traffic.hits[hits_before:])
+
+
+def _queued(db: str, broker: str, site: str = "s1") -> tuple[int, object]:
+    """A job of `site` written and sent, as `run-due --broker` does."""
+    app = make_app(broker)
+    with open_store(db) as store:
+        job = store.queue_job(site, "https://example.com/", {"name": site}, local_now())
+        assert job is not None
+        assert send_job(store, app, job, local_now())
+    return job.id, app
+
+
+def test_reapers_racing_for_one_orphan_send_it_once(pg_url: str, broker: str, redis_server) -> None:  # noqa: ANN001
+    """A job left running by a dead worker: two reapers that decided on the same reading send
+    one message between them, and once it is sent nobody sends again until it is taken up."""
+    job_id, app = _queued(pg_url, broker)
+    queue = redis_server.client(int(broker.rsplit("/", 1)[1]))
+    queue.delete("funnel-audit")  # the dead worker had taken it
+    with open_store(pg_url) as store:
+        assert store.claim_job(job_id, "dead-worker", local_now()) is not None
+        seen = store.jobs(live=True)  # both reapers read this
+        results: list[object] = []
+        threads = [
+            threading.Thread(
+                target=lambda: results.append(resend_lost(store, app, local_now(), jobs=seen))
+            )  # fmt: skip
+            for _ in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(len(r) for r in results) == [0, 1]  # type: ignore[arg-type]
+        assert queue.llen("funnel-audit") == 1
+        assert resend_lost(store, app, local_now()) == []  # its message waits in the queue
+        job = store.job(job_id)
+        assert job is not None and (job.sends, job.attempt) == (2, 1)
+
+
+def test_a_send_the_broker_refuses_is_taken_back(pg_url: str, broker: str) -> None:
+    """The broker is down when a job is sent again: the send is not counted, so the next reaper
+    still sees the job as needing a message (it used to read as sent, and stayed running)."""
+    job_id, app = _queued(pg_url, broker)
+    down = make_app("redis://127.0.0.1:9/0")  # nothing listens on the discard port
+    with open_store(pg_url) as store:
+        assert store.claim_job(job_id, "dead-worker", local_now()) is not None
+        job = store.job(job_id)
+        assert job is not None and job.sends == 1
+        with pytest.raises(BrokerError):
+            resend_lost(store, down, local_now())
+        job = store.job(job_id)
+        assert job is not None and job.sends == 1
+        sent = resend_lost(store, app, local_now())
+        assert [(j.id, why) for j, why in sent] == [(job_id, "was left by a worker that died")]
+
+
+def test_messages_redis_lost_are_sent_again(pg_url: str, broker: str, redis_server) -> None:  # noqa: ANN001
+    """Redis restarts without its data: a queued job's message and a running job's pending one
+    are gone. After a minute they are found missing (twice, a moment apart) and sent again;
+    a job whose message is still there, or held, is left alone."""
+    queue = redis_server.client(int(broker.rsplit("/", 1)[1]))
+    lost_id, app = _queued(pg_url, broker, "lost")
+    kept_id, _ = _queued(pg_url, broker, "kept")
+    waiting = queue.lrange("funnel-audit", 0, -1)
+    queue.lrem("funnel-audit", 1, next(r for r in waiting if job_of(json.loads(r))[1] == "lost"))
+    messages = BrokerMessages(broker)
+    try:
+        assert messages.present() == {(kept_id, "kept")}
+        with open_store(pg_url) as store:
+            assert resend_lost(store, app, local_now(), messages=messages) == []  # too soon
+            sent = resend_lost(store, app, local_now() + LATER, messages=messages)
+            assert [(j.id, why) for j, why in sent] == [(lost_id, "lost its message")]
+            assert messages.present() == {(kept_id, "kept"), (lost_id, "lost")}
+            assert resend_lost(store, app, local_now() + LATER, messages=messages) == []
+    finally:
+        messages.close()
+
+
+def test_a_job_never_sent_is_sent_by_the_next_reaper(pg_url: str, broker: str) -> None:
+    app = make_app(broker)
+    with open_store(pg_url) as store:
+        job = store.queue_job("orphan", "https://example.com/", {"name": "orphan"}, local_now())
+        assert job is not None
+        assert resend_lost(store, app, local_now()) == []
+        sent = resend_lost(store, app, local_now() + LATER)
+        assert [(j.id, why) for j, why in sent] == [(job.id, "was never sent")]
+
+
+def test_takeovers_count_other_workers_only(db: str) -> None:
+    """A worker taking its own job up again after an outage is no death; another taking it
+    over is. A job is given up after three deaths, however many outages it met."""
+    with open_store(db) as store:
+        job = store.queue_job("s", "https://example.com/", {"name": "s"}, local_now())
+        assert job is not None
+        steps = [("w1", 0), ("w1", 0), ("w2", 1), ("w2", 1), ("w3", 2)]
+        for worker, takeovers in steps:
+            claimed = store.claim_job(job.id, worker, local_now())
+            assert claimed is not None and claimed.takeovers == takeovers, (worker, claimed)
+        assert claimed.attempt == 5
+
+
+def test_site_locks_live_on_the_store_connection(pg_url: str) -> None:
+    """A lock is one per store too (session locks nest in PostgreSQL; a site's must not), and
+    when the server cuts the connection the lock is gone and the store cannot write on."""
+    with open_store(pg_url) as store, open_store(pg_url) as other:
+        with store.site_lock("a") as first, store.site_lock("a") as second:
+            assert (first, second) == (True, False)
+            with other.site_lock("a") as third:
+                assert third is False
+            assert other.is_locked("a")
+        assert not other.is_locked("a")
+        with store.site_lock("b") as mine:
+            assert mine
+            run_sql(
+                pg_url,
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'",
+            )
+            with other.site_lock("b") as taken:
+                assert taken
+                with pytest.raises(StoreUnavailable):
+                    store.queue_job("b", "https://example.com/", {}, local_now())
+
+
+def test_a_reader_waits_for_the_database_to_come_back(pg_server: PgServer, pg_url: str) -> None:
+    open_store(pg_url).close()
+    outages: list[str] = []
+    with Reconnecting(pg_url, on_outage=lambda exc: outages.append(str(exc))) as history:
+        assert history.read(lambda store: store.jobs()) == []
+        pg_server.pause()
+        timer = threading.Timer(3, pg_server.resume)
+        timer.start()
+        try:
+            assert history.read(lambda store: store.jobs()) == []
+        finally:
+            timer.join()
+    assert len(outages) == 1 and PG_PASSWORD not in outages[0]
+
+
+def test_a_reader_gives_up_after_its_patience(tmp_path: Path) -> None:
+    url = "postgresql://u:pw-x@127.0.0.1:9/none"  # nothing listens there
+    with Reconnecting(url, patience=2) as history, pytest.raises(StoreUnavailable) as failed:
+        history.read(lambda store: store.jobs())
+    assert "pw-x" not in str(failed.value)
+
+
+def test_one_host_one_lock_whatever_the_port_spelling() -> None:
+    assert host_key("https://Example.com/") == host_key("https://example.com:443/a")
+    assert host_key("http://example.com/") == host_key("http://example.com:80/")
+    assert host_key("http://example.com/") != host_key("https://example.com/")
+    assert host_key("/var/www/site") is None
+
+
+def test_a_message_is_read_back_whatever_its_shape(broker: str, redis_server) -> None:  # noqa: ANN001
+    """Only our own messages are counted: anything else in the queue is skipped, not fatal."""
+    app = make_app(broker)
+    send(app, 7, "seven")
+    queue = redis_server.client(int(broker.rsplit("/", 1)[1]))
+    queue.rpush("funnel-audit", b"not json", json.dumps({"body": "e30="}), json.dumps([1, 2]))
+    messages = BrokerMessages(broker)
+    try:
+        assert (7, "seven") in (messages.present() or set())
+    finally:
+        messages.close()
+
+
+def _containers(inner: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    return st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20), _containers, max_leaves=12
+)
+
+
+@given(payload=json_values, job_id=st.integers(min_value=0), site=st.text(max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_job_of_reads_ours_and_never_raises(payload: object, job_id: int, site: str) -> None:
+    """Whatever is in the queue, reading it never raises; our own message reads back exactly."""
+    found = job_of(payload)
+    assert found is None or (isinstance(found[0], int) and isinstance(found[1], str))
+    body = base64.b64encode(json.dumps([[job_id, site], {}, {}]).encode()).decode()
+    ours = {"body": body, "properties": {"body_encoding": "base64"}}
+    assert job_of(ours) == (job_id, site)
+    assert job_of(json.loads(json.dumps(ours))) == (job_id, site)
+
+
+def test_the_holders_of_many_jobs_are_checked_at_once(broker: str) -> None:
+    from funnel_audit.jobs.liveness import Liveness
+
+    alive = Liveness(broker)
+    try:
+        alive.hold(1, "up@a")
+        alive.hold(2, "down@b")
+        alive.renew("up@a")
+        assert alive.held_by_the_dead([1, 2, 3]) == {2}
+        alive.forget(2)
+        assert alive.held_by_the_dead([1, 2, 3]) == set()
+        assert Liveness("redis://127.0.0.1:9/0").held_by_the_dead([1]) == set()
+    finally:
+        alive.close()

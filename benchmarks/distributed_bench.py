@@ -671,6 +671,7 @@ class Result:
     tables: dict[str, int] = field(default_factory=dict)
     tables_vacuumed: dict[str, int] = field(default_factory=dict)
     redis: dict[str, int] = field(default_factory=dict)
+    pg_connections_peak: int = 0  # funnel-audit's connections to the run's database at once
     ok: bool = False
 
     @property
@@ -764,6 +765,17 @@ def _end(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=10)
 
 
+def _connections(pg: Postgres, database: str) -> int:
+    """funnel-audit's connections to `database` right now (this look's own left out)."""
+    return int(
+        pg.sql(
+            database,
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name = 'funnel-audit' AND pid <> pg_backend_pid()",
+        )[0][0]
+    )
+
+
 def run_once(setup: Setup, n: int, kill: bool) -> Result:
     label = f"{n}w" + ("-kill" if kill else "")
     result = Result(workers=n, killed=kill)
@@ -813,11 +825,17 @@ def run_once(setup: Setup, n: int, kill: bool) -> Result:
         stack.callback(_end, run_due)
         sampler.watch("run-due", run_due.pid)
         queue_peak = (0, 0)
+        looks = 0
         while run_due.poll() is None:
             time.sleep(0.2)
             length, size = redis.queue()
             if length > queue_peak[0]:
                 queue_peak = (length, size)
+            looks += 1
+            if looks % 5 == 0:
+                result.pg_connections_peak = max(
+                    result.pg_connections_peak, _connections(pg, database)
+                )
             if not kill or result.kill:
                 continue
             done = pg.sql(database, "SELECT COUNT(*) FROM jobs WHERE state = 'done'")[0][0]
@@ -971,8 +989,8 @@ def table(results: list[Result], sites: int, pages: int, concurrency: int) -> st
         "",
         "| workers | kill | database MB | tables MB | tables MB per 1k pages | pages | "
         "audit_results | audits | pg_dump -Fc MB | Redis peak MB (queue at its longest) | "
-        "Redis commands per page |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+        "Redis commands per page | PostgreSQL connections at most |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     for r in results:
         kpages = max(1, r.pages) / 1000
@@ -988,7 +1006,8 @@ def table(results: list[Result], sites: int, pages: int, concurrency: int) -> st
             f"{both('audits')} | {_mb(r.dump_bytes)} | "
             f"{_mb(r.redis.get('used_memory_peak', 0))} ({r.redis.get('queue_peak_messages', 0)} "
             f"messages, {r.redis.get('queue_peak_bytes', 0) / 1e3:.0f} KB) | "
-            f"{r.redis.get('total_commands_processed', 0) / max(1, r.pages):.1f} |"
+            f"{r.redis.get('total_commands_processed', 0) / max(1, r.pages):.1f} | "
+            f"{r.pg_connections_peak} |"
         )
     return "\n".join(lines)
 

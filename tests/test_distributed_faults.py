@@ -148,27 +148,31 @@ def _queued(db: str, broker: str, site: str = "s1") -> tuple[int, object]:
 
 
 def test_reapers_racing_for_one_orphan_send_it_once(pg_url: str, broker: str, redis_server) -> None:  # noqa: ANN001
-    """A job left running by a dead worker: two reapers that decided on the same reading send
-    one message between them, and once it is sent nobody sends again until it is taken up."""
+    """A job left running by a dead worker: two reapers (each with its own connection, as on
+    two machines) that decided on the same reading send one message between them, and once it
+    is sent nobody sends again until it is taken up."""
     job_id, app = _queued(pg_url, broker)
     queue = redis_server.client(int(broker.rsplit("/", 1)[1]))
     queue.delete("funnel-audit")  # the dead worker had taken it
     with open_store(pg_url) as store:
         assert store.claim_job(job_id, "dead-worker", local_now()) is not None
         seen = store.jobs(live=True)  # both reapers read this
-        results: list[object] = []
-        threads = [
-            threading.Thread(
-                target=lambda: results.append(resend_lost(store, app, local_now(), jobs=seen))
-            )  # fmt: skip
-            for _ in range(2)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert sorted(len(r) for r in results) == [0, 1]  # type: ignore[arg-type]
-        assert queue.llen("funnel-audit") == 1
+    together = threading.Barrier(2)
+    results: list[int] = []
+
+    def reaper() -> None:
+        with open_store(pg_url) as own:
+            together.wait()
+            results.append(len(resend_lost(own, app, local_now(), jobs=seen)))
+
+    threads = [threading.Thread(target=reaper) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [0, 1]
+    assert queue.llen("funnel-audit") == 1
+    with open_store(pg_url) as store:
         assert resend_lost(store, app, local_now()) == []  # its message waits in the queue
         job = store.job(job_id)
         assert job is not None and (job.sends, job.attempt) == (2, 1)

@@ -75,6 +75,14 @@ class BrokerError(FunnelAuditError):
     exit_code = 9
 
 
+class WorkerStopped(FunnelAuditError):
+    """`funnel-audit worker` stopped on an error of Celery's own (one it could not recover
+    from, such as a broker connection it failed to restore): not 0, so a service manager
+    starts it again."""
+
+    exit_code = 10
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM (a service stop, `kill`, a scheduler's timeout), handled like Ctrl-C: the audit
     is marked interrupted, every page already read is kept, and the exit code is 143."""

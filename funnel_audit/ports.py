@@ -282,9 +282,11 @@ class AuditStore(Protocol):
         """Take back a send `mark_sent(job_id, sends)` counted whose message never left."""
         ...
 
-    def claim_job(self, job_id: int, worker: str, now: datetime) -> JobRecord | None:
-        """A worker takes up a live job: running, attempt + 1 (and takeovers + 1 when another
-        worker had it running); None if it finished meanwhile."""
+    def claim_job(
+        self, job_id: int, worker: str, now: datetime, process: str | None = None
+    ) -> JobRecord | None:
+        """A worker's process takes up a live job: running, attempt + 1 (and takeovers + 1
+        when another process had it running); None if it finished meanwhile."""
         ...
 
     def finish_job(

@@ -9,6 +9,7 @@ import base64
 import json
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import timedelta
@@ -18,11 +19,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from funnel_audit.config import load_config
 from funnel_audit.errors import BrokerError, StoreUnavailable
 from funnel_audit.jobs.app import make_app, send
+from funnel_audit.jobs.liveness import PREFIX, Liveness
 from funnel_audit.jobs.messages import BrokerMessages, job_of
-from funnel_audit.jobs.queue import resend_lost, send_job
-from funnel_audit.jobs.runner import host_key
+from funnel_audit.jobs.queue import queue_due, resend_lost, send_job
+from funnel_audit.jobs.runner import WorkerContext, _kept_as, host_key, run_job
+from funnel_audit.jobs.spec import site_specs
 from funnel_audit.schedule import local_now
 from funnel_audit.store.open import open_store
 from funnel_audit.store.reconnect import Reconnecting
@@ -72,19 +76,22 @@ def _clean(*texts: str) -> None:
 def test_a_database_outage_loses_no_job(
     tmp_path: Path, pg_server: PgServer, pg_url: str, broker: str
 ) -> None:
-    """PostgreSQL stops for eight seconds while one audit runs on each worker and two more
-    wait: every job still ends done with one complete audit, none failed, none dropped, and
-    `run-due --wait` waits the outage out."""
+    """PostgreSQL stops three times, for six seconds each, while one audit runs on each worker
+    and two more wait: every job still ends done with one complete audit, none failed, none
+    dropped, no takeover counted (no worker died: each took its own job up again), and
+    `run-due --wait` waits the outages out."""
     traffic = Traffic()
     with serve_sites([SAMPLES / "ledgerloop"] * 4, 0.2, traffic) as urls:
         sites = {f"site{i}": url for i, url in enumerate(urls, 1)}
-        config = write_config(tmp_path / "funnel-audit.toml", sites, max_pages=16, concurrency=1)
+        config = write_config(tmp_path / "funnel-audit.toml", sites, max_pages=24, concurrency=1)
         with workers(tmp_path, 2, pg_url, broker) as pool:
             waiting = _run_due(config, broker, pg_url)
             _wait_for_pages(pg_url, 3)
-            pg_server.pause()
-            time.sleep(8)
-            pg_server.resume()
+            for _ in range(3):
+                pg_server.pause()
+                time.sleep(6)
+                pg_server.resume()
+                time.sleep(3)
             out, err = waiting.communicate(timeout=240)
             logs = [worker.output() for worker in pool]
     assert waiting.returncode == 0, out + err
@@ -93,6 +100,7 @@ def test_a_database_outage_loses_no_job(
     assert "waiting for it to come back" in err, err
     assert any("trying again in" in log for log in logs), logs
     _one_complete_audit_each(pg_url, urls, list(sites))
+    assert run_sql(pg_url, "SELECT MAX(takeovers) FROM jobs") == [(0,)]
 
 
 def test_a_worker_whose_connection_is_cut_stops_writing_and_the_audit_ends_once(
@@ -227,17 +235,136 @@ def test_a_job_never_sent_is_sent_by_the_next_reaper(pg_url: str, broker: str) -
         assert [(j.id, why) for j, why in sent] == [(job.id, "was never sent")]
 
 
-def test_takeovers_count_other_workers_only(db: str) -> None:
-    """A worker taking its own job up again after an outage is no death; another taking it
-    over is. A job is given up after three deaths, however many outages it met."""
+def test_takeovers_count_other_processes_only(db: str) -> None:
+    """A process taking its own job up again after an outage is no death; any other process
+    taking it over is (a pool process replaced on the same worker too)."""
     with open_store(db) as store:
         job = store.queue_job("s", "https://example.com/", {"name": "s"}, local_now())
         assert job is not None
-        steps = [("w1", 0), ("w1", 0), ("w2", 1), ("w2", 1), ("w3", 2)]
-        for worker, takeovers in steps:
-            claimed = store.claim_job(job.id, worker, local_now())
-            assert claimed is not None and claimed.takeovers == takeovers, (worker, claimed)
+        steps = [("w1", "w1 pid 1", 0), ("w1", "w1 pid 1", 0), ("w1", "w1 pid 2", 1),
+                 ("w2", "w2 pid 1", 2), ("w2", "w2 pid 1", 2)]  # fmt: skip
+        for worker, process, takeovers in steps:
+            claimed = store.claim_job(job.id, worker, local_now(), process)
+            assert claimed is not None and claimed.takeovers == takeovers, (process, claimed)
+            assert (claimed.worker, claimed.process) == (worker, process)
         assert claimed.attempt == 5
+
+
+def _context(db: str, broker: str) -> WorkerContext:
+    def no_model() -> object:
+        raise AssertionError("these jobs never reach the classifier")
+
+    return WorkerContext(db, broker, no_model, 0, None, 4, 1.0, "test-node@here")  # type: ignore[arg-type]
+
+
+def _site_job(db: str, url: str = "http://127.0.0.1:9/") -> int:
+    config = write_config(Path(tempfile.mkdtemp()) / "funnel-audit.toml", {"s": url})
+    spec = site_specs(load_config(config))["s"]
+    with open_store(db) as store:
+        job = store.queue_job("s", url, spec, local_now())
+        assert job is not None
+        return job.id
+
+
+def test_a_job_whose_processes_died_three_times_is_failed_with_its_audit(
+    pg_url: str, broker: str
+) -> None:
+    """The third takeover gives the job up, and the audit the dead processes left is closed as
+    failed too (it read as running for good)."""
+    job_id = _site_job(pg_url)
+    with open_store(pg_url) as store:
+        left = store.start_audit("127.0.0.1_9", _kept_as("http://127.0.0.1:9/") or "", local_now(),
+                                 {}, "m")  # fmt: skip
+        for n in range(3):
+            store.claim_job(job_id, f"w{n}", local_now(), f"w{n} pid 1")
+    assert run_job(job_id, _context(pg_url, broker), "s") == "failed"
+    with open_store(pg_url) as store:
+        job = store.job(job_id)
+        assert job is not None and job.state == "failed" and job.takeovers == 3
+        assert "died while auditing it, 3 times" in (job.error or "")
+        audit = store.audit(left)
+        assert audit is not None and audit.status == "failed"
+
+
+def test_a_job_whose_audit_completed_before_the_outage_is_closed_not_run_again(
+    pg_url: str, broker: str
+) -> None:
+    """The connection was lost between the audit's end and the job's: taken up again (maybe
+    the next day, when a daily site is due again), the job is closed with that audit."""
+    job_id = _site_job(pg_url)
+    with open_store(pg_url) as store:
+        store.claim_job(job_id, "w1", local_now(), "w1 pid 1")
+        audit_id = store.start_audit("127.0.0.1_9", _kept_as("http://127.0.0.1:9/") or "",
+                                     local_now(), {}, "m")  # fmt: skip
+        store.finish_audit(audit_id, local_now(), "complete", summary={"pages": 3})
+    assert run_job(job_id, _context(pg_url, broker), "s") == "complete"
+    with open_store(pg_url) as store:
+        job = store.job(job_id)
+        assert job is not None and (job.state, job.audit_id) == ("done", audit_id)
+        assert len(store.audits()) == 1
+
+
+def test_a_running_job_is_sent_again_only_once_its_worker_is_dead(pg_url: str, broker: str) -> None:
+    """Lock free (its connection went with an outage) but its worker alive: that worker takes
+    it up again itself, so nobody sends it and no takeover is counted; once the worker's lease
+    runs out, it is sent again."""
+    job_id, app = _queued(pg_url, broker)
+    alive = Liveness(broker)
+    try:
+        with open_store(pg_url) as store:
+            assert store.claim_job(job_id, "w1@a", local_now(), "w1@a pid 1") is not None
+            alive.renew("w1@a")
+            assert resend_lost(store, app, local_now() + LATER, alive) == []
+            alive._client.delete(f"{PREFIX}alive:w1@a")  # its lease ran out
+            sent = resend_lost(store, app, local_now(), alive)
+            assert [(j.id, why) for j, why in sent] == [(job_id, "was left by a worker that died")]
+    finally:
+        alive.close()
+
+
+def test_a_message_taken_by_a_worker_that_died_is_sent_again_even_for_a_running_job(
+    pg_url: str, broker: str
+) -> None:
+    """The reviewer's case: sent again after its first worker died (sends > attempt), the job's
+    new message was taken by a worker that died before starting it (a busy host's retry waiting
+    for its time, say). Its copy sits in kombu's unacked hash, so the broker shows a message;
+    the dead holder is what tells it is lost."""
+    job_id, app = _queued(pg_url, broker)
+    alive = Liveness(broker)
+    try:
+        with open_store(pg_url) as store:
+            assert store.claim_job(job_id, "w1@a", local_now(), "w1@a pid 1") is not None
+            job = store.job(job_id)
+            assert job is not None and send_job(store, app, job, local_now())  # sends 2 > 1
+            alive.hold(job_id, "w2@b")
+            alive.renew("w2@b")
+            assert resend_lost(store, app, local_now(), alive) == []  # w2 holds it
+            alive._client.delete(f"{PREFIX}alive:w2@b")
+            sent = resend_lost(store, app, local_now(), alive)
+            assert [(j.id, why) for j, why in sent] == [
+                (job_id, "was taken by a worker that died before starting it")
+            ]
+            assert alive.held_by_the_dead([job_id]) == set()  # forgotten once sent
+    finally:
+        alive.close()
+
+
+def test_a_broker_that_fails_mid_queue_leaves_the_jobs_queued_not_failed(
+    tmp_path: Path, pg_url: str, broker: str
+) -> None:
+    """The broker refuses a send while run-due queues: no job is failed for it, every due site
+    still gets its job (written, not sent), and the workers' reapers send them a minute later."""
+    sites = {f"s{i}": f"http://127.0.0.1:9/{i}" for i in range(3)}
+    config = load_config(write_config(tmp_path / "funnel-audit.toml", sites))
+    down = make_app("redis://127.0.0.1:9/0")
+    with open_store(pg_url) as store:
+        results = queue_due(config, store, down)
+        assert [(r.status, bool(r.unsent)) for r in results] == [("queued", True)] * 3
+        assert "cannot reach the broker" in results[0].unsent
+        jobs = store.jobs()
+        assert [(j.state, j.sends) for j in jobs] == [("queued", 0)] * 3
+        sent = resend_lost(store, make_app(broker), local_now() + LATER)
+        assert sorted(why for _, why in sent) == ["was never sent"] * 3
 
 
 def test_site_locks_live_on_the_store_connection(pg_url: str) -> None:
@@ -326,8 +453,6 @@ def test_job_of_reads_ours_and_never_raises(payload: object, job_id: int, site: 
 
 
 def test_the_holders_of_many_jobs_are_checked_at_once(broker: str) -> None:
-    from funnel_audit.jobs.liveness import Liveness
-
     alive = Liveness(broker)
     try:
         alive.hold(1, "up@a")
@@ -339,3 +464,21 @@ def test_the_holders_of_many_jobs_are_checked_at_once(broker: str) -> None:
         assert Liveness("redis://127.0.0.1:9/0").held_by_the_dead([1]) == set()
     finally:
         alive.close()
+
+
+def test_a_worker_celery_stopped_on_an_error_exits_10(
+    tmp_path: Path, broker: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Celery's own unrecoverable error (kombu failing to restore its broker connection, seen
+    when Redis restarted under a waiting retry) used to end the command with 0, so systemd's
+    Restart=on-failure never started the worker again."""
+    import funnel_audit.jobs.worker as worker_module
+    from funnel_audit.cli.main import main
+
+    monkeypatch.setattr(worker_module, "run_worker", lambda context, concurrency: 1)
+    db = str(tmp_path / "h.sqlite3")
+    assert main(["worker", "--broker", broker, "--db", db, "--parsers", "0"]) == 10
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "the worker stopped on an error" in err, err
+    monkeypatch.setattr(worker_module, "run_worker", lambda context, concurrency: 0)
+    assert main(["worker", "--broker", broker, "--db", db, "--parsers", "0"]) == 0

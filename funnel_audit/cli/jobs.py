@@ -18,7 +18,13 @@ from funnel_audit.cli.options import (
     setting_options,
 )
 from funnel_audit.config import ScheduleConfig, find_config, load_config
-from funnel_audit.errors import InputError, ScheduledRunFailed, StoreUnavailable
+from funnel_audit.errors import (
+    BrokerError,
+    InputError,
+    ScheduledRunFailed,
+    StoreUnavailable,
+    WorkerStopped,
+)
 from funnel_audit.jobs.units import check_broker
 from funnel_audit.schedule import local_now, run_line, summary_counts
 from funnel_audit.settings import BEAT, WORKER, Resolved
@@ -78,6 +84,12 @@ def queue_sites(ctx: click.Context, values: Resolved, config: ScheduleConfig, db
             f"{len(results)} site(s): {fresh} queued, {live} already queued or running, "
             f"{len(results) - fresh - live} not due (broker {redact(broker)}, "
             f"history {shown(db)})"
+        )
+    unsent = [r for r in results if r.unsent]
+    if unsent:
+        raise BrokerError(
+            f"{unsent[0].unsent}; {len(unsent)} job(s) are in the history database but not "
+            "sent: the workers send them once the broker is back"
         )
     if not values["wait"]:
         return
@@ -152,7 +164,10 @@ def worker_cmd(ctx: click.Context, /, **_: object) -> None:
         )
         code = run_worker(context, concurrency)
     if code:
-        raise click.exceptions.Exit(code)
+        raise WorkerStopped(
+            f"the worker stopped on an error (Celery's exit code {code}; its log says which); "
+            "start it again"
+        )
 
 
 @cli.command("beat", epilog=EPILOG)

@@ -58,7 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = None if argv is None else list(argv)
     try:
         with _sigterm_interrupts():
-            cli.main(args=args, prog_name="funnel-audit", standalone_mode=False, obj=state)
+            done = cli.main(args=args, prog_name="funnel-audit", standalone_mode=False, obj=state)
+        if isinstance(done, int) and not isinstance(done, bool) and done:
+            return done  # click returns, not raises, the code of an `Exit` in this mode
     except click.exceptions.Abort as exc:
         # click turns Ctrl-C (and our SIGTERM) into Abort; the pages read so far are committed
         click.echo("funnel-audit: interrupted", err=True)

@@ -6,9 +6,9 @@ when the audit is over, one at a time per worker process (prefetch 1): a worker 
 mid-audit has not acknowledged its message. Redis hands an unacknowledged message out again
 only after its visibility timeout, which must be longer than any audit (else a slow audit's
 message would go to a second worker while the first still runs); so the workers do not wait
-for it: they find a job left running by a dead worker in the database and send it again at
-once (`jobs/queue.resend_orphans`). Duplicates are harmless: a message for a job that is done,
-or that a live worker holds, does nothing.
+for it: they find a job left running by a dead worker in the database and send it again once
+that worker's lease has run out (`jobs/queue.resend_lost`). Duplicates are harmless: a message
+for a job that is done, or that a live worker holds, does nothing.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 TASK = "funnel_audit.audit_site"
 QUEUE = "funnel-audit"
 # Twelve hours: far above a long audit (20,000 pages at 2 pages/s is under three). A message a
-# dead worker had taken but not started comes back after this long; one it had started is sent
-# again within seconds by the reaper.
+# dead worker had taken comes back after this long; the reapers send its job again within a
+# minute (`jobs/queue.resend_lost`).
 VISIBILITY_TIMEOUT = 12 * 3600
 BROKER_TIMEOUT = 10.0
 

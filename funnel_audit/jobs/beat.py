@@ -39,6 +39,14 @@ def queue_once(
     for item in results:
         if item.status == "queued":
             log.info("queued %s (%s)", item.name, item.detail)
+    unsent = [item for item in results if item.unsent]
+    if unsent:
+        log.warning(
+            "%s; %s job(s) are in the history database but not sent: the workers send them "
+            "once the broker is back",
+            unsent[0].unsent,
+            len(unsent),
+        )
     counts = sum(1 for item in results if item.status == "queued")
     log.info("%s of %s site(s) queued", counts, len(results))
     return results

@@ -12,7 +12,7 @@ pool is safe across the pool's forks.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 PREFIX = "funnel-audit:"
@@ -58,6 +58,21 @@ class Liveness:
         except self._errors:
             return set()
         return {job_id for (job_id, _), up in zip(held, alive, strict=True) if not up}
+
+    def dead_nodes(self, nodes: Iterable[str]) -> set[str]:
+        """Those of `nodes` whose lease has run out (none when Redis cannot say: a worker is
+        taken for alive rather than its job sent twice)."""
+        wanted = sorted(set(nodes))
+        if not wanted:
+            return set()
+        try:
+            with self._client.pipeline(transaction=False) as pipe:
+                for node in wanted:
+                    pipe.exists(f"{PREFIX}alive:{node}")
+                up = pipe.execute()
+        except self._errors:
+            return set()
+        return {node for node, there in zip(wanted, up, strict=True) if not there}
 
     def forget(self, job_id: int) -> None:
         """The job's message has been sent again: no one holds it now."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -103,14 +103,12 @@ def _parsed(raw: bytes, *, unwrap: bool) -> tuple[int, str] | None:
 
 
 @contextmanager
-def broker_watch(
-    broker: str,
-) -> Iterator[tuple[BrokerMessages, Callable[[Sequence[int]], set[int]]]]:
-    """What a queueing process needs to find lost messages: the broker's messages, and whether
-    a job's message is held by a dead worker; closed afterwards."""
+def broker_watch(broker: str) -> Iterator[tuple[BrokerMessages, Liveness]]:
+    """What a queueing process needs to find lost messages: the broker's messages, and the
+    workers' leases; closed afterwards."""
     messages, alive = BrokerMessages(broker), Liveness(broker)
     try:
-        yield messages, alive.held_by_the_dead
+        yield messages, alive
     finally:
         messages.close()
         alive.close()

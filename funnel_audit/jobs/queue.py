@@ -6,12 +6,14 @@ local `run-due` reads it. A site is queued by writing its job row first (refused
 when the site already has one queued or running: exactly once, however many processes queue at
 the same moment), then sending its message. Sending again is always safe, because a worker
 ignores a message for a job that is finished or that a live worker holds; so a job whose message
-may be gone is simply sent again (`resend_lost`), by every live worker's reaper within seconds
-(`jobs/worker.py`) and by each `run-due --broker` and beat:
+may be gone is simply sent again (`resend_lost`), by every live worker's reaper every few
+seconds (`jobs/worker.py`) and by each `run-due --broker` and beat:
 
-- a job left running by a dead worker: its site lock is free, and no message was sent for it
-  since that worker took it up (`sends <= attempt`);
-- a job queued whose message a worker took and then died (`jobs/liveness.py`);
+- a job left running by a dead worker: its site lock is free, no message was sent for it since
+  that worker took it up (`sends <= attempt`), and the worker's lease has run out
+  (`jobs/liveness.py`; a live worker whose lock went with a lost connection is waiting for the
+  database, and takes its job up again itself);
+- a job whose last message a worker took and then died before starting it (its lease ran out);
 - a job queued with no message sent a minute after it was written (the queueing process died
   in between, or the broker could not be reached);
 - a job whose last message is over a minute old and is nowhere in the broker, neither waiting
@@ -43,15 +45,11 @@ from funnel_audit.store.records import JobRecord
 if TYPE_CHECKING:
     from celery import Celery
 
+    from funnel_audit.jobs.liveness import Liveness
     from funnel_audit.jobs.messages import BrokerMessages
 
 UNSENT_GRACE = timedelta(minutes=1)
 LOST_GRACE = timedelta(minutes=1)  # a message this old, in neither the queue nor a worker's hands
-
-
-def _nobody(job_ids: Sequence[int]) -> set[int]:
-    """No job's message is held by a dead worker (when no one can tell)."""
-    return set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +61,7 @@ class Queued:
     status: str
     job_id: int | None = None
     detail: str = ""
+    unsent: str = ""  # why its message could not be sent (the broker's one-line error)
 
 
 def queue_due(
@@ -71,15 +70,17 @@ def queue_due(
     app: Celery,
     clock: Clock = local_now,
     messages: BrokerMessages | None = None,
-    held_by_the_dead: Callable[[Sequence[int]], set[int]] = _nobody,
+    alive: Liveness | None = None,
 ) -> list[Queued]:
     """Queue every due site of `config` that has no job queued or running, and send again the
-    live jobs of its sites whose message is gone; results in config order. A broker that
-    fails stops it (BrokerError), the job it failed on marked failed."""
+    live jobs of its sites whose message is gone; results in config order. Once the broker
+    fails a send, the rest are written but not sent (`unsent`): they stay queued, and the
+    workers send them when it is back (`resend_lost`: "was never sent")."""
     now = clock()
     specs = site_specs(config)
     out: list[Queued] = []
     live: list[JobRecord] = []
+    broken = ""
     for site in config.sites:
         due = due_date(store, site, now)
         if due > now.date():
@@ -96,13 +97,16 @@ def queue_due(
             continue
         if job is None:
             continue
-        try:
-            send_job(store, app, job, now)
-        except BrokerError as exc:
-            store.finish_job(job.id, "failed", clock(), error=str(exc)[:500])
-            raise
-        out.append(Queued(site.name, "queued", job.id, f"job {job.id}"))
-    resent = {job.id for job, _ in resend_lost(store, app, now, held_by_the_dead, messages, live)}
+        if not broken:
+            try:
+                send_job(store, app, job, now)
+            except BrokerError as exc:
+                broken = str(exc)
+        detail = f"job {job.id}" + (", not sent yet (the broker failed)" if broken else "")
+        out.append(Queued(site.name, "queued", job.id, detail, broken))
+    resent: set[int] = set()
+    if not broken:
+        resent = {job.id for job, _ in resend_lost(store, app, now, alive, messages, live)}
     by_id = {job.id: job for job in live}
     return [
         _already(by_id[item.job_id], item.job_id in resent)
@@ -145,35 +149,44 @@ def _age(stamp: str | None, now: datetime) -> timedelta:
     return now - then
 
 
-def _why_send(job: JobRecord, now: datetime, dead: set[int]) -> str:
-    """Why `job` (not held by a live worker) must be sent again, from its row and the jobs
-    whose message a dead worker took (`dead`); '' if nothing says so."""
-    if job.state == "running":
-        return "was left by a worker that died" if job.sends <= job.attempt else ""
+def _why_send(job: JobRecord, now: datetime, dead_holders: set[int], dead_workers: set[str]) -> str:
+    """Why `job`, whose site no live process holds, must be sent again ('' if nothing says so),
+    from its row, the jobs whose message a dead worker took last (`dead_holders`) and the
+    workers whose lease ran out (`dead_workers`)."""
+    if job.state == "running" and job.sends <= job.attempt:
+        # no message since it was taken up: only its own worker can take it up again (after an
+        # outage), and only while that worker lives
+        return "was left by a worker that died" if job.worker in dead_workers else ""
     if job.sends == 0:
         return "was never sent" if _age(job.queued_at, now) > UNSENT_GRACE else ""
-    return "was taken by a worker that died before starting it" if job.id in dead else ""
+    if job.id in dead_holders:
+        return "was taken by a worker that died before starting it"
+    return ""
 
 
 def resend_lost(
     store: AuditStore,
     app: Celery,
     now: datetime,
-    held_by_the_dead: Callable[[Sequence[int]], set[int]] = _nobody,
+    alive: Liveness | None = None,
     messages: BrokerMessages | None = None,
     jobs: Sequence[JobRecord] | None = None,
 ) -> list[tuple[JobRecord, str]]:
     """Send again each live job (of `jobs`, or every one) whose message is gone, as the
     module's docstring lists; with `messages`, also those whose message the broker lost. Each
-    job sent, with why."""
+    job sent, with why. Without `alive` (no Redis to ask), every worker is taken for dead."""
     live = store.jobs(live=True) if jobs is None else list(jobs)
-    dead = held_by_the_dead([job.id for job in live if job.state == "queued" and job.sends])
+    free = [job for job in live if not (job.state == "running" and store.is_locked(job.site))]
+    workers = {job.worker for job in free if job.state == "running" and job.worker}
+    if alive is None:
+        dead_holders, dead_workers = set(), workers
+    else:
+        dead_holders = alive.held_by_the_dead([job.id for job in free if job.sends])
+        dead_workers = alive.dead_nodes(workers)
     sent: list[tuple[JobRecord, str]] = []
     suspects: list[JobRecord] = []
-    for job in live:
-        if job.state == "running" and store.is_locked(job.site):
-            continue  # a live worker has it
-        why = _why_send(job, now, dead)
+    for job in free:
+        why = _why_send(job, now, dead_holders, dead_workers)
         if why:
             if send_job(store, app, job, now):
                 sent.append((job, why))
@@ -184,6 +197,9 @@ def resend_lost(
         for job in suspects:
             if job.id in gone and send_job(store, app, job, now):
                 sent.append((job, "lost its message"))
+    if alive is not None:
+        for job, _ in sent:
+            alive.forget(job.id)  # its new message is held by no one yet
     return sent
 
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +39,7 @@ from funnel_audit.ports import AuditStore
 from funnel_audit.schedule import Clock, audit_due, local_now
 from funnel_audit.store.location import Location
 from funnel_audit.store.open import open_store
-from funnel_audit.store.records import JobRecord
+from funnel_audit.store.records import AuditRecord, JobRecord
 
 if TYPE_CHECKING:
     from funnel_audit.read.reading import ModelSource
@@ -46,6 +48,7 @@ BUSY = "busy"
 DEFAULT_PORTS = {"http": 80, "https": 443}  # so `https://h/` and `https://h:443/` share a lock
 MAX_TAKEOVERS = 3  # workers that may die on one job before it is failed
 log = logging.getLogger("funnel_audit.jobs")
+_PROCESS: dict[tuple[int, str], str] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +112,7 @@ def run_job(job_id: int, ctx: WorkerContext, site_name: str, clock: Clock = loca
             with host_lock(store, site.url) as free:
                 if not free:
                     return BUSY
-                claimed = store.claim_job(job.id, ctx.name, clock())
+                claimed = store.claim_job(job.id, ctx.name, clock(), process_name(ctx.name))
                 if claimed is None:
                     return "duplicate"
                 return _audit(store, claimed, site, ctx, clock)
@@ -118,19 +121,28 @@ def run_job(job_id: int, ctx: WorkerContext, site_name: str, clock: Clock = loca
 def _audit(
     store: AuditStore, job: JobRecord, site: SiteConfig, ctx: WorkerContext, clock: Clock
 ) -> str:
+    kept_as = _kept_as(site.url)
     if job.takeovers >= MAX_TAKEOVERS:
         error = f"a worker died while auditing it, {job.takeovers} times: given up"
+        left = _newer(store.latest_unfinished(kept_as) if kept_as else None, job)
+        if left is not None:  # else it would read as running for good
+            store.finish_audit(left.id, clock(), "failed", error=error)
         store.finish_job(job.id, "failed", clock(), error=error)
         log.error("job %s %s: %s", job.id, job.site, error)
         return "failed"
-    resume = _left_unfinished(store, job, site.url)
+    done = _newer(store.last_complete(kept_as) if kept_as else None, job)
+    if done is not None:  # its process lost the database between the audit's end and the job's
+        store.finish_job(job.id, "done", clock(), audit_id=done.id)
+        log.info("job %s %s: its audit %s was complete already", job.id, job.site, done.id)
+        return "complete"
+    resume = _newer(store.latest_unfinished(kept_as) if kept_as else None, job) is not None
     log.info(
         "job %s %s: auditing %s (attempt %s%s)",
         job.id,
         job.site,
         job.target,
         job.attempt,
-        ", resuming the audit a dead worker left" if resume else "",
+        ", resuming the audit left unfinished" if resume else "",
     )
     out_dir = ctx.output_dir / site.name / clock().date().isoformat() if ctx.output_dir else None
     gate = SharedGate(ctx.broker, ctx.max_in_flight, float(site["timeout"]))
@@ -163,15 +175,27 @@ def _audit(
     return run.status
 
 
-def _left_unfinished(store: AuditStore, job: JobRecord, url: str) -> bool:
-    """Whether an earlier attempt of this job left an audit unfinished (newer than every audit
-    there was when the job was queued), to be resumed."""
+def _kept_as(url: str) -> str | None:
+    """The target the history keeps the site's audits under (None if it cannot be read)."""
     from funnel_audit.audit import resolve_target
     from funnel_audit.store.identity import site_identity
 
     try:
         target, folder = resolve_target(url)
     except FunnelAuditError:
-        return False
-    unfinished = store.latest_unfinished(site_identity(target, folder)[1])
-    return unfinished is not None and unfinished.id > job.audit_floor
+        return None
+    return site_identity(target, folder)[1]
+
+
+def _newer(audit: AuditRecord | None, job: JobRecord) -> AuditRecord | None:
+    """`audit` if it was started for this job (newer than every audit there was when the job
+    was queued), else None."""
+    return audit if audit is not None and audit.id > job.audit_floor else None
+
+
+def process_name(node: str) -> str:
+    """This process's name in the jobs table: its worker's node name, its process id and a
+    random part (a pool process that dies is replaced by one with a new id, maybe one used
+    before). Fixed for the life of the process."""
+    pid = os.getpid()
+    return _PROCESS.setdefault((pid, node), f"{node} pid {pid}-{secrets.token_hex(2)}")

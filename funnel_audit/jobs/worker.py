@@ -7,10 +7,10 @@ whose message is gone (a dead worker's, one Redis lost) and sends them again
 together) loses no site. Stopping it with SIGTERM is Celery's warm shutdown: no new task, the
 audits in flight run to their end.
 
-A history database that cannot be reached is waited for: the task tries again in place for two
-minutes (its message stays unacknowledged, so nothing depends on Redis meanwhile), then goes
-back to the queue and is tried again later. Either way the job is never dropped while the
-database is away, and never failed for it.
+A history database that cannot be reached is waited for: the task tries again in place for as
+long as it takes (its message stays unacknowledged and its worker's lease alive, so no other
+worker takes the job over), and resumes its audit when the database is back. The job is never
+dropped while the database is away, never failed for it, and no worker death is counted.
 
 Nothing it prints or logs carries a password: Celery's banner is off, this module prints the
 broker and the database with their passwords hidden, and a filter on every log handler hides
@@ -40,8 +40,7 @@ from funnel_audit.store.open import open_store
 
 REAP_SECONDS = 5.0
 SCAN_SECONDS = 30.0  # how often the reaper reads the broker's messages to find lost ones
-OUTAGE_WAIT = 120.0  # seconds a task waits in place for the history database
-OUTAGE_REQUEUE = 60.0  # then back to the queue for this long
+MAX_OUTAGE_PAUSE = 30.0  # seconds between two tries while the history database is away
 log = logging.getLogger("funnel_audit.jobs")
 # set once in the main process, inherited by the pool
 _CONTEXT: list[WorkerContext] = []
@@ -84,7 +83,7 @@ def redact_celery_logs(*secrets: str) -> None:
 
 def _audit_task(task: Any, job_id: int, site: str) -> str:  # noqa: ANN401 - Celery's task
     ctx = _CONTEXT[0]
-    outcome = _through_outages(task, job_id, site, ctx)
+    outcome = _through_outages(job_id, site, ctx)
     if outcome == BUSY:
         delay = ctx.busy_host_delay * random.uniform(0.8, 1.2)  # noqa: S311 - spreading retries
         log.info(
@@ -96,47 +95,43 @@ def _audit_task(task: Any, job_id: int, site: str) -> str:  # noqa: ANN401 - Cel
     return outcome
 
 
-def _through_outages(task: Any, job_id: int, site: str, ctx: WorkerContext) -> str:  # noqa: ANN401
-    """`run_job`, tried again while the history database cannot be reached: in place for
-    OUTAGE_WAIT seconds, then from the queue (a lost connection took the site's lock with it,
-    so each try takes it afresh and resumes the audit)."""
-    waited, pause = 0.0, 1.0
+def _through_outages(job_id: int, site: str, ctx: WorkerContext) -> str:
+    """`run_job`, tried again for as long as the history database cannot be reached. The task
+    waits in place: its message stays unacknowledged and its worker alive, so no other worker
+    takes the job over meanwhile (`jobs/queue.py`), and once the database is back this process
+    takes its job up again and resumes the audit (a lost connection took the site's lock with
+    it, and the first write after it failed)."""
+    pause = 1.0
     while True:
         try:
             return run_job(job_id, ctx, site)
         except StoreUnavailable as exc:
-            if waited >= OUTAGE_WAIT:
-                log.warning(
-                    "job %s %s: %s; back to the queue, again in %.0f s",
-                    job_id,
-                    site,
-                    exc,
-                    OUTAGE_REQUEUE,
-                )
-                raise task.retry(countdown=OUTAGE_REQUEUE, max_retries=None) from None
             log.warning("job %s %s: %s; trying again in %.0f s", job_id, site, exc, pause)
             time.sleep(pause)
-            waited += pause
-            pause = min(pause * 2, 15.0)
+            pause = min(pause * 2, MAX_OUTAGE_PAUSE)
+
+
+def _keep_alive(ctx: WorkerContext, stop: threading.Event, alive: Liveness) -> None:
+    """Renew this worker's lease, in a thread of its own so that a slow database (which the
+    reaper waits on) never lets it run out."""
+    while not stop.is_set():
+        alive.renew(ctx.name)
+        stop.wait(REAP_SECONDS)
 
 
 def _reap(ctx: WorkerContext, app: Any, stop: threading.Event, alive: Liveness) -> None:  # noqa: ANN401
     messages = BrokerMessages(ctx.broker)
     scanned = 0.0
     while not stop.is_set():
-        alive.renew(ctx.name)
         scan = time.monotonic() - scanned >= SCAN_SECONDS
         try:
             # a store of its own for each round: no connection lingers into a pool process
             # forked meanwhile
             with open_store(ctx.db) as store:
-                found = resend_lost(
-                    store, app, local_now(), alive.held_by_the_dead, messages if scan else None
-                )
+                found = resend_lost(store, app, local_now(), alive, messages if scan else None)
             if scan:
                 scanned = time.monotonic()
             for job, why in found:
-                alive.forget(job.id)
                 log.warning("job %s %s %s: sent again", job.id, job.site, why)
         except Exception as exc:  # noqa: BLE001 - the reaper must outlive a database blink
             log.warning("could not look for jobs whose message is gone: %s", exc)
@@ -163,6 +158,8 @@ def run_worker(ctx: WorkerContext, concurrency: int) -> int:
     alive = Liveness(ctx.broker)
     _ALIVE[:] = [alive]
     alive.renew(ctx.name)
+
+    threading.Thread(target=_keep_alive, args=(ctx, stop, alive), name="lease", daemon=True).start()
 
     def start_reaper(**_: object) -> None:
         threading.Thread(

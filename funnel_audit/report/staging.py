@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
 STAGE_PREFIX = ".funnel-audit-writing-"
 STALE_SECONDS = 3600.0
 

@@ -22,7 +22,7 @@ from funnel_audit.store.rows import Cursor, row_dict
 
 JOB_COLUMNS = (
     "id, site, target, state, spec, queued_at, sent_at, sends, started_at, finished_at, "
-    "attempt, worker, audit_floor, audit_id, report, error, takeovers"
+    "attempt, worker, audit_floor, audit_id, report, error, takeovers, process"
 )
 FINAL_STATES = ("done", "failed")
 
@@ -100,17 +100,21 @@ class JobQueries(ABC):
                 (job_id, sends + 1),
             )
 
-    def claim_job(self, job_id: int, worker: str, now: datetime) -> JobRecord | None:
-        """A worker takes up a live job (a new one, one whose worker died, or its own again
-        after the database came back): running, one more attempt, and one more takeover when
-        another worker had it running. None when it has finished meanwhile."""
+    def claim_job(
+        self, job_id: int, worker: str, now: datetime, process: str | None = None
+    ) -> JobRecord | None:
+        """Process `process` of `worker` takes up a live job (a new one, one whose process
+        died, or its own again after the database came back): running, one more attempt, and
+        one more takeover when another process had it running. None when it has finished
+        meanwhile."""
+        process = process or worker
         with self._tx():
             row = self._execute(
                 "UPDATE jobs SET takeovers = takeovers + CASE WHEN state = 'running' AND "
-                "COALESCE(worker, '') <> ? THEN 1 ELSE 0 END, state = 'running', "
-                "attempt = attempt + 1, started_at = ?, worker = ? "
+                "COALESCE(process, worker, '') <> ? THEN 1 ELSE 0 END, state = 'running', "
+                "attempt = attempt + 1, started_at = ?, worker = ?, process = ? "
                 "WHERE id = ? AND state IN ('queued', 'running') RETURNING id",
-                (worker, now.isoformat(), worker, job_id),
+                (process, now.isoformat(), worker, process, job_id),
             ).fetchone()
         return None if row is None else self.job(job_id)
 

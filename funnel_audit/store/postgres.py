@@ -84,18 +84,22 @@ SESSION_SETTINGS = (
     ("tcp_keepalives_interval", "10"),
     ("tcp_keepalives_count", "3"),
 )
-# SQLSTATE classes that say "not now" rather than "never": connection exceptions, a server
-# shutting down or starting up, too many connections
-TRANSIENT_STATES = ("08", "57P", "53")
+# SQLSTATEs that say "not now" rather than "never": connection exceptions (08), too many
+# connections or out of resources (53), a server shutting down, crashing or starting up
+# (57P01-57P03; not 57P04, a database dropped), a former primary after a failover (25006), a
+# serialization failure or deadlock (40001, 40P01)
+TRANSIENT_STATES = ("08", "53", "57P01", "57P02", "57P03", "25006", "40001", "40P01")
 
 
 def transient(exc: BaseException) -> bool:
     """Whether a driver error means the server cannot be reached for now (a refused or lost
     connection, a restart), not that the request or the login is wrong."""
-    if psycopg is None or not isinstance(exc, psycopg.OperationalError):
+    if psycopg is None or not isinstance(exc, psycopg.Error):
         return False
     state = exc.sqlstate
-    return state is None or state.startswith(TRANSIENT_STATES)
+    if state is None:  # no word from the server: the connection itself failed
+        return isinstance(exc, psycopg.OperationalError)
+    return state.startswith(TRANSIENT_STATES)
 
 
 def _connect(url: str) -> psycopg.Connection[tuple[Any, ...]]:
@@ -114,6 +118,8 @@ def _connect(url: str) -> psycopg.Connection[tuple[Any, ...]]:
             options.setdefault(name, value)
         conn = psycopg.connect(psycopg.conninfo.make_conninfo("", **options), autocommit=True)
         settings = list(SESSION_SETTINGS)
+        if conn.info.server_version >= 120000:  # data sent to a machine that went dark
+            settings.append(("tcp_user_timeout", "60000"))
         if conn.info.server_version >= 140000:
             settings.append(("idle_session_timeout", "0"))
         calls = ", ".join("set_config(%s, %s, false)" for _ in settings)

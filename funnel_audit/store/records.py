@@ -81,6 +81,7 @@ class JobRecord:
     report: str | None
     error: str | None
     takeovers: int = 0
+    process: str | None = None
 
     @property
     def live(self) -> bool:

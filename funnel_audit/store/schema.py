@@ -121,11 +121,18 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX jobs_live ON jobs (site) WHERE state IN ('queued', 'running');
     CREATE INDEX jobs_state ON jobs (state, id);
     """,
-    # 8: how many times another worker took a running job over from one that died. `attempt`
-    # also counts a worker taking its own job up again after the database came back, which is
-    # no reason to give the job up.
+    # 8: how many times a running job was taken over from a process that died. `attempt` also
+    # counts a process taking its own job up again after the database came back, which is no
+    # reason to give the job up.
     """
     ALTER TABLE jobs ADD COLUMN takeovers INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 9: which process of which worker runs the job (`worker` names the worker alone): a claim
+    # by another process, on the same worker or not, means the one before it died (a pool
+    # process killed too counts), and only the same process taking its job up again after an
+    # outage does not.
+    """
+    ALTER TABLE jobs ADD COLUMN process TEXT;
     """,
 )
 

@@ -322,6 +322,30 @@ def test_a_running_job_is_sent_again_only_once_its_worker_is_dead(pg_url: str, b
         alive.close()
 
 
+def test_a_job_sent_twice_before_its_claim_is_still_sent_again_when_its_worker_dies(
+    pg_url: str, broker: str
+) -> None:
+    """The second review's case: a duplicate message went out before the job was taken up
+    (sends 2, attempt 1), another worker ignored it, then the job's worker died. No message is
+    on its way since the claim, so the job is sent again, once."""
+    job_id, app = _queued(pg_url, broker)
+    alive = Liveness(broker)
+    try:
+        with open_store(pg_url) as store:
+            job = store.job(job_id)
+            assert job is not None and send_job(store, app, job, local_now())  # the duplicate
+            claimed = store.claim_job(job_id, "w1@a", local_now(), "w1@a pid 1")
+            assert claimed is not None and (claimed.sends, claimed.claimed_sends) == (2, 2)
+            alive.renew("w1@a")
+            assert resend_lost(store, app, local_now() + LATER, alive) == []
+            alive._client.delete(f"{PREFIX}alive:w1@a")
+            sent = resend_lost(store, app, local_now(), alive)
+            assert [(j.id, why) for j, why in sent] == [(job_id, "was left by a worker that died")]
+            assert resend_lost(store, app, local_now(), alive) == []  # its message is on its way
+    finally:
+        alive.close()
+
+
 def test_a_message_taken_by_a_worker_that_died_is_sent_again_even_for_a_running_job(
     pg_url: str, broker: str
 ) -> None:
@@ -344,7 +368,7 @@ def test_a_message_taken_by_a_worker_that_died_is_sent_again_even_for_a_running_
             assert [(j.id, why) for j, why in sent] == [
                 (job_id, "was taken by a worker that died before starting it")
             ]
-            assert alive.held_by_the_dead([job_id]) == set()  # forgotten once sent
+            assert alive.held_by_the_dead([job_id]) == {}  # forgotten once sent
     finally:
         alive.close()
 
@@ -458,10 +482,14 @@ def test_the_holders_of_many_jobs_are_checked_at_once(broker: str) -> None:
         alive.hold(1, "up@a")
         alive.hold(2, "down@b")
         alive.renew("up@a")
-        assert alive.held_by_the_dead([1, 2, 3]) == {2}
-        alive.forget(2)
-        assert alive.held_by_the_dead([1, 2, 3]) == set()
-        assert Liveness("redis://127.0.0.1:9/0").held_by_the_dead([1]) == set()
+        assert alive.held_by_the_dead([1, 2, 3]) == {2: "down@b"}
+        alive.forget(2, "up@a")  # not its note: kept
+        assert alive.held_by_the_dead([1, 2, 3]) == {2: "down@b"}
+        alive.forget(2, "down@b")
+        assert alive.held_by_the_dead([1, 2, 3]) == {}
+        assert alive.dead_nodes(["up@a", "down@b"]) == {"down@b"}
+        assert Liveness("redis://127.0.0.1:9/0").held_by_the_dead([1]) == {}
+        assert Liveness("redis://127.0.0.1:9/0").dead_nodes(["x"]) == set()
     finally:
         alive.close()
 

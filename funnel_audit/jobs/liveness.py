@@ -18,6 +18,13 @@ from typing import Any
 PREFIX = "funnel-audit:"
 LEASE_SECONDS = 30
 HELD_SECONDS = 24 * 3600
+# delete a holder's note only if it is still that holder's (atomic on the server)
+_FORGET = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
 
 
 class Liveness:
@@ -30,6 +37,7 @@ class Liveness:
             broker, socket_timeout=10, socket_connect_timeout=10
         )
         self._errors = (redis.RedisError, OSError)
+        self._forget = self._client.register_script(_FORGET)
 
     def renew(self, node: str) -> None:
         """`node` is alive for the next LEASE_SECONDS."""
@@ -41,23 +49,26 @@ class Liveness:
         with contextlib.suppress(*self._errors):
             self._client.set(f"{PREFIX}held:{job_id}", node, ex=HELD_SECONDS)
 
-    def held_by_the_dead(self, job_ids: Sequence[int]) -> set[int]:
-        """Those of `job_ids` whose last receiving worker has stopped renewing its lease (none
-        when unknown, or when Redis cannot say); two round trips however many jobs wait."""
+    def held_by_the_dead(self, job_ids: Sequence[int]) -> dict[int, str]:
+        """Those of `job_ids` whose last receiving worker has stopped renewing its lease, with
+        that worker (none when unknown, or when Redis cannot say); two round trips however many
+        jobs wait."""
         if not job_ids:
-            return set()
+            return {}
         try:
             nodes = self._client.mget([f"{PREFIX}held:{job_id}" for job_id in job_ids])
-            held = [(job_id, node) for job_id, node in zip(job_ids, nodes, strict=True) if node]
+            held = [
+                (job_id, node.decode()) for job_id, node in zip(job_ids, nodes, strict=True) if node
+            ]
             if not held:
-                return set()
+                return {}
             with self._client.pipeline(transaction=False) as pipe:
                 for _, node in held:
-                    pipe.exists(f"{PREFIX}alive:{node.decode()}")
+                    pipe.exists(f"{PREFIX}alive:{node}")
                 alive = pipe.execute()
         except self._errors:
-            return set()
-        return {job_id for (job_id, _), up in zip(held, alive, strict=True) if not up}
+            return {}
+        return {job_id: node for (job_id, node), up in zip(held, alive, strict=True) if not up}
 
     def dead_nodes(self, nodes: Iterable[str]) -> set[str]:
         """Those of `nodes` whose lease has run out (none when Redis cannot say: a worker is
@@ -74,10 +85,11 @@ class Liveness:
             return set()
         return {node for node, there in zip(wanted, up, strict=True) if not there}
 
-    def forget(self, job_id: int) -> None:
-        """The job's message has been sent again: no one holds it now."""
+    def forget(self, job_id: int, node: str) -> None:
+        """`node` no longer holds a message of job `job_id` (it finished with it, or it died
+        and the job was sent again); a newer holder's note is kept."""
         with contextlib.suppress(*self._errors):
-            self._client.delete(f"{PREFIX}held:{job_id}")
+            self._forget(keys=[f"{PREFIX}held:{job_id}"], args=[node])
 
     def close(self) -> None:
         """Close the connection to Redis."""

@@ -10,7 +10,7 @@ may be gone is simply sent again (`resend_lost`), by every live worker's reaper 
 seconds (`jobs/worker.py`) and by each `run-due --broker` and beat:
 
 - a job left running by a dead worker: its site lock is free, no message was sent for it since
-  that worker took it up (`sends <= attempt`), and the worker's lease has run out
+  that worker took it up (`sends <= claimed_sends`), and the worker's lease has run out
   (`jobs/liveness.py`; a live worker whose lock went with a lost connection is waiting for the
   database, and takes its job up again itself);
 - a job whose last message a worker took and then died before starting it (its lease ran out);
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -149,11 +149,13 @@ def _age(stamp: str | None, now: datetime) -> timedelta:
     return now - then
 
 
-def _why_send(job: JobRecord, now: datetime, dead_holders: set[int], dead_workers: set[str]) -> str:
+def _why_send(
+    job: JobRecord, now: datetime, dead_holders: Mapping[int, str], dead_workers: set[str]
+) -> str:
     """Why `job`, whose site no live process holds, must be sent again ('' if nothing says so),
     from its row, the jobs whose message a dead worker took last (`dead_holders`) and the
     workers whose lease ran out (`dead_workers`)."""
-    if job.state == "running" and job.sends <= job.attempt:
+    if job.state == "running" and job.sends <= job.claimed_sends:
         # no message since it was taken up: only its own worker can take it up again (after an
         # outage), and only while that worker lives
         return "was left by a worker that died" if job.worker in dead_workers else ""
@@ -178,8 +180,9 @@ def resend_lost(
     live = store.jobs(live=True) if jobs is None else list(jobs)
     free = [job for job in live if not (job.state == "running" and store.is_locked(job.site))]
     workers = {job.worker for job in free if job.state == "running" and job.worker}
+    dead_holders: dict[int, str] = {}
     if alive is None:
-        dead_holders, dead_workers = set(), workers
+        dead_workers = workers
     else:
         dead_holders = alive.held_by_the_dead([job.id for job in free if job.sends])
         dead_workers = alive.dead_nodes(workers)
@@ -188,6 +191,9 @@ def resend_lost(
     for job in free:
         why = _why_send(job, now, dead_holders, dead_workers)
         if why:
+            if job.id in dead_holders and alive is not None:
+                # before the send: the worker that receives it notes itself as holder
+                alive.forget(job.id, dead_holders[job.id])
             if send_job(store, app, job, now):
                 sent.append((job, why))
         elif job.sends > 0 and _age(job.sent_at, now) > LOST_GRACE:
@@ -197,9 +203,6 @@ def resend_lost(
         for job in suspects:
             if job.id in gone and send_job(store, app, job, now):
                 sent.append((job, "lost its message"))
-    if alive is not None:
-        for job, _ in sent:
-            alive.forget(job.id)  # its new message is held by no one yet
     return sent
 
 

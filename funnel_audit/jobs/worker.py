@@ -40,7 +40,7 @@ from funnel_audit.store.open import open_store
 
 REAP_SECONDS = 5.0
 SCAN_SECONDS = 30.0  # how often the reaper reads the broker's messages to find lost ones
-MAX_OUTAGE_PAUSE = 30.0  # seconds between two tries while the history database is away
+MAX_OUTAGE_PAUSE = 5.0  # seconds between two tries while the history database is away
 log = logging.getLogger("funnel_audit.jobs")
 # set once in the main process, inherited by the pool
 _CONTEXT: list[WorkerContext] = []
@@ -91,7 +91,7 @@ def _audit_task(task: Any, job_id: int, site: str) -> str:  # noqa: ANN401 - Cel
         )
         raise task.retry(countdown=delay, max_retries=None)
     if _ALIVE:
-        _ALIVE[0].forget(job_id)
+        _ALIVE[0].forget(job_id, ctx.name)
     return outcome
 
 

@@ -22,7 +22,7 @@ from funnel_audit.store.rows import Cursor, row_dict
 
 JOB_COLUMNS = (
     "id, site, target, state, spec, queued_at, sent_at, sends, started_at, finished_at, "
-    "attempt, worker, audit_floor, audit_id, report, error, takeovers, process"
+    "attempt, worker, audit_floor, audit_id, report, error, takeovers, process, claimed_sends"
 )
 FINAL_STATES = ("done", "failed")
 
@@ -112,7 +112,8 @@ class JobQueries(ABC):
             row = self._execute(
                 "UPDATE jobs SET takeovers = takeovers + CASE WHEN state = 'running' AND "
                 "COALESCE(process, worker, '') <> ? THEN 1 ELSE 0 END, state = 'running', "
-                "attempt = attempt + 1, started_at = ?, worker = ?, process = ? "
+                "attempt = attempt + 1, claimed_sends = sends, started_at = ?, worker = ?, "
+                "process = ? "
                 "WHERE id = ? AND state IN ('queued', 'running') RETURNING id",
                 (process, now.isoformat(), worker, process, job_id),
             ).fetchone()

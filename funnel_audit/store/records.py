@@ -82,6 +82,7 @@ class JobRecord:
     error: str | None
     takeovers: int = 0
     process: str | None = None
+    claimed_sends: int = 0
 
     @property
     def live(self) -> bool:

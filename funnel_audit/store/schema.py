@@ -134,6 +134,13 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE jobs ADD COLUMN process TEXT;
     """,
+    # 10: how many messages had been sent for a job when it was last taken up. More sent since
+    # means a message is on its way; as many means none is, and a job whose worker died must be
+    # sent again (comparing `sends` with `attempt` missed a message sent before the claim).
+    """
+    ALTER TABLE jobs ADD COLUMN claimed_sends INTEGER NOT NULL DEFAULT 0;
+    UPDATE jobs SET claimed_sends = sends WHERE state = 'running' AND sends <= attempt;
+    """,
 )
 
 # SQLite keeps each row's insertion order in its rowid; pages are read back in that order (the

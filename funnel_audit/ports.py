@@ -273,9 +273,9 @@ class AuditStore(Protocol):
         """Jobs oldest first: these ids or all; only queued or running ones with `live`."""
         ...
 
-    def mark_sent(self, job_id: int, sends: int, now: datetime) -> bool:
-        """Count one more message for a live job if `sends` were counted so far (one of two
-        racing senders wins)."""
+    def mark_sent(self, job_id: int, sends: int, attempt: int, now: datetime) -> bool:
+        """Count one more message for a live job if its row still reads `sends` and `attempt`
+        (one of two racing senders wins; a claim in between cancels it)."""
         ...
 
     def unmark_sent(self, job_id: int, sends: int) -> None:

@@ -219,7 +219,7 @@ def test_jobs_are_queued_once_per_site_on_both_backends(db: str) -> None:
         first = store.queue_job("harbour", "https://h.example/", {"k": 1}, now)
         assert first is not None and first.state == "queued" and first.attempt == 0
         assert store.queue_job("harbour", "https://h.example/", {}, now) is None
-        assert store.mark_sent(first.id, 0, now) and not store.mark_sent(first.id, 0, now)
+        assert store.mark_sent(first.id, 0, 0, now) and not store.mark_sent(first.id, 0, 0, now)
         claimed = store.claim_job(first.id, "w1", now)
         assert claimed is not None and (claimed.state, claimed.attempt) == ("running", 1)
         assert store.queue_job("harbour", "https://h.example/", {}, now) is None

@@ -510,3 +510,65 @@ def test_a_worker_celery_stopped_on_an_error_exits_10(
     assert err.count("\n") == 1 and "the worker stopped on an error" in err, err
     monkeypatch.setattr(worker_module, "run_worker", lambda context, concurrency: 0)
     assert main(["worker", "--broker", broker, "--db", db, "--parsers", "0"]) == 0
+
+
+def test_a_dead_holders_note_outlives_a_refused_resend(pg_url: str, broker: str) -> None:
+    """Third review: the note naming the dead holder was deleted before the send; the broker
+    refused it, and then nothing showed the job's only message (in the unacked hash) was with
+    a dead worker. The note now goes only once the new message is out."""
+    job_id, app = _queued(pg_url, broker)
+    alive = Liveness(broker)
+    down = make_app("redis://127.0.0.1:9/0")
+    try:
+        alive.hold(job_id, "w0@dead")  # took it, then died (no lease)
+        with open_store(pg_url) as store:
+            with pytest.raises(BrokerError):
+                resend_lost(store, down, local_now(), alive)
+            assert alive.held_by_the_dead([job_id]) == {job_id: "w0@dead"}
+            sent = resend_lost(store, app, local_now(), alive)
+            assert [why for _, why in sent] == [
+                "was taken by a worker that died before starting it"
+            ]
+            assert alive.held_by_the_dead([job_id]) == {}
+    finally:
+        alive.close()
+
+
+def test_a_claim_between_the_decision_and_the_send_cancels_it(pg_url: str, broker: str) -> None:
+    """A reaper read the job queued; a worker claimed it before the send was counted: the send
+    is cancelled (else a message counted after the claim and dropped as a duplicate hid the
+    claimant's death)."""
+    job_id, app = _queued(pg_url, broker)
+    with open_store(pg_url) as store:
+        seen = store.job(job_id)
+        assert seen is not None
+        assert store.claim_job(job_id, "w1@a", local_now(), "w1@a pid 1") is not None
+        assert not send_job(store, app, seen, local_now())
+        job = store.job(job_id)
+        assert job is not None and (job.sends, job.claimed_sends) == (1, 1)
+
+
+def test_a_dead_workers_job_with_a_stray_message_is_sent_again_after_ten_minutes(
+    pg_url: str,
+    broker: str,
+    redis_server,  # noqa: ANN001
+) -> None:
+    """The last safety net: the job's worker died, a message was counted after its claim, and
+    it is not waiting in the queue (ignored as a duplicate, or held where no one will run it):
+    sent again once it is ten minutes old, and only while none waits."""
+    job_id, app = _queued(pg_url, broker)
+    queue = redis_server.client(int(broker.rsplit("/", 1)[1]))
+    alive, messages = Liveness(broker), BrokerMessages(broker)
+    try:
+        with open_store(pg_url) as store:
+            claimed = store.claim_job(job_id, "w1@dead", local_now(), "w1@dead pid 1")
+            assert claimed is not None and send_job(store, app, claimed, local_now())
+            queue.delete("funnel-audit")  # a worker took that one and dropped it as a duplicate
+            assert resend_lost(store, app, local_now() + LATER, alive, messages) == []
+            later = local_now() + timedelta(minutes=11)
+            sent = resend_lost(store, app, later, alive, messages)
+            assert [why for _, why in sent] == ["was left by a worker that died"]
+            assert resend_lost(store, app, later + timedelta(minutes=11), alive, messages) == []
+    finally:
+        alive.close()
+        messages.close()

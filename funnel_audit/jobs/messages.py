@@ -54,23 +54,26 @@ class BrokerMessages:
         self._errors = (redis.RedisError, OSError)
         self._lists = [queue + suffix for suffix in PRIORITY_LISTS]
 
-    def present(self) -> set[tuple[int, str]] | None:
-        """(job id, site) of every message waiting or unacknowledged; None when Redis cannot
-        say (then nothing is taken for lost)."""
+    def look(self) -> tuple[set[tuple[int, str]], set[tuple[int, str]]] | None:
+        """(job id, site) of every message waiting in the queue, and of every one taken by a
+        worker and not acknowledged, read at one instant; None when Redis cannot say (then
+        nothing is taken for lost)."""
         try:
             with self._client.pipeline(transaction=True) as pipe:
                 for name in self._lists:
                     pipe.lrange(name, 0, -1)
                 pipe.hvals(UNACKED)
-                *waiting, taken = pipe.execute()
+                *lists, hashed = pipe.execute()
         except self._errors:
             return None
-        found: set[tuple[int, str]] = set()
-        for raw in (item for items in waiting for item in items):
-            found.add(_parsed(raw, unwrap=False) or (-1, ""))
-        for raw in taken:
-            found.add(_parsed(raw, unwrap=True) or (-1, ""))
-        return found
+        waiting = {_parsed(raw, unwrap=False) or (-1, "") for items in lists for raw in items}
+        taken = {_parsed(raw, unwrap=True) or (-1, "") for raw in hashed}
+        return waiting, taken
+
+    def present(self) -> set[tuple[int, str]] | None:
+        """(job id, site) of every message waiting or unacknowledged (None: Redis cannot say)."""
+        seen = self.look()
+        return None if seen is None else seen[0] | seen[1]
 
     def missing(self, jobs: Iterable[tuple[int, str]]) -> set[int]:
         """The ids of `jobs` with no message in the broker, looked at twice."""

@@ -50,6 +50,9 @@ if TYPE_CHECKING:
 
 UNSENT_GRACE = timedelta(minutes=1)
 LOST_GRACE = timedelta(minutes=1)  # a message this old, in neither the queue nor a worker's hands
+# a job whose worker died, with a message counted since its claim that is not waiting in the
+# queue, is sent again once that message is this old (and so at most this often)
+ORPHAN_GRACE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +132,7 @@ def _already(job: JobRecord, resent: bool) -> Queued:
 def send_job(store: AuditStore, app: Celery, job: JobRecord, now: datetime) -> bool:
     """Send a message for `job` unless another process has sent one since `job` was read (True
     if we did). A message the broker refuses is not counted (BrokerError goes up)."""
-    if not store.mark_sent(job.id, job.sends, now):
+    if not store.mark_sent(job.id, job.sends, job.attempt, now):
         return False
     try:
         send(app, job.id, job.site)
@@ -188,16 +191,29 @@ def resend_lost(
         dead_workers = alive.dead_nodes(workers)
     sent: list[tuple[JobRecord, str]] = []
     suspects: list[JobRecord] = []
+    orphans: list[JobRecord] = []
     for job in free:
         why = _why_send(job, now, dead_holders, dead_workers)
         if why:
-            if job.id in dead_holders and alive is not None:
-                # before the send: the worker that receives it notes itself as holder
-                alive.forget(job.id, dead_holders[job.id])
             if send_job(store, app, job, now):
                 sent.append((job, why))
+                if job.id in dead_holders and alive is not None:
+                    # only the dead holder's note: the new message's receiver may have noted
+                    # itself already
+                    alive.forget(job.id, dead_holders[job.id])
+        elif job.state == "running" and job.worker in dead_workers:
+            if _age(job.sent_at, now) > ORPHAN_GRACE:
+                orphans.append(job)
         elif job.sends > 0 and _age(job.sent_at, now) > LOST_GRACE:
             suspects.append(job)
+    if messages is not None and orphans:
+        # its worker died with a message counted after its claim that is not waiting: that
+        # message was ignored, refused or is held where no one will run it
+        seen = messages.look()
+        if seen is not None:
+            for job in orphans:
+                if (job.id, job.site) not in seen[0] and send_job(store, app, job, now):
+                    sent.append((job, "was left by a worker that died"))
     if messages is not None and suspects:
         gone = messages.missing((job.id, job.site) for job in suspects)
         for job in suspects:

@@ -79,15 +79,15 @@ class JobQueries(ABC):
         where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
         return self._jobs(where + "ORDER BY id", args)
 
-    def mark_sent(self, job_id: int, sends: int, now: datetime) -> bool:
-        """Count one more message sent for a live job, if `sends` were counted so far: of two
-        processes about to send again for the same job, only one gets True (and sends). The
-        caller passes the count it decided on, never one read again after deciding."""
+    def mark_sent(self, job_id: int, sends: int, attempt: int, now: datetime) -> bool:
+        """Count one more message sent for a live job, if its row still reads `sends` and
+        `attempt` (the counts the caller decided on): of two processes about to send again for
+        the same job only one gets True (and sends), and a claim in between cancels the send."""
         with self._tx():
             row = self._execute(
-                "UPDATE jobs SET sends = sends + 1, sent_at = ? "
-                "WHERE id = ? AND sends = ? AND state IN ('queued', 'running') RETURNING id",
-                (now.isoformat(), job_id, sends),
+                "UPDATE jobs SET sends = sends + 1, sent_at = ? WHERE id = ? AND sends = ? AND "
+                "attempt = ? AND state IN ('queued', 'running') RETURNING id",
+                (now.isoformat(), job_id, sends, attempt),
             ).fetchone()
         return row is not None
 

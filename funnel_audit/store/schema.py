@@ -139,7 +139,7 @@ MIGRATIONS: tuple[str, ...] = (
     # sent again (comparing `sends` with `attempt` missed a message sent before the claim).
     """
     ALTER TABLE jobs ADD COLUMN claimed_sends INTEGER NOT NULL DEFAULT 0;
-    UPDATE jobs SET claimed_sends = sends WHERE state = 'running' AND sends <= attempt;
+    UPDATE jobs SET claimed_sends = sends WHERE state = 'running';
     """,
 )
 

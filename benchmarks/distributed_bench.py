@@ -599,7 +599,7 @@ class Worker:
             start_new_session=True,
         )  # fmt: skip
         self.pid = self.proc.pid
-        self.name = f"funnel-audit-{self.pid}@"
+        self.name = f"funnel-audit-{self.pid}-"  # the node name's start
         self.killed_at: float | None = None
 
     def output(self) -> str:

@@ -19,15 +19,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from funnel_audit.audit import resolve_target
 from funnel_audit.config import load_config
 from funnel_audit.errors import BrokerError, StoreUnavailable
 from funnel_audit.jobs.app import make_app, send
 from funnel_audit.jobs.liveness import PREFIX, Liveness
 from funnel_audit.jobs.messages import BrokerMessages, job_of
 from funnel_audit.jobs.queue import queue_due, resend_lost, send_job
-from funnel_audit.jobs.runner import WorkerContext, _kept_as, host_key, run_job
+from funnel_audit.jobs.runner import WorkerContext, host_key, run_job
 from funnel_audit.jobs.spec import site_specs
 from funnel_audit.schedule import local_now
+from funnel_audit.store.identity import site_identity
 from funnel_audit.store.open import open_store
 from funnel_audit.store.reconnect import Reconnecting
 from tests.conftest import SAMPLES
@@ -257,6 +259,11 @@ def _context(db: str, broker: str) -> WorkerContext:
     return WorkerContext(db, broker, no_model, 0, None, 4, 1.0, "test-node@here")  # type: ignore[arg-type]
 
 
+def _target(url: str) -> str:
+    """What the history keeps a site's audits under."""
+    return site_identity(*resolve_target(url))[1]
+
+
 def _site_job(db: str, url: str = "http://127.0.0.1:9/") -> int:
     config = write_config(Path(tempfile.mkdtemp()) / "funnel-audit.toml", {"s": url})
     spec = site_specs(load_config(config))["s"]
@@ -273,7 +280,7 @@ def test_a_job_whose_processes_died_three_times_is_failed_with_its_audit(
     failed too (it read as running for good)."""
     job_id = _site_job(pg_url)
     with open_store(pg_url) as store:
-        left = store.start_audit("127.0.0.1_9", _kept_as("http://127.0.0.1:9/") or "", local_now(),
+        left = store.start_audit("127.0.0.1_9", _target("http://127.0.0.1:9/"), local_now(),
                                  {}, "m")  # fmt: skip
         for n in range(3):
             store.claim_job(job_id, f"w{n}", local_now(), f"w{n} pid 1")
@@ -294,7 +301,7 @@ def test_a_job_whose_audit_completed_before_the_outage_is_closed_not_run_again(
     job_id = _site_job(pg_url)
     with open_store(pg_url) as store:
         store.claim_job(job_id, "w1", local_now(), "w1 pid 1")
-        audit_id = store.start_audit("127.0.0.1_9", _kept_as("http://127.0.0.1:9/") or "",
+        audit_id = store.start_audit("127.0.0.1_9", _target("http://127.0.0.1:9/"),
                                      local_now(), {}, "m")  # fmt: skip
         store.finish_audit(audit_id, local_now(), "complete", summary={"pages": 3})
     assert run_job(job_id, _context(pg_url, broker), "s") == "complete"

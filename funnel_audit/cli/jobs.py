@@ -26,7 +26,7 @@ from funnel_audit.errors import (
     WorkerStopped,
 )
 from funnel_audit.jobs.units import check_broker
-from funnel_audit.schedule import local_now, run_line, summary_counts
+from funnel_audit.schedule import SiteRun, local_now, run_line, summary_counts
 from funnel_audit.settings import BEAT, WORKER, Resolved
 from funnel_audit.store.location import Location, redact, shown
 from funnel_audit.store.open import open_store
@@ -100,17 +100,15 @@ def queue_sites(ctx: click.Context, values: Resolved, config: ScheduleConfig, db
     def outage(exc: StoreUnavailable) -> None:
         click.echo(f"warning: {exc}; waiting for it to come back", err=True)
 
+    ended: dict[int, SiteRun] = {}
     with Reconnecting(db, on_outage=outage) as history:
 
         def report(job: JobRecord) -> None:
-            run = history.read(lambda store: job_run(store, job))
+            run = ended[job.id] = history.read(lambda store: job_run(store, job))
             if not quiet or run.status == "failed":
                 click.echo(run_line(run))
 
-        runs = [
-            history.read(lambda store, job=job: job_run(store, job))  # type: ignore[misc]
-            for job in wait_for(history, ids, report)
-        ]
+        runs = [ended[job.id] for job in wait_for(history, ids, report)]
     counts = summary_counts(runs)
     click.echo(
         f"{len(runs)} site(s) waited for: {counts['complete']} audited, {counts['failed']} failed"

@@ -81,8 +81,7 @@ def queue_due(
     workers send them when it is back (`resend_lost`: "was never sent")."""
     now = clock()
     specs = site_specs(config)
-    out: list[Queued] = []
-    live: list[JobRecord] = []
+    out: list[Queued | JobRecord] = []  # a live job's line waits for what resending did
     broken = ""
     for site in config.sites:
         due = due_date(store, site, now)
@@ -95,8 +94,7 @@ def queue_due(
         if job is None and running is None:  # it finished between the two statements
             job = store.queue_job(site.name, target, specs[site.name], now)
         if running is not None:
-            live.append(running)
-            out.append(Queued(site.name, "", running.id))
+            out.append(running)
             continue
         if job is None:
             continue
@@ -107,16 +105,11 @@ def queue_due(
                 broken = str(exc)
         detail = f"job {job.id}" + (", not sent yet (the broker failed)" if broken else "")
         out.append(Queued(site.name, "queued", job.id, detail, broken))
+    live = [item for item in out if isinstance(item, JobRecord)]
     resent: set[int] = set()
     if not broken:
         resent = {job.id for job, _ in resend_lost(store, app, now, alive, messages, live)}
-    by_id = {job.id: job for job in live}
-    return [
-        _already(by_id[item.job_id], item.job_id in resent)
-        if not item.status and item.job_id is not None
-        else item
-        for item in out
-    ]
+    return [_already(i, i.id in resent) if isinstance(i, JobRecord) else i for i in out]
 
 
 def _already(job: JobRecord, resent: bool) -> Queued:

@@ -121,21 +121,19 @@ def run_job(job_id: int, ctx: WorkerContext, site_name: str, clock: Clock = loca
 def _audit(
     store: AuditStore, job: JobRecord, site: SiteConfig, ctx: WorkerContext, clock: Clock
 ) -> str:
-    kept_as = _kept_as(site.url)
+    left, done = _own_audits(store, job, site.url)
     if job.takeovers >= MAX_TAKEOVERS:
         error = f"a worker died while auditing it, {job.takeovers} times: given up"
-        left = _newer(store.latest_unfinished(kept_as) if kept_as else None, job)
         if left is not None:  # else it would read as running for good
             store.finish_audit(left.id, clock(), "failed", error=error)
         store.finish_job(job.id, "failed", clock(), error=error)
         log.error("job %s %s: %s", job.id, job.site, error)
         return "failed"
-    done = _newer(store.last_complete(kept_as) if kept_as else None, job)
     if done is not None:  # its process lost the database between the audit's end and the job's
         store.finish_job(job.id, "done", clock(), audit_id=done.id)
         log.info("job %s %s: its audit %s was complete already", job.id, job.site, done.id)
         return "complete"
-    resume = _newer(store.latest_unfinished(kept_as) if kept_as else None, job) is not None
+    resume = left is not None
     log.info(
         "job %s %s: auditing %s (attempt %s%s)",
         job.id,
@@ -175,22 +173,22 @@ def _audit(
     return run.status
 
 
-def _kept_as(url: str) -> str | None:
-    """The target the history keeps the site's audits under (None if it cannot be read)."""
+def _own_audits(
+    store: AuditStore, job: JobRecord, url: str
+) -> tuple[AuditRecord | None, AuditRecord | None]:
+    """The newest unfinished and the newest complete audit started for this job (newer than
+    every audit there was when it was queued), from one read of the site's audits."""
     from funnel_audit.audit import resolve_target
     from funnel_audit.store.identity import site_identity
 
     try:
-        target, folder = resolve_target(url)
+        target = site_identity(*resolve_target(url))[1]
     except FunnelAuditError:
-        return None
-    return site_identity(target, folder)[1]
-
-
-def _newer(audit: AuditRecord | None, job: JobRecord) -> AuditRecord | None:
-    """`audit` if it was started for this job (newer than every audit there was when the job
-    was queued), else None."""
-    return audit if audit is not None and audit.id > job.audit_floor else None
+        return None, None
+    ours = [a for a in store.audits(target) if a.target == target and a.id > job.audit_floor]
+    left = [a for a in ours if not a.complete]
+    done = [a for a in ours if a.complete]
+    return (left[-1] if left else None), (done[-1] if done else None)
 
 
 def process_name(node: str) -> str:
